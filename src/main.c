@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "nmf-common.h"
+#include "nmf-fix.h"
+#include "nmf-kernel.h"
+#include "nmf-nm.h"
+#include "nmf-policy.h"
+#include "nmf-report.h"
+
+/* Long enough for a busy daemon at boot, short enough that a dead bus never hangs the
+ * dispatcher hand-off for long. */
+#define DEFAULT_TIMEOUT_MS 20000
+
+typedef struct {
+    gboolean fix;
+    gboolean status;
+    gboolean dry_run;
+    gboolean version;
+    gboolean verbose;
+    gboolean quiet;
+    char    *event;
+} Options;
+
+static int
+_exit_for_error(const GError *error)
+{
+    if (g_error_matches(error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
+        return NMF_EXIT_NM_NOT_RUNNING;
+    if (g_error_matches(error, NMF_ERROR, NMF_ERROR_PERMISSION))
+        return NMF_EXIT_PERMISSION;
+    if (g_error_matches(error, NMF_ERROR, NMF_ERROR_CONFIG))
+        return NMF_EXIT_USAGE;
+    return NMF_EXIT_FAILURE;
+}
+
+static int
+_fail(GError *error)
+{
+    int status = _exit_for_error(error);
+
+    g_printerr("nm-metric-fix: %s\n", error->message);
+    g_error_free(error);
+    return status;
+}
+
+static int
+_run_fix(const Options *opts)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfNm) nm         = NULL;
+    GError *error               = NULL;
+
+    if (opts->event)
+        nmf_log_info("run for dispatcher event %s", opts->event);
+    nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
+    if (!nm)
+        return _fail(error);
+    nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
+    if (!nmf_fix_run(nm, policy, opts->dry_run, NULL, &error))
+        return _fail(error);
+    return NMF_EXIT_OK;
+}
+
+static int
+_run_status(const Options *opts)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfNm) nm          = NULL;
+    g_autoptr(GPtrArray) uplinks = NULL;
+    g_autoptr(GPtrArray) routes  = NULL;
+    g_autoptr(GString) out       = g_string_new(NULL);
+    GError    *error             = NULL;
+    gboolean   managed           = FALSE;
+    NmfVerdict verdict;
+
+    routes = nmf_kernel_default_routes(&error);
+    if (!routes)
+        return _fail(error);
+    nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
+    if (!nm)
+        return _fail(error);
+    uplinks = nmf_fix_collect_ranked(nm, policy, &managed, &error);
+    if (!uplinks)
+        return _fail(error);
+
+    verdict = nmf_report_status(out, uplinks, managed, routes);
+    fputs(out->str, stdout);
+    return verdict == NMF_VERDICT_WRONG_OWNER ? NMF_EXIT_WRONG_OWNER : NMF_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    Options opts                   = { 0 };
+    g_autoptr(GOptionContext) ctx  = NULL;
+    g_autoptr(GError) error        = NULL;
+    g_autofree char   *description = NULL;
+    const GOptionEntry entries[]   = {
+          { "fix",
+            'f',
+            0,
+            G_OPTION_ARG_NONE,
+            &opts.fix,
+            N_("Rank the uplinks and write and reapply route metrics"),
+            NULL },
+          { "status",
+            's',
+            0,
+            G_OPTION_ARG_NONE,
+            &opts.status,
+            N_("Show the ranking beside the kernel's default routes"),
+            NULL },
+          { "dry-run",
+            'n',
+            0,
+            G_OPTION_ARG_NONE,
+            &opts.dry_run,
+            N_("With --fix: print the changes and make none"),
+            NULL },
+          { "event",
+            0,
+            0,
+            G_OPTION_ARG_STRING,
+            &opts.event,
+            N_("Dispatcher event that triggered the run (for the log)"),
+            N_("IFACE:ACTION") },
+          { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Log more detail"), NULL },
+          { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet, N_("Log nothing but errors"), NULL },
+          { "version",
+            'V',
+            0,
+            G_OPTION_ARG_NONE,
+            &opts.version,
+            N_("Print the version and exit"),
+            NULL },
+          { NULL },
+    };
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    ctx = g_option_context_new(NULL);
+    g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+    g_option_context_set_summary(
+      ctx,
+      _("Give the LAN uplink of a multi-homed NetworkManager host the default route, "
+        "ahead of libvirt/QEMU NAT links."));
+    description = g_strdup_printf(_("Exit status:\n"
+                                    "  0  success; with --status: the intended uplink owns the "
+                                    "default route, or nothing needs ranking\n"
+                                    "  1  failure\n"
+                                    "  2  invalid usage\n"
+                                    "  3  --status: another interface owns the default route\n"
+                                    "  4  not permitted (--fix needs root)\n"
+                                    "  8  NetworkManager is not running\n\n"
+                                    "See nm-metric-fix(8)."));
+    g_option_context_set_description(ctx, description);
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("nm-metric-fix: %s\n", error->message);
+        return NMF_EXIT_USAGE;
+    }
+    if (argc > 1) {
+        g_printerr(_("nm-metric-fix: unexpected argument '%s'\n"), argv[1]);
+        return NMF_EXIT_USAGE;
+    }
+    if (opts.version) {
+        g_print("nm-metric-fix %s\n", PACKAGE_VERSION);
+        return NMF_EXIT_OK;
+    }
+    if (opts.fix + opts.status != 1) {
+        g_printerr("%s\n", _("nm-metric-fix: give exactly one of --fix or --status (see --help)"));
+        return NMF_EXIT_USAGE;
+    }
+    if (opts.dry_run && !opts.fix) {
+        g_printerr("%s\n", _("nm-metric-fix: --dry-run only goes with --fix"));
+        return NMF_EXIT_USAGE;
+    }
+    nmf_log_set_level(opts.quiet ? NMF_LOG_QUIET : (opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO));
+
+    if (opts.fix && !opts.dry_run && geteuid() != 0) {
+        g_printerr("%s\n",
+                   _("nm-metric-fix: --fix changes connection profiles and must run as root; "
+                     "nothing was changed (try --fix --dry-run)"));
+        return NMF_EXIT_PERMISSION;
+    }
+
+    {
+        int status = opts.fix ? _run_fix(&opts) : _run_status(&opts);
+
+        g_free(opts.event);
+        return status;
+    }
+}

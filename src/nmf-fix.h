@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NMF_FIX_H
+#define NMF_FIX_H
+
+#include "nmf-nm.h"
+#include "nmf-policy.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    guint n_profiles_updated;
+    guint n_reapplied;
+} NmfFixResult;
+
+/* Rank the active uplinks and make profiles and devices match. With @dry_run
+ * it logs the same decisions and changes nothing. */
+gboolean nmf_fix_run(NmfNm           *nm,
+                     const NmfPolicy *policy,
+                     gboolean         dry_run,
+                     NmfFixResult    *out_result,
+                     GError         **error);
+
+/* Collect and rank without changing anything (for --status). */
+GPtrArray *nmf_fix_collect_ranked(NmfNm           *nm,
+                                  const NmfPolicy *policy,
+                                  gboolean        *out_managed,
+                                  GError         **error);
+
+G_END_DECLS
+
+#endif /* NMF_FIX_H */

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "nmf-nm.h"
+
+#include <string.h>
+#include <NetworkManager.h>
+
+#include "nmf-common.h"
+
+/* Reapply can race other clients (nmcli, cockpit, a second run of ours). */
+#define REAPPLY_MAX_ATTEMPTS 5
+
+struct _NmfNm {
+    NMClient *client;
+    guint     timeout_ms;
+};
+
+typedef struct {
+    NMDevice           *device;
+    NMRemoteConnection *profile;
+} UplinkHandle;
+
+static void
+_uplink_handle_free(gpointer data)
+{
+    UplinkHandle *h = data;
+
+    g_clear_object(&h->device);
+    g_clear_object(&h->profile);
+    g_free(h);
+}
+
+/*****************************************************************************/
+/* The one sync-over-async helper every libnm call goes through: start the
+ * async call with _wait.cancellable / _wait_cb / &wait, then _wait_for() runs
+ * the default main context until the result arrives or the deadline cancels
+ * the call. libnm objects are only updated while the context runs, so this is
+ * also what keeps the client's cache current. */
+
+typedef struct {
+    GMainLoop    *loop;
+    GCancellable *cancellable;
+    GAsyncResult *result;
+    GSource      *timeout_source;
+    gboolean      timed_out;
+} Wait;
+
+static void
+_wait_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Wait *wait = user_data;
+
+    wait->result = g_object_ref(result);
+    g_main_loop_quit(wait->loop);
+}
+
+static gboolean
+_wait_timeout_cb(gpointer user_data)
+{
+    Wait *wait = user_data;
+
+    wait->timed_out = TRUE;
+    g_cancellable_cancel(wait->cancellable);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+_wait_init(Wait *wait, guint timeout_ms)
+{
+    memset(wait, 0, sizeof(*wait));
+    wait->loop           = g_main_loop_new(NULL, FALSE);
+    wait->cancellable    = g_cancellable_new();
+    wait->timeout_source = g_timeout_source_new(timeout_ms);
+    g_source_set_callback(wait->timeout_source, _wait_timeout_cb, wait, NULL);
+    g_source_attach(wait->timeout_source, NULL);
+}
+
+static void
+_wait_clear(Wait *wait)
+{
+    if (wait->timeout_source) {
+        g_source_destroy(wait->timeout_source);
+        g_clear_pointer(&wait->timeout_source, g_source_unref);
+    }
+    g_clear_object(&wait->result);
+    g_clear_object(&wait->cancellable);
+    g_clear_pointer(&wait->loop, g_main_loop_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Wait, _wait_clear)
+
+static GAsyncResult *
+_wait_for(Wait *wait)
+{
+    if (!wait->result)
+        g_main_loop_run(wait->loop);
+    return wait->result;
+}
+
+/* Turn libnm/D-Bus errors into ours, naming what we were doing. */
+static gboolean
+_fail(GError **error, Wait *wait, GError *local, const char *what, guint timeout_ms)
+{
+    if (wait && wait->timed_out) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_TIMEOUT,
+                    "%s: NetworkManager did not answer within %u ms",
+                    what,
+                    timeout_ms);
+    } else if (g_error_matches(local, NM_SETTINGS_ERROR, NM_SETTINGS_ERROR_PERMISSION_DENIED)
+               || g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_NOT_ALLOWED)
+               || g_error_matches(local, NM_MANAGER_ERROR, NM_MANAGER_ERROR_PERMISSION_DENIED)
+               || g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
+        g_dbus_error_strip_remote_error(local);
+        g_set_error(error, NMF_ERROR, NMF_ERROR_PERMISSION, "%s: %s", what, local->message);
+    } else {
+        if (local)
+            g_dbus_error_strip_remote_error(local);
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "%s: %s",
+                    what,
+                    local ? local->message : "unknown error");
+    }
+    g_clear_error(&local);
+    return FALSE;
+}
+
+/*****************************************************************************/
+
+NmfNm *
+nmf_nm_new(guint timeout_ms, GError **error)
+{
+    g_autoptr(NmfNm) self = g_new0(NmfNm, 1);
+    g_auto(Wait) wait     = { 0 };
+    GError *local         = NULL;
+
+    self->timeout_ms = timeout_ms;
+
+    _wait_init(&wait, timeout_ms);
+    nm_client_new_async(wait.cancellable, _wait_cb, &wait);
+    self->client = nm_client_new_finish(_wait_for(&wait), &local);
+    if (!self->client) {
+        if (wait.timed_out) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_NM_NOT_RUNNING,
+                        "NetworkManager did not answer within %u ms",
+                        timeout_ms);
+        } else {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_NM_NOT_RUNNING,
+                        "cannot connect to NetworkManager: %s",
+                        local->message);
+        }
+        g_clear_error(&local);
+        return NULL;
+    }
+    if (!nm_client_get_nm_running(self->client)) {
+        g_set_error_literal(
+          error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING, "NetworkManager is not running");
+        return NULL;
+    }
+    return g_steal_pointer(&self);
+}
+
+void
+nmf_nm_free(NmfNm *self)
+{
+    if (!self)
+        return;
+    g_clear_object(&self->client);
+    /* Let libnm drop the D-Bus state it still holds before we go. */
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_free(self);
+}
+
+const char *
+nmf_nm_get_daemon_version(NmfNm *self)
+{
+    return nm_client_get_version(self->client);
+}
+
+/*****************************************************************************/
+
+static gboolean
+_ipv6_metric_managed(NMConnection *connection)
+{
+    NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
+    const char        *method;
+
+    if (!s6)
+        return FALSE;
+    method = nm_setting_ip_config_get_method(s6);
+    /* "disabled" exists from 1.20 on; a string compare keeps us building against 1.14. */
+    return method && strcmp(method, NM_SETTING_IP6_CONFIG_METHOD_IGNORE) != 0
+           && strcmp(method, "disabled") != 0;
+}
+
+static void
+_read_metrics(NMConnection *connection, gint64 *out_metric4, gint64 *out_metric6)
+{
+    NMSettingIPConfig *s4 = nm_connection_get_setting_ip4_config(connection);
+    NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
+
+    *out_metric4 = s4 ? nm_setting_ip_config_get_route_metric(s4) : NMF_METRIC_AUTO;
+    *out_metric6 = s6 ? nm_setting_ip_config_get_route_metric(s6) : NMF_METRIC_AUTO;
+}
+
+static void
+_write_metrics(NMConnection *connection, gint64 metric, gboolean with_ipv6)
+{
+    NMSettingIPConfig *s4 = nm_connection_get_setting_ip4_config(connection);
+    NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
+
+    if (s4)
+        g_object_set(s4, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
+    if (s6 && with_ipv6)
+        g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
+}
+
+static NmfLinkKind
+_link_kind(NMDevice *device)
+{
+    if (NM_IS_DEVICE_BRIDGE(device))
+        return NMF_LINK_BRIDGE;
+    if (NM_IS_DEVICE_MACVLAN(device))
+        return nm_device_macvlan_get_tap(NM_DEVICE_MACVLAN(device)) ? NMF_LINK_MACVTAP
+                                                                    : NMF_LINK_MACVLAN;
+    if (NM_IS_DEVICE_ETHERNET(device))
+        return NMF_LINK_ETHERNET;
+    return NMF_LINK_OTHER;
+}
+
+static NMConnection *
+_get_applied(NmfNm *self, NMDevice *device, guint64 *out_version_id, GError **error)
+{
+    g_auto(Wait) wait = { 0 };
+    NMConnection *applied;
+    GError       *local = NULL;
+
+    _wait_init(&wait, self->timeout_ms);
+    nm_device_get_applied_connection_async(device, 0, wait.cancellable, _wait_cb, &wait);
+    applied =
+      nm_device_get_applied_connection_finish(device, _wait_for(&wait), out_version_id, &local);
+    if (!applied) {
+        g_autofree char *what =
+          g_strdup_printf("reading the applied connection of %s", nm_device_get_iface(device));
+
+        _fail(error, &wait, local, what, self->timeout_ms);
+        return NULL;
+    }
+    return applied;
+}
+
+static void
+_fill_ip4(NmfUplink *uplink, NMDevice *device)
+{
+    NMIPConfig *ip4 = nm_device_get_ip4_config(device);
+    GPtrArray  *addresses;
+    const char *gateway;
+    guint       i;
+
+    if (!ip4)
+        return;
+    addresses = nm_ip_config_get_addresses(ip4);
+    for (i = 0; addresses && i < addresses->len; i++) {
+        NMIPAddress *a = addresses->pdata[i];
+        guint32      address;
+
+        if (nmf_parse_ip4(nm_ip_address_get_address(a), &address))
+            nmf_uplink_add_address4(uplink, address, nm_ip_address_get_prefix(a));
+    }
+    gateway = nm_ip_config_get_gateway(ip4);
+    if (gateway && !nmf_parse_ip4(gateway, &uplink->gateway4))
+        uplink->gateway4 = 0;
+}
+
+GPtrArray *
+nmf_nm_collect(NmfNm *self, GError **error)
+{
+    g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    const GPtrArray *devices     = nm_client_get_devices(self->client);
+    guint            i;
+
+    for (i = 0; devices && i < devices->len; i++) {
+        NMDevice           *device = devices->pdata[i];
+        NMActiveConnection *active;
+        NMRemoteConnection *profile;
+        NmfUplink          *uplink;
+        UplinkHandle       *handle;
+        const char         *iface;
+        g_autoptr(NMConnection) applied = NULL;
+        g_autoptr(GError) local         = NULL;
+        guint64 version_id              = 0;
+
+        if (nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED)
+            continue;
+        active  = nm_device_get_active_connection(device);
+        profile = active ? nm_active_connection_get_connection(active) : NULL;
+        iface   = nm_device_get_ip_iface(device);
+        if (!iface)
+            iface = nm_device_get_iface(device);
+        if (!profile || !iface || strcmp(iface, "lo") == 0)
+            continue;
+
+        uplink = nmf_uplink_new(iface,
+                                nm_connection_get_id(NM_CONNECTION(profile)),
+                                nm_connection_get_uuid(NM_CONNECTION(profile)));
+        g_ptr_array_add(uplinks, uplink);
+
+        uplink->kind     = _link_kind(device);
+        uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
+        _fill_ip4(uplink, device);
+        _read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
+
+        applied = _get_applied(self, device, &version_id, &local);
+        if (applied) {
+            _read_metrics(applied, &uplink->applied_metric4, &uplink->applied_metric6);
+            uplink->applied_known = TRUE;
+        } else {
+            /* Not fatal: --status still has the kernel's view; --fix reapplies. */
+            nmf_log_debug("%s", local->message);
+        }
+
+        handle              = g_new0(UplinkHandle, 1);
+        handle->device      = g_object_ref(device);
+        handle->profile     = g_object_ref(profile);
+        uplink->handle      = handle;
+        uplink->handle_free = _uplink_handle_free;
+    }
+    return g_steal_pointer(&uplinks);
+}
+
+gboolean
+nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error)
+{
+    UplinkHandle *h              = uplink->handle;
+    g_autoptr(NMConnection) copy = NULL;
+    g_autoptr(GVariant) settings = NULL;
+    g_autoptr(GVariant) result   = NULL;
+    g_auto(Wait) wait            = { 0 };
+    g_autofree char *what        = NULL;
+    GError          *local       = NULL;
+
+    g_return_val_if_fail(h, FALSE);
+
+    /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
+    copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
+    _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
+    settings = g_variant_ref_sink(nm_connection_to_dbus(copy, NM_CONNECTION_SERIALIZE_ALL));
+
+    _wait_init(&wait, self->timeout_ms);
+    /* No storage flag: the profile stays where it is (on disk or in memory). */
+    nm_remote_connection_update2(
+      h->profile, settings, NM_SETTINGS_UPDATE2_FLAG_NONE, NULL, wait.cancellable, _wait_cb, &wait);
+    result = nm_remote_connection_update2_finish(h->profile, _wait_for(&wait), &local);
+    if (!result) {
+        what = g_strdup_printf("updating connection '%s'", uplink->connection_id);
+        return _fail(error, &wait, local, what, self->timeout_ms);
+    }
+    return TRUE;
+}
+
+gboolean
+nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error)
+{
+    UplinkHandle *h = uplink->handle;
+    guint         attempt;
+
+    g_return_val_if_fail(h, FALSE);
+    *out_reapplied = FALSE;
+
+    for (attempt = 1;; attempt++) {
+        g_autoptr(NMConnection) applied = NULL;
+        g_auto(Wait) wait               = { 0 };
+        GError *local                   = NULL;
+        guint64 version_id              = 0;
+        gint64  metric4;
+        gint64  metric6;
+
+        applied = _get_applied(self, h->device, &version_id, error);
+        if (!applied)
+            return FALSE;
+
+        _read_metrics(applied, &metric4, &metric6);
+        if (metric4 == uplink->wanted_metric
+            && (!uplink->has_ipv6 || metric6 == uplink->wanted_metric)) {
+            /* Someone (maybe a concurrent run) already did it. */
+            return TRUE;
+        }
+        _write_metrics(applied, uplink->wanted_metric, uplink->has_ipv6);
+
+        _wait_init(&wait, self->timeout_ms);
+        nm_device_reapply_async(
+          h->device, applied, version_id, 0, wait.cancellable, _wait_cb, &wait);
+        if (nm_device_reapply_finish(h->device, _wait_for(&wait), &local)) {
+            *out_reapplied = TRUE;
+            return TRUE;
+        }
+        if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
+            && attempt < REAPPLY_MAX_ATTEMPTS) {
+            nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
+                         "), retrying reapply (attempt %u)",
+                         uplink->iface,
+                         version_id,
+                         attempt + 1);
+            g_clear_error(&local);
+            continue;
+        }
+        {
+            g_autofree char *what = g_strdup_printf("reapplying %s", uplink->iface);
+
+            return _fail(error, &wait, local, what, self->timeout_ms);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The only module that talks to NetworkManager (libnm). Everything else sees
+ * plain NmfUplink structs.
+ */
+#ifndef NMF_NM_H
+#define NMF_NM_H
+
+#include "nmf-policy.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NmfNm NmfNm;
+
+/* Fails with NMF_ERROR_NM_NOT_RUNNING when the daemon (or the bus) is not there. */
+NmfNm      *nmf_nm_new(guint timeout_ms, GError **error);
+void        nmf_nm_free(NmfNm *self);
+const char *nmf_nm_get_daemon_version(NmfNm *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfNm, nmf_nm_free)
+
+/* One NmfUplink per activated device (uplink or not), in no particular order. */
+GPtrArray *nmf_nm_collect(NmfNm *self, GError **error);
+
+/* Write uplink->wanted_metric to the profile (ipv4, and ipv6 when has_ipv6). */
+gboolean nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error);
+
+/* Reapply uplink->wanted_metric to the device's applied connection. Retries when
+ * another client reapplied in between. *out_reapplied is FALSE when the applied
+ * connection already had the wanted metrics. */
+gboolean nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error);
+
+G_END_DECLS
+
+#endif /* NMF_NM_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Ranking policy: which uplink should own the default route.
+ *
+ * Pure module: it works on plain structs filled by the caller and does no I/O,
+ * so unit tests and fuzzers include it directly.
+ */
+#ifndef NMF_POLICY_H
+#define NMF_POLICY_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What kind of link the uplink is on the machine we run on. */
+typedef enum {
+    NMF_LINK_ETHERNET = 0,
+    NMF_LINK_BRIDGE,
+    NMF_LINK_MACVLAN,
+    NMF_LINK_MACVTAP,
+    NMF_LINK_OTHER,
+} NmfLinkKind;
+
+/* Order matters: lower classes are preferred for the default route. */
+typedef enum {
+    NMF_CLASS_BRIDGED = 0, /* host side: an NM bridge into the big network */
+    NMF_CLASS_MACVTAP,     /* host side: macvlan/macvtap into the big network */
+    NMF_CLASS_LAN,         /* everything that is not recognised as NAT */
+    NMF_CLASS_NAT,         /* libvirt/QEMU/vagrant NAT or management network */
+} NmfUplinkClass;
+
+#define NMF_METRIC_AUTO (-1)
+
+typedef struct {
+    guint32 address; /* host byte order */
+    guint8  prefix;
+} NmfIp4Address;
+
+typedef struct {
+    guint32 network; /* host byte order, masked */
+    guint8  prefix;
+    guint32 gateway; /* 0: any gateway inside the network */
+} NmfNatRange;
+
+typedef struct {
+    /* Filled by the caller from NetworkManager. */
+    char       *iface;
+    char       *connection_id;
+    char       *connection_uuid;
+    NmfLinkKind kind;
+    GArray     *addresses4; /* of NmfIp4Address */
+    guint32     gateway4;   /* host byte order; 0 when the device has no IPv4 default gateway */
+    gboolean    has_ipv6;   /* the profile has an ipv6 setting whose metric we keep in step */
+    gint64      profile_metric4;
+    gint64      profile_metric6;
+    gint64      applied_metric4;
+    gint64      applied_metric6;
+    gboolean    applied_known; /* FALSE when the applied connection could not be read */
+
+    /* Filled by nmf_policy_rank(). */
+    NmfUplinkClass klass;
+    guint          rank;          /* 1 = best; 0 = not ranked */
+    gint64         wanted_metric; /* NMF_METRIC_AUTO when we leave it alone */
+
+    /* Opaque handle owned by whoever collected the uplink. */
+    gpointer       handle;
+    GDestroyNotify handle_free;
+} NmfUplink;
+
+typedef struct {
+    guint   metric_base;
+    guint   metric_step;
+    GArray *nat_ranges; /* of NmfNatRange */
+} NmfPolicy;
+
+NmfUplink *nmf_uplink_new(const char *iface,
+                          const char *connection_id,
+                          const char *connection_uuid);
+void       nmf_uplink_free(NmfUplink *uplink);
+void       nmf_uplink_add_address4(NmfUplink *uplink, guint32 address, guint8 prefix);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfUplink, nmf_uplink_free)
+
+NmfPolicy *nmf_policy_new_default(void);
+void       nmf_policy_free(NmfPolicy *policy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPolicy, nmf_policy_free)
+
+gboolean    nmf_parse_ip4(const char *text, guint32 *out_address);
+char       *nmf_format_ip4(guint32 address);
+const char *nmf_uplink_class_to_string(NmfUplinkClass klass);
+
+NmfUplinkClass nmf_policy_classify(const NmfPolicy *policy, const NmfUplink *uplink);
+
+/* Classify and rank @uplinks in place (and sort them best first). Returns TRUE when the
+ * policy wants metrics managed, FALSE when it leaves every metric alone (no NAT link, or
+ * nothing better than NAT). */
+gboolean nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks);
+
+/* Whether the profile or the applied connection differ from what the policy wants. */
+gboolean nmf_uplink_profile_needs_update(const NmfUplink *uplink);
+gboolean nmf_uplink_applied_needs_update(const NmfUplink *uplink);
+
+G_END_DECLS
+
+#endif /* NMF_POLICY_H */

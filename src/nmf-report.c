@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "nmf-report.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "nmf-common.h"
+
+#define N_COLUMNS 7
+
+static char *
+_metric_to_string(gint64 metric)
+{
+    return metric < 0 ? g_strdup(_("auto")) : g_strdup_printf("%" G_GINT64_FORMAT, metric);
+}
+
+static const NmfRoute *
+_kernel_route_for(GPtrArray *routes, const char *iface, int family)
+{
+    guint i;
+
+    for (i = 0; routes && i < routes->len; i++) {
+        const NmfRoute *r = routes->pdata[i];
+
+        if (r->family == family && r->table == NMF_TABLE_MAIN && strcmp(r->iface, iface) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* Column widths are measured in characters, so translated headers stay aligned. */
+static void
+_append_padded(GString *out, const char *text, guint width, gboolean last)
+{
+    glong len = g_utf8_strlen(text, -1);
+
+    g_string_append(out, text);
+    if (last)
+        return;
+    for (; len < (glong) width + 2; len++)
+        g_string_append_c(out, ' ');
+}
+
+static void
+_append_table(GString *out, GPtrArray *rows)
+{
+    guint widths[N_COLUMNS] = { 0 };
+    guint r;
+    guint c;
+
+    for (r = 0; r < rows->len; r++) {
+        char **row = rows->pdata[r];
+
+        for (c = 0; c < N_COLUMNS; c++)
+            widths[c] = MAX(widths[c], (guint) g_utf8_strlen(row[c], -1));
+    }
+    for (r = 0; r < rows->len; r++) {
+        char **row = rows->pdata[r];
+
+        for (c = 0; c < N_COLUMNS; c++)
+            _append_padded(out, row[c], widths[c], c == N_COLUMNS - 1);
+        g_string_append_c(out, '\n');
+    }
+}
+
+static void
+_append_kernel_routes(GString *out, GPtrArray *routes)
+{
+    guint i;
+
+    g_string_append_printf(out, "\n%s\n", _("Kernel default routes:"));
+    if (!routes || routes->len == 0) {
+        g_string_append_printf(out, "  %s\n", _("none"));
+        return;
+    }
+    for (i = 0; i < routes->len; i++) {
+        const NmfRoute *r = routes->pdata[i];
+
+        g_string_append_printf(out,
+                               "  %s default via %s dev %s metric %u table %u\n",
+                               r->family == AF_INET ? "ipv4" : "ipv6",
+                               r->gateway ? r->gateway : "-",
+                               r->iface[0] ? r->iface : "?",
+                               r->metric,
+                               r->table);
+    }
+}
+
+NmfVerdict
+nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
+{
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+    const NmfUplink *intended = NULL;
+    const NmfRoute  *owner    = nmf_routes_owner(routes, AF_INET);
+    char           **row;
+    guint            i;
+
+    row    = g_new0(char *, N_COLUMNS + 1);
+    row[0] = g_strdup(_("INTERFACE"));
+    row[1] = g_strdup(_("CONNECTION"));
+    row[2] = g_strdup(_("CLASS"));
+    row[3] = g_strdup(_("RANK"));
+    row[4] = g_strdup(_("WANTED"));
+    row[5] = g_strdup(_("APPLIED"));
+    row[6] = g_strdup(_("KERNEL"));
+    g_ptr_array_add(rows, row);
+
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u  = uplinks->pdata[i];
+        const NmfRoute  *kr = _kernel_route_for(routes, u->iface, AF_INET);
+
+        if (u->rank == 1)
+            intended = u;
+        row    = g_new0(char *, N_COLUMNS + 1);
+        row[0] = g_strdup(u->iface);
+        row[1] = g_strdup(u->connection_id);
+        row[2] = g_strdup(u->gateway4 ? nmf_uplink_class_to_string(u->klass) : _("no gateway"));
+        row[3] = u->rank ? g_strdup_printf("%u", u->rank) : g_strdup("-");
+        row[4] = u->rank ? _metric_to_string(u->wanted_metric) : g_strdup("-");
+        row[5] = u->applied_known ? _metric_to_string(u->applied_metric4) : g_strdup("?");
+        row[6] = kr ? g_strdup_printf("%u", kr->metric) : g_strdup("-");
+        g_ptr_array_add(rows, row);
+    }
+    _append_table(out, rows);
+    _append_kernel_routes(out, routes);
+    g_string_append_c(out, '\n');
+
+    if (!managed || !intended) {
+        if (owner)
+            g_string_append_printf(out,
+                                   _("Default route: %s (left alone: no NAT link competes "
+                                     "with another uplink).\n"),
+                                   owner->iface);
+        else
+            g_string_append_printf(out, "%s\n", _("Default route: none (nothing to rank)."));
+        return NMF_VERDICT_LEFT_ALONE;
+    }
+    if (owner && strcmp(owner->iface, intended->iface) == 0) {
+        g_string_append_printf(out, _("Default route: %s (intended).\n"), owner->iface);
+        return NMF_VERDICT_OK;
+    }
+    if (owner)
+        g_string_append_printf(out,
+                               _("Default route: %s, but %s should own it. Run 'nm-metric-fix "
+                                 "--fix'.\n"),
+                               owner->iface,
+                               intended->iface);
+    else
+        g_string_append_printf(out,
+                               _("Default route: none, but %s should own it. Run 'nm-metric-fix "
+                                 "--fix'.\n"),
+                               intended->iface);
+    return NMF_VERDICT_WRONG_OWNER;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Human-readable status. Pure: it formats what the caller collected.
+ */
+#ifndef NMF_REPORT_H
+#define NMF_REPORT_H
+
+#include "nmf-policy.h"
+#include "nmf-route.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    NMF_VERDICT_OK,          /* the intended uplink owns the IPv4 default route */
+    NMF_VERDICT_LEFT_ALONE,  /* nothing to rank: no NAT link competes */
+    NMF_VERDICT_WRONG_OWNER, /* another interface (or none) owns it */
+} NmfVerdict;
+
+/* Appends the table and the verdict line to @out. @uplinks must be ranked. */
+NmfVerdict nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes);
+
+G_END_DECLS
+
+#endif /* NMF_REPORT_H */

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "nmf-policy.h"
+
+static NmfUplink *
+_uplink(const char *iface, const char *address, guint8 prefix, const char *gateway)
+{
+    NmfUplink *u = nmf_uplink_new(iface, iface, iface);
+    guint32    a = 0;
+
+    if (address) {
+        g_assert_true(nmf_parse_ip4(address, &a));
+        nmf_uplink_add_address4(u, a, prefix);
+    }
+    if (gateway)
+        g_assert_true(nmf_parse_ip4(gateway, &u->gateway4));
+    return u;
+}
+
+static GPtrArray *
+_array(NmfUplink *first, ...)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    va_list    ap;
+    NmfUplink *u;
+
+    va_start(ap, first);
+    for (u = first; u; u = va_arg(ap, NmfUplink *))
+        g_ptr_array_add(a, u);
+    va_end(ap);
+    return a;
+}
+
+static NmfUplink *
+_find(GPtrArray *uplinks, const char *iface)
+{
+    guint i;
+
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink *u = uplinks->pdata[i];
+
+        if (g_str_equal(u->iface, iface))
+            return u;
+    }
+    g_assert_not_reached();
+}
+
+static void
+test_classify(void)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    struct {
+        const char    *address;
+        guint8         prefix;
+        const char    *gateway;
+        NmfLinkKind    kind;
+        NmfUplinkClass expected;
+    } cases[] = {
+        { "192.168.122.57", 24, "192.168.122.1", NMF_LINK_ETHERNET, NMF_CLASS_NAT },
+        { "192.168.124.10", 24, "192.168.124.1", NMF_LINK_ETHERNET, NMF_CLASS_NAT },
+        { "192.168.254.10", 24, "192.168.254.1", NMF_LINK_ETHERNET, NMF_CLASS_NAT },
+        { "192.168.121.33", 24, "192.168.121.1", NMF_LINK_ETHERNET, NMF_CLASS_NAT },
+        { "10.0.2.15", 24, "10.0.2.2", NMF_LINK_ETHERNET, NMF_CLASS_NAT },
+        /* A real LAN that happens to use a libvirt-like subnet but another router. */
+        { "192.168.122.57", 24, "192.168.122.254", NMF_LINK_ETHERNET, NMF_CLASS_LAN },
+        /* 192.168.123.0/24 is not one of libvirt's alternates. */
+        { "192.168.123.5", 24, "192.168.123.1", NMF_LINK_ETHERNET, NMF_CLASS_LAN },
+        /* Gateway in a NAT range but the address is not: not NAT. */
+        { "10.66.60.236", 23, "192.168.122.1", NMF_LINK_ETHERNET, NMF_CLASS_LAN },
+        { "10.66.60.236", 23, "10.66.61.254", NMF_LINK_ETHERNET, NMF_CLASS_LAN },
+        { "10.66.60.236", 23, "10.66.61.254", NMF_LINK_BRIDGE, NMF_CLASS_BRIDGED },
+        { "10.66.60.236", 23, "10.66.61.254", NMF_LINK_MACVTAP, NMF_CLASS_MACVTAP },
+        { "10.66.60.236", 23, "10.66.61.254", NMF_LINK_MACVLAN, NMF_CLASS_MACVTAP },
+        /* Nested virtualisation: a bridge on the NAT network is still NAT. */
+        { "192.168.122.9", 24, "192.168.122.1", NMF_LINK_BRIDGE, NMF_CLASS_NAT },
+        /* No gateway at all: never NAT. */
+        { "192.168.122.9", 24, NULL, NMF_LINK_ETHERNET, NMF_CLASS_LAN },
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(NmfUplink) u =
+          _uplink("eth0", cases[i].address, cases[i].prefix, cases[i].gateway);
+
+        u->kind = cases[i].kind;
+        g_test_message("case %u: %s gw %s", i, cases[i].address, cases[i].gateway);
+        g_assert_cmpint(nmf_policy_classify(policy, u), ==, cases[i].expected);
+    }
+}
+
+static void
+test_rank_lan_before_nat(void)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    guint order;
+
+    /* Whatever order NetworkManager lists them in, the result is the same. */
+    for (order = 0; order < 2; order++) {
+        NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+        NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
+        g_autoptr(GPtrArray) uplinks = order ? _array(lan, nat, NULL) : _array(nat, lan, NULL);
+
+        g_assert_true(nmf_policy_rank(policy, uplinks));
+        g_assert_true(uplinks->pdata[0] == lan);
+        g_assert_cmpuint(lan->rank, ==, 1);
+        g_assert_cmpint(lan->wanted_metric, ==, 100);
+        g_assert_cmpint(lan->klass, ==, NMF_CLASS_LAN);
+        g_assert_cmpuint(nat->rank, ==, 2);
+        g_assert_cmpint(nat->wanted_metric, ==, 101);
+        g_assert_cmpint(nat->klass, ==, NMF_CLASS_NAT);
+    }
+}
+
+static void
+test_rank_ties_are_stable(void)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    const char *names[]         = { "eth10", "eth2", "eth1" };
+    guint       perm;
+
+    policy->metric_base = 200;
+    policy->metric_step = 10;
+    for (perm = 0; perm < 3; perm++) {
+        g_autoptr(GPtrArray) uplinks =
+          g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+        guint i;
+
+        for (i = 0; i < 3; i++)
+            g_ptr_array_add(uplinks, _uplink(names[(i + perm) % 3], "10.1.1.2", 24, "10.1.1.1"));
+        g_ptr_array_add(uplinks, _uplink("eth0", "192.168.122.5", 24, "192.168.122.1"));
+        /* An active device without a gateway is shown but never ranked. */
+        g_ptr_array_add(uplinks, _uplink("eth3", "172.16.0.2", 24, NULL));
+
+        g_assert_true(nmf_policy_rank(policy, uplinks));
+        g_assert_cmpint(_find(uplinks, "eth1")->wanted_metric, ==, 200);
+        g_assert_cmpint(_find(uplinks, "eth2")->wanted_metric, ==, 210);
+        g_assert_cmpint(_find(uplinks, "eth10")->wanted_metric, ==, 220);
+        g_assert_cmpint(_find(uplinks, "eth0")->wanted_metric, ==, 230);
+        g_assert_cmpuint(_find(uplinks, "eth3")->rank, ==, 0);
+        g_assert_cmpint(_find(uplinks, "eth3")->wanted_metric, ==, NMF_METRIC_AUTO);
+    }
+}
+
+static void
+test_rank_same_iface_tie_uses_uuid(void)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    NmfUplink *a                 = _uplink("eth1", "10.1.1.2", 24, "10.1.1.1");
+    NmfUplink *b                 = _uplink("eth1", "10.1.2.2", 24, "10.1.2.1");
+    NmfUplink *nat               = _uplink("eth0", "192.168.122.5", 24, "192.168.122.1");
+    g_autoptr(GPtrArray) uplinks = NULL;
+
+    g_free(a->connection_uuid);
+    a->connection_uuid = g_strdup("bbbb");
+    g_free(b->connection_uuid);
+    b->connection_uuid = g_strdup("aaaa");
+    uplinks            = _array(a, nat, b, NULL);
+    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(uplinks->pdata[0] == b);
+    g_assert_true(uplinks->pdata[1] == a);
+}
+
+static void
+test_rank_classes(void)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    NmfUplink *lan               = _uplink("aaa0", "10.1.1.2", 24, "10.1.1.1");
+    NmfUplink *tap               = _uplink("macvtap0", "10.2.1.2", 24, "10.2.1.1");
+    NmfUplink *br                = _uplink("zbr0", "10.3.1.2", 24, "10.3.1.1");
+    NmfUplink *nat               = _uplink("a0", "10.0.2.15", 24, "10.0.2.2");
+    g_autoptr(GPtrArray) uplinks = NULL;
+
+    tap->kind = NMF_LINK_MACVTAP;
+    br->kind  = NMF_LINK_BRIDGE;
+    uplinks   = _array(nat, lan, tap, br, NULL);
+    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(uplinks->pdata[0] == br);
+    g_assert_true(uplinks->pdata[1] == tap);
+    g_assert_true(uplinks->pdata[2] == lan);
+    g_assert_true(uplinks->pdata[3] == nat);
+    g_assert_cmpuint(nat->rank, ==, 4);
+}
+
+static void
+test_rank_leaves_alone(void)
+{
+    g_autoptr(NmfPolicy) policy   = nmf_policy_new_default();
+    g_autoptr(GPtrArray) nat_only = _array(_uplink("eth0", "192.168.122.5", 24, "192.168.122.1"),
+                                           _uplink("eth1", "10.0.2.15", 24, "10.0.2.2"),
+                                           NULL);
+    g_autoptr(GPtrArray) lan_only = _array(_uplink("eth0", "10.1.1.2", 24, "10.1.1.1"),
+                                           _uplink("eth1", "10.2.1.2", 24, "10.2.1.1"),
+                                           NULL);
+    /* A NAT link whose competitor has no gateway is not competing. */
+    g_autoptr(GPtrArray) lone_nat = _array(_uplink("eth0", "192.168.122.5", 24, "192.168.122.1"),
+                                           _uplink("eth1", "10.2.1.2", 24, NULL),
+                                           NULL);
+    GPtrArray *all[]              = { nat_only, lan_only, lone_nat };
+    guint      i;
+    guint      j;
+
+    for (i = 0; i < G_N_ELEMENTS(all); i++) {
+        g_assert_false(nmf_policy_rank(policy, all[i]));
+        for (j = 0; j < all[i]->len; j++) {
+            NmfUplink *u = all[i]->pdata[j];
+
+            g_assert_cmpuint(u->rank, ==, 0);
+            g_assert_false(nmf_uplink_profile_needs_update(u));
+            g_assert_false(nmf_uplink_applied_needs_update(u));
+        }
+    }
+}
+
+static void
+test_needs_update(void)
+{
+    g_autoptr(NmfUplink) u = _uplink("eth1", "10.1.1.2", 24, "10.1.1.1");
+
+    u->rank            = 1;
+    u->wanted_metric   = 100;
+    u->profile_metric4 = 100;
+    u->applied_metric4 = 100;
+    u->applied_known   = TRUE;
+    g_assert_false(nmf_uplink_profile_needs_update(u));
+    g_assert_false(nmf_uplink_applied_needs_update(u));
+
+    /* IPv6 is kept in step only when the profile has IPv6. */
+    u->profile_metric6 = -1;
+    u->applied_metric6 = -1;
+    g_assert_false(nmf_uplink_profile_needs_update(u));
+    u->has_ipv6 = TRUE;
+    g_assert_true(nmf_uplink_profile_needs_update(u));
+    g_assert_true(nmf_uplink_applied_needs_update(u));
+    u->profile_metric6 = 100;
+    u->applied_metric6 = 100;
+
+    u->applied_metric4 = 101;
+    g_assert_false(nmf_uplink_profile_needs_update(u));
+    g_assert_true(nmf_uplink_applied_needs_update(u));
+    u->applied_metric4 = 100;
+    u->applied_known   = FALSE;
+    g_assert_true(nmf_uplink_applied_needs_update(u));
+    u->applied_known   = TRUE;
+    u->profile_metric4 = -1;
+    g_assert_true(nmf_uplink_profile_needs_update(u));
+    g_assert_false(nmf_uplink_applied_needs_update(u));
+}
+
+static void
+test_parse_format_ip4(void)
+{
+    guint32          a = 0;
+    g_autofree char *s = NULL;
+
+    g_assert_true(nmf_parse_ip4("10.66.61.254", &a));
+    g_assert_cmphex(a, ==, 0x0A423DFE);
+    s = nmf_format_ip4(a);
+    g_assert_cmpstr(s, ==, "10.66.61.254");
+    g_assert_false(nmf_parse_ip4("10.66.61", &a));
+    g_assert_false(nmf_parse_ip4("fe80::1", &a));
+    g_assert_false(nmf_parse_ip4(NULL, &a));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/policy/classify", test_classify);
+    g_test_add_func("/policy/rank/lan-before-nat", test_rank_lan_before_nat);
+    g_test_add_func("/policy/rank/ties-are-stable", test_rank_ties_are_stable);
+    g_test_add_func("/policy/rank/same-iface-tie-uses-uuid", test_rank_same_iface_tie_uses_uuid);
+    g_test_add_func("/policy/rank/classes", test_rank_classes);
+    g_test_add_func("/policy/rank/leaves-alone", test_rank_leaves_alone);
+    g_test_add_func("/policy/needs-update", test_needs_update);
+    g_test_add_func("/policy/ip4", test_parse_format_ip4);
+    return g_test_run();
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "nmf-report.h"
+
+static NmfRoute *
+_route(int family, const char *iface, guint32 metric, guint32 table)
+{
+    NmfRoute *r = g_new0(NmfRoute, 1);
+
+    r->family  = family;
+    r->iface   = g_strdup(iface);
+    r->gateway = g_strdup(family == AF_INET ? "192.0.2.1" : "fe80::1");
+    r->metric  = metric;
+    r->table   = table;
+    return r;
+}
+
+static GPtrArray *
+_lab_uplinks(NmfPolicy *policy, gboolean *out_managed)
+{
+    GPtrArray *uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    NmfUplink *nat     = nmf_uplink_new("eth0", "nat", "u-nat");
+    NmfUplink *lan     = nmf_uplink_new("eth1", "lan", "u-lan");
+    guint32    a;
+
+    g_assert_true(nmf_parse_ip4("192.168.122.100", &a));
+    nmf_uplink_add_address4(nat, a, 24);
+    g_assert_true(nmf_parse_ip4("192.168.122.1", &nat->gateway4));
+    g_assert_true(nmf_parse_ip4("10.66.60.236", &a));
+    nmf_uplink_add_address4(lan, a, 23);
+    g_assert_true(nmf_parse_ip4("10.66.61.254", &lan->gateway4));
+    nat->applied_known = lan->applied_known = TRUE;
+    g_ptr_array_add(uplinks, nat);
+    g_ptr_array_add(uplinks, lan);
+    *out_managed = nmf_policy_rank(policy, uplinks);
+    return uplinks;
+}
+
+static void
+test_status_wrong_owner(void)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 101, 254));
+    g_assert_true(managed);
+    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_true(strstr(out->str, "Default route: eth0, but eth1 should own it.") != NULL);
+    g_assert_true(strstr(out->str, "INTERFACE") != NULL);
+    g_assert_true(strstr(out->str, "ipv4 default via 192.0.2.1 dev eth0 metric 100 table 254")
+                  != NULL);
+}
+
+static void
+test_status_ok(void)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+    const char *last;
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 101, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    /* Other tables and IPv6 do not decide the IPv4 owner. */
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 1, 30400));
+    g_ptr_array_add(routes, _route(AF_INET6, "eth0", 1, 254));
+    nmf_routes_sort(routes);
+    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes), ==, NMF_VERDICT_OK);
+    g_assert_true(g_str_has_suffix(out->str, "Default route: eth1 (intended).\n"));
+    last = strstr(out->str, "eth1  ");
+    g_assert_nonnull(last);
+}
+
+static void
+test_status_no_route(void)
+{
+    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+
+    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_true(strstr(out->str, "Default route: none, but eth1 should own it.") != NULL);
+}
+
+static void
+test_status_left_alone(void)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(GString) out       = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    NmfUplink *lan               = nmf_uplink_new("eth1", "lan", "u-lan");
+
+    g_assert_true(nmf_parse_ip4("10.66.61.254", &lan->gateway4));
+    g_ptr_array_add(uplinks, lan);
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    g_assert_false(nmf_policy_rank(policy, uplinks));
+    g_assert_cmpint(nmf_report_status(out, uplinks, FALSE, routes), ==, NMF_VERDICT_LEFT_ALONE);
+    g_assert_true(strstr(out->str, "Default route: eth1 (left alone") != NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/report/status/wrong-owner", test_status_wrong_owner);
+    g_test_add_func("/report/status/ok", test_status_ok);
+    g_test_add_func("/report/status/no-route", test_status_no_route);
+    g_test_add_func("/report/status/left-alone", test_status_left_alone);
+    return g_test_run();
+}
