@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "nmf-common.h"
+#include "nmf-config.h"
 #include "nmf-fix.h"
 #include "nmf-kernel.h"
 #include "nmf-nm.h"
@@ -20,6 +21,8 @@
 typedef struct {
     gboolean fix;
     gboolean status;
+    gboolean revert;
+    char    *config;
     gboolean dry_run;
     gboolean version;
     gboolean verbose;
@@ -49,12 +52,34 @@ _fail(GError *error)
     return status;
 }
 
+/* The default file may be absent (built-in policy); a file named with --config must exist. */
+static NmfPolicy *
+_load_policy(const Options *opts, GError **error)
+{
+    const char      *path     = opts->config ? opts->config : NMF_DEFAULT_CONFIG;
+    g_autofree char *contents = NULL;
+    gsize            length   = 0;
+    g_autoptr(GError) local   = NULL;
+
+    if (!g_file_get_contents(path, &contents, &length, &local)) {
+        if (!opts->config && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return nmf_policy_new_default();
+        g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s", local->message);
+        return NULL;
+    }
+    return nmf_config_parse(path, contents, length, error);
+}
+
 static int
 _run_fix(const Options *opts)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfPolicy) policy = NULL;
     g_autoptr(NmfNm) nm         = NULL;
     GError *error               = NULL;
+
+    policy = _load_policy(opts, &error);
+    if (!policy)
+        return _fail(error);
 
     if (opts->event)
         nmf_log_info("run for dispatcher event %s", opts->event);
@@ -68,9 +93,24 @@ _run_fix(const Options *opts)
 }
 
 static int
+_run_revert(const Options *opts)
+{
+    g_autoptr(NmfNm) nm = NULL;
+    GError *error       = NULL;
+    guint   n           = 0;
+
+    nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
+    if (!nm)
+        return _fail(error);
+    if (!nmf_nm_revert(nm, opts->dry_run, &n, &error))
+        return _fail(error);
+    return NMF_EXIT_OK;
+}
+
+static int
 _run_status(const Options *opts)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfPolicy) policy  = NULL;
     g_autoptr(NmfNm) nm          = NULL;
     g_autoptr(GPtrArray) uplinks = NULL;
     g_autoptr(GPtrArray) routes  = NULL;
@@ -79,6 +119,9 @@ _run_status(const Options *opts)
     gboolean   managed           = FALSE;
     NmfVerdict verdict;
 
+    policy = _load_policy(opts, &error);
+    if (!policy)
+        return _fail(error);
     routes = nmf_kernel_default_routes(&error);
     if (!routes)
         return _fail(error);
@@ -97,53 +140,35 @@ _run_status(const Options *opts)
 int
 main(int argc, char **argv)
 {
-    Options opts                   = { 0 };
-    g_autoptr(GOptionContext) ctx  = NULL;
-    g_autoptr(GError) error        = NULL;
-    g_autofree char   *description = NULL;
-    const GOptionEntry entries[]   = {
-          { "fix",
-            'f',
-            0,
-            G_OPTION_ARG_NONE,
-            &opts.fix,
-            N_("Rank the uplinks and write and reapply route metrics"),
-            NULL },
-          { "status",
-            's',
-            0,
-            G_OPTION_ARG_NONE,
-            &opts.status,
-            N_("Show the ranking beside the kernel's default routes"),
-            NULL },
-          { "dry-run",
-            'n',
-            0,
-            G_OPTION_ARG_NONE,
-            &opts.dry_run,
-            N_("With --fix: print the changes and make none"),
-            NULL },
-          { "event",
-            0,
-            0,
-            G_OPTION_ARG_STRING,
-            &opts.event,
-            N_("Dispatcher event that triggered the run (for the log)"),
-            N_("IFACE:ACTION") },
-          { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Log more detail"), NULL },
-          { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet, N_("Log nothing but errors"), NULL },
-          { "version",
-            'V',
-            0,
-            G_OPTION_ARG_NONE,
-            &opts.version,
-            N_("Print the version and exit"),
-            NULL },
-          { NULL },
+    Options opts                  = { 0 };
+    g_autoptr(GOptionContext) ctx = NULL;
+    g_autoptr(GError) error       = NULL;
+    g_autofree char *description  = NULL;
+    /* clang-format off */
+    const GOptionEntry entries[] = {
+        {"fix", 'f', 0, G_OPTION_ARG_NONE, &opts.fix,
+         N_("Rank the uplinks and write and reapply route metrics"), NULL},
+        {"status", 's', 0, G_OPTION_ARG_NONE, &opts.status,
+         N_("Show the ranking beside the kernel's default routes"), NULL},
+        {"revert", 0, 0, G_OPTION_ARG_NONE, &opts.revert,
+         N_("Restore the metrics recorded before the first change"), NULL},
+        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &opts.dry_run,
+         N_("With --fix or --revert: print the changes and make none"), NULL},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config,
+         N_("Read the configuration from FILE (default " NMF_DEFAULT_CONFIG ")"), N_("FILE")},
+        {"event", 0, 0, G_OPTION_ARG_STRING, &opts.event,
+         N_("Dispatcher event that triggered the run (for the log)"), N_("IFACE:ACTION")},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Log more detail"), NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet, N_("Log nothing but errors"), NULL},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &opts.version, N_("Print the version and exit"), NULL},
+        {NULL},
     };
+    /* clang-format on */
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* NMF_LOCALEDIR is an undocumented hook so tests can use a staged install. */
+    bindtextdomain(GETTEXT_PACKAGE,
+                   g_getenv("NMF_LOCALEDIR") ? g_getenv("NMF_LOCALEDIR") : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
@@ -157,7 +182,7 @@ main(int argc, char **argv)
                                     "  0  success; with --status: the intended uplink owns the "
                                     "default route, or nothing needs ranking\n"
                                     "  1  failure\n"
-                                    "  2  invalid usage\n"
+                                    "  2  invalid usage or configuration (nothing was changed)\n"
                                     "  3  --status: another interface owns the default route\n"
                                     "  4  not permitted (--fix needs root)\n"
                                     "  8  NetworkManager is not running\n\n"
@@ -177,27 +202,35 @@ main(int argc, char **argv)
         g_print("nm-metric-fix %s\n", PACKAGE_VERSION);
         return NMF_EXIT_OK;
     }
-    if (opts.fix + opts.status != 1) {
-        g_printerr("%s\n", _("nm-metric-fix: give exactly one of --fix or --status (see --help)"));
+    if (opts.fix + opts.status + opts.revert != 1) {
+        g_printerr(
+          "%s\n", _("nm-metric-fix: give exactly one of --fix, --status or --revert (see --help)"));
         return NMF_EXIT_USAGE;
     }
-    if (opts.dry_run && !opts.fix) {
-        g_printerr("%s\n", _("nm-metric-fix: --dry-run only goes with --fix"));
+    if (opts.dry_run && opts.status) {
+        g_printerr("%s\n", _("nm-metric-fix: --dry-run goes with --fix or --revert"));
         return NMF_EXIT_USAGE;
     }
     nmf_log_set_level(opts.quiet ? NMF_LOG_QUIET : (opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO));
 
-    if (opts.fix && !opts.dry_run && geteuid() != 0) {
+    if ((opts.fix || opts.revert) && !opts.dry_run && geteuid() != 0) {
         g_printerr("%s\n",
-                   _("nm-metric-fix: --fix changes connection profiles and must run as root; "
-                     "nothing was changed (try --fix --dry-run)"));
+                   _("nm-metric-fix: --fix and --revert change connection profiles and must run "
+                     "as root; nothing was changed (try --dry-run)"));
         return NMF_EXIT_PERMISSION;
     }
 
     {
-        int status = opts.fix ? _run_fix(&opts) : _run_status(&opts);
+        int status;
 
+        if (opts.fix)
+            status = _run_fix(&opts);
+        else if (opts.revert)
+            status = _run_revert(&opts);
+        else
+            status = _run_status(&opts);
         g_free(opts.event);
+        g_free(opts.config);
         return status;
     }
 }

@@ -46,12 +46,17 @@ _log_ranking(GPtrArray *uplinks)
 }
 
 static gboolean
-_fix_one(NmfNm *nm, NmfUplink *u, gboolean dry_run, NmfFixResult *result, GError **error)
+_fix_one(NmfNm           *nm,
+         const NmfPolicy *policy,
+         NmfUplink       *u,
+         gboolean         dry_run,
+         NmfFixResult    *result,
+         GError         **error)
 {
     const char      *prefix = dry_run ? "would " : "";
     g_autofree char *wanted = _metric_str(u->wanted_metric);
 
-    if (nmf_uplink_profile_needs_update(u)) {
+    if (policy->persist && nmf_uplink_profile_needs_update(u)) {
         g_autofree char *old = _metric_str(u->profile_metric4);
 
         nmf_log_info("%supdate profile '%s' (%s): ipv4.route-metric %s -> %s%s",
@@ -104,6 +109,18 @@ nmf_fix_run(NmfNm           *nm,
     if (!uplinks)
         return FALSE;
 
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (u->unranked == NMF_UNRANKED_SKIP || u->unranked == NMF_UNRANKED_RULE_IGNORE
+            || u->unranked == NMF_UNRANKED_HAND_SET)
+            nmf_log_info("%s (%s): left alone, %s%s%s",
+                         u->iface,
+                         u->connection_id,
+                         nmf_unranked_to_string(u->unranked),
+                         u->rule_name ? " " : "",
+                         u->rule_name ? u->rule_name : "");
+    }
     if (!managed) {
         nmf_log_info("no NAT uplink competes with another uplink; leaving metrics alone");
         nmf_log_info("no changes needed");
@@ -121,7 +138,7 @@ nmf_fix_run(NmfNm           *nm,
 
         if (u->rank == 0)
             continue;
-        if (!_fix_one(nm, u, dry_run, &result, &local)) {
+        if (!_fix_one(nm, policy, u, dry_run, &result, &local)) {
             /* A device may vanish mid-run; fix the others, report the first failure. */
             nmf_log_info("%s: %s", u->iface, local->message);
             if (!first_error)

@@ -213,6 +213,15 @@ _read_metrics(NMConnection *connection, gint64 *out_metric4, gint64 *out_metric6
 }
 
 static void
+_write_metrics6(NMConnection *connection, gint64 metric)
+{
+    NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
+
+    if (s6)
+        g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
+}
+
+static void
 _write_metrics(NMConnection *connection, gint64 metric, gboolean with_ipv6)
 {
     NMSettingIPConfig *s4 = nm_connection_get_setting_ip4_config(connection);
@@ -222,6 +231,44 @@ _write_metrics(NMConnection *connection, gint64 metric, gboolean with_ipv6)
         g_object_set(s4, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
     if (s6 && with_ipv6)
         g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
+}
+
+static const char *
+_user_data_get(NMConnection *connection, const char *key)
+{
+    NMSettingUser *s_user =
+      NM_SETTING_USER(nm_connection_get_setting(connection, NM_TYPE_SETTING_USER));
+
+    return s_user ? nm_setting_user_get_data(s_user, key) : NULL;
+}
+
+static gboolean
+_parse_metric(const char *text, gint64 *out)
+{
+    gint64 v;
+    char  *end = NULL;
+
+    if (!text || !*text)
+        return FALSE;
+    v = g_ascii_strtoll(text, &end, 10);
+    if (*end || v < NMF_METRIC_AUTO || v > G_MAXUINT32)
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+static void
+_read_user_data(NmfUplink *uplink, NMConnection *profile)
+{
+    const char *skip = _user_data_get(profile, NMF_USER_SKIP);
+    gint64      orig;
+
+    uplink->skip_requested =
+      skip && g_strv_contains((const char *const[]){ "yes", "true", "1", NULL }, skip);
+    /* Our record counts only when the original value is there to restore. */
+    uplink->has_record =
+      _parse_metric(_user_data_get(profile, NMF_USER_ORIG_IPV4), &orig)
+      && _parse_metric(_user_data_get(profile, NMF_USER_WRITTEN), &uplink->recorded_metric);
 }
 
 static NmfLinkKind
@@ -314,7 +361,10 @@ nmf_nm_collect(NmfNm *self, GError **error)
                                 nm_connection_get_uuid(NM_CONNECTION(profile)));
         g_ptr_array_add(uplinks, uplink);
 
-        uplink->kind     = _link_kind(device);
+        uplink->kind        = _link_kind(device);
+        uplink->hw_address  = g_strdup(nm_device_get_hw_address(device));
+        uplink->device_type = g_strdup(nm_device_get_type_description(device));
+        _read_user_data(uplink, NM_CONNECTION(profile));
         uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
         _fill_ip4(uplink, device);
         _read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
@@ -337,69 +387,115 @@ nmf_nm_collect(NmfNm *self, GError **error)
     return g_steal_pointer(&uplinks);
 }
 
-gboolean
-nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error)
+static NMSettingUser *
+_ensure_user_setting(NMConnection *connection)
 {
-    UplinkHandle *h              = uplink->handle;
-    g_autoptr(NMConnection) copy = NULL;
+    NMSetting *s_user = nm_connection_get_setting(connection, NM_TYPE_SETTING_USER);
+
+    if (!s_user) {
+        s_user = nm_setting_user_new();
+        nm_connection_add_setting(connection, s_user);
+    }
+    return NM_SETTING_USER(s_user);
+}
+
+/* Before our first change, keep what the admin had so --revert can restore it. */
+static void
+_record_originals(NMConnection *connection, const NmfUplink *uplink)
+{
+    NMSettingUser   *s_user = _ensure_user_setting(connection);
+    g_autofree char *orig4  = g_strdup_printf("%" G_GINT64_FORMAT, uplink->profile_metric4);
+    g_autofree char *orig6  = g_strdup_printf("%" G_GINT64_FORMAT, uplink->profile_metric6);
+    g_autofree char *wanted = g_strdup_printf("%" G_GINT64_FORMAT, uplink->wanted_metric);
+
+    if (!nm_setting_user_get_data(s_user, NMF_USER_ORIG_IPV4)) {
+        nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV4, orig4, NULL);
+        nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV6, orig6, NULL);
+    }
+    nm_setting_user_set_data(s_user, NMF_USER_WRITTEN, wanted, NULL);
+}
+
+static gboolean
+_commit_profile(NmfNm              *self,
+                NMRemoteConnection *profile,
+                NMConnection       *settings_from,
+                GError            **error)
+{
     g_autoptr(GVariant) settings = NULL;
     g_autoptr(GVariant) result   = NULL;
     g_auto(Wait) wait            = { 0 };
-    g_autofree char *what        = NULL;
-    GError          *local       = NULL;
+    GError *local                = NULL;
 
-    g_return_val_if_fail(h, FALSE);
-
-    /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
-    copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
-    _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
-    settings = g_variant_ref_sink(nm_connection_to_dbus(copy, NM_CONNECTION_SERIALIZE_ALL));
-
+    settings =
+      g_variant_ref_sink(nm_connection_to_dbus(settings_from, NM_CONNECTION_SERIALIZE_ALL));
     _wait_init(&wait, self->timeout_ms);
     /* No storage flag: the profile stays where it is (on disk or in memory). */
     nm_remote_connection_update2(
-      h->profile, settings, NM_SETTINGS_UPDATE2_FLAG_NONE, NULL, wait.cancellable, _wait_cb, &wait);
-    result = nm_remote_connection_update2_finish(h->profile, _wait_for(&wait), &local);
+      profile, settings, NM_SETTINGS_UPDATE2_FLAG_NONE, NULL, wait.cancellable, _wait_cb, &wait);
+    result = nm_remote_connection_update2_finish(profile, _wait_for(&wait), &local);
     if (!result) {
-        what = g_strdup_printf("updating connection '%s'", uplink->connection_id);
+        g_autofree char *what =
+          g_strdup_printf("updating connection '%s'", nm_connection_get_id(NM_CONNECTION(profile)));
+
         return _fail(error, &wait, local, what, self->timeout_ms);
     }
     return TRUE;
 }
 
 gboolean
-nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error)
+nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error)
 {
-    UplinkHandle *h = uplink->handle;
-    guint         attempt;
+    UplinkHandle *h              = uplink->handle;
+    g_autoptr(NMConnection) copy = NULL;
 
     g_return_val_if_fail(h, FALSE);
-    *out_reapplied = FALSE;
 
+    /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
+    copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
+    _record_originals(copy, uplink);
+    _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
+    return _commit_profile(self, h->profile, copy, error);
+}
+
+/* Reapply the given metrics on @device's applied connection; retried when another
+ * client reapplied in between (the version id moved). */
+static gboolean
+_reapply_metrics(NmfNm    *self,
+                 NMDevice *device,
+                 gint64    metric4,
+                 gint64    metric6,
+                 gboolean  set_ipv6,
+                 gboolean *out_reapplied,
+                 GError  **error)
+{
+    const char *iface = nm_device_get_iface(device);
+    guint       attempt;
+
+    *out_reapplied = FALSE;
     for (attempt = 1;; attempt++) {
         g_autoptr(NMConnection) applied = NULL;
         g_auto(Wait) wait               = { 0 };
         GError *local                   = NULL;
         guint64 version_id              = 0;
-        gint64  metric4;
-        gint64  metric6;
+        gint64  cur4;
+        gint64  cur6;
 
-        applied = _get_applied(self, h->device, &version_id, error);
+        applied = _get_applied(self, device, &version_id, error);
         if (!applied)
             return FALSE;
 
-        _read_metrics(applied, &metric4, &metric6);
-        if (metric4 == uplink->wanted_metric
-            && (!uplink->has_ipv6 || metric6 == uplink->wanted_metric)) {
-            /* Someone (maybe a concurrent run) already did it. */
+        _read_metrics(applied, &cur4, &cur6);
+        if (cur4 == metric4 && (!set_ipv6 || cur6 == metric6)) {
+            /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
             return TRUE;
         }
-        _write_metrics(applied, uplink->wanted_metric, uplink->has_ipv6);
+        _write_metrics(applied, metric4, FALSE);
+        if (set_ipv6)
+            _write_metrics6(applied, metric6);
 
         _wait_init(&wait, self->timeout_ms);
-        nm_device_reapply_async(
-          h->device, applied, version_id, 0, wait.cancellable, _wait_cb, &wait);
-        if (nm_device_reapply_finish(h->device, _wait_for(&wait), &local)) {
+        nm_device_reapply_async(device, applied, version_id, 0, wait.cancellable, _wait_cb, &wait);
+        if (nm_device_reapply_finish(device, _wait_for(&wait), &local)) {
             *out_reapplied = TRUE;
             return TRUE;
         }
@@ -407,16 +503,139 @@ nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError *
             && attempt < REAPPLY_MAX_ATTEMPTS) {
             nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
                          "), retrying reapply (attempt %u)",
-                         uplink->iface,
+                         iface,
                          version_id,
                          attempt + 1);
             g_clear_error(&local);
             continue;
         }
         {
-            g_autofree char *what = g_strdup_printf("reapplying %s", uplink->iface);
+            g_autofree char *what = g_strdup_printf("reapplying %s", iface);
 
             return _fail(error, &wait, local, what, self->timeout_ms);
         }
     }
+}
+
+gboolean
+nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error)
+{
+    UplinkHandle *h = uplink->handle;
+
+    g_return_val_if_fail(h, FALSE);
+    return _reapply_metrics(self,
+                            h->device,
+                            uplink->wanted_metric,
+                            uplink->wanted_metric,
+                            uplink->has_ipv6,
+                            out_reapplied,
+                            error);
+}
+
+static gboolean
+_revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError **error)
+{
+    NMConnection *connection = NM_CONNECTION(profile);
+    const char   *id         = nm_connection_get_id(connection);
+    gint64        orig4      = NMF_METRIC_AUTO;
+    gint64        orig6      = NMF_METRIC_AUTO;
+    gint64        cur4;
+    gint64        cur6;
+    gboolean      has6           = nm_connection_get_setting_ip6_config(connection) != NULL;
+    g_autoptr(NMConnection) copy = NULL;
+    NMSettingUser   *s_user;
+    const GPtrArray *devices = nm_client_get_devices(self->client);
+    guint            i;
+
+    if (!_parse_metric(_user_data_get(connection, NMF_USER_ORIG_IPV4), &orig4)) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "connection '%s': the recorded original metric '%s' is not a metric; "
+                    "nothing was changed on it",
+                    id,
+                    _user_data_get(connection, NMF_USER_ORIG_IPV4));
+        return FALSE;
+    }
+    if (!_parse_metric(_user_data_get(connection, NMF_USER_ORIG_IPV6), &orig6))
+        orig6 = NMF_METRIC_AUTO;
+    _read_metrics(connection, &cur4, &cur6);
+
+    nmf_log_info("%srestore profile '%s': ipv4.route-metric %" G_GINT64_FORMAT
+                 " -> %" G_GINT64_FORMAT ", ipv6.route-metric %" G_GINT64_FORMAT
+                 " -> %" G_GINT64_FORMAT,
+                 dry_run ? "would " : "",
+                 id,
+                 cur4,
+                 orig4,
+                 cur6,
+                 orig6);
+    if (dry_run)
+        return TRUE;
+
+    copy = nm_simple_connection_new_clone(connection);
+    _write_metrics(copy, orig4, FALSE);
+    if (has6)
+        _write_metrics6(copy, orig6);
+    s_user = _ensure_user_setting(copy);
+    nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV4, NULL, NULL);
+    nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV6, NULL, NULL);
+    nm_setting_user_set_data(s_user, NMF_USER_WRITTEN, NULL, NULL);
+    if (!_commit_profile(self, profile, copy, error))
+        return FALSE;
+
+    /* And live, on every device the profile is active on. */
+    for (i = 0; devices && i < devices->len; i++) {
+        NMDevice           *device = devices->pdata[i];
+        NMActiveConnection *active = nm_device_get_active_connection(device);
+        gboolean            reapplied;
+
+        if (!active || nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED
+            || g_strcmp0(nm_active_connection_get_uuid(active), nm_connection_get_uuid(connection))
+                 != 0)
+            continue;
+        if (!_reapply_metrics(self, device, orig4, orig6, has6, &reapplied, error))
+            return FALSE;
+        if (reapplied)
+            nmf_log_info("reapply %s (%s): ipv4.route-metric -> %" G_GINT64_FORMAT,
+                         nm_device_get_iface(device),
+                         id,
+                         orig4);
+    }
+    return TRUE;
+}
+
+gboolean
+nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error)
+{
+    const GPtrArray *connections = nm_client_get_connections(self->client);
+    GError          *first_error = NULL;
+    guint            n           = 0;
+    guint            i;
+
+    for (i = 0; connections && i < connections->len; i++) {
+        NMRemoteConnection *profile = connections->pdata[i];
+        GError             *local   = NULL;
+
+        if (!_user_data_get(NM_CONNECTION(profile), NMF_USER_ORIG_IPV4))
+            continue;
+        if (_revert_one(self, profile, dry_run, &local)) {
+            n++;
+            continue;
+        }
+        /* Restore the others; report the first failure. */
+        nmf_log_info("%s", local->message);
+        if (!first_error)
+            first_error = local;
+        else
+            g_error_free(local);
+    }
+    if (n == 0 && !first_error)
+        nmf_log_info("nothing to revert: no profile carries a record of ours");
+    *out_reverted = n;
+    if (first_error) {
+        g_propagate_error(error, first_error);
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -29,6 +29,10 @@ gboolean nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error);
  * connection already had the wanted metrics. */
 gboolean nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error);
 
+/* Restore the original metrics recorded in every profile's user data (profile and
+ * live) and remove the records. */
+gboolean nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error);
+
 G_END_DECLS
 
 #endif /* NMF_NM_H */

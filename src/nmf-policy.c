@@ -34,6 +34,8 @@ nmf_uplink_free(NmfUplink *uplink)
     g_free(uplink->iface);
     g_free(uplink->connection_id);
     g_free(uplink->connection_uuid);
+    g_free(uplink->hw_address);
+    g_free(uplink->device_type);
     g_array_unref(uplink->addresses4);
     g_free(uplink);
 }
@@ -71,9 +73,12 @@ nmf_policy_new_default(void)
     NmfPolicy *policy = g_new0(NmfPolicy, 1);
     guint      third;
 
+    policy->mode        = NMF_MODE_METRIC;
+    policy->persist     = TRUE;
     policy->metric_base = 100;
     policy->metric_step = 1;
     policy->nat_ranges  = g_array_new(FALSE, TRUE, sizeof(NmfNatRange));
+    policy->rules       = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_rule_free);
 
     /* libvirt's "default" network, and the alternates its packaging picks when
      * 192.168.122.0/24 is already routed on the host (nested virtualisation). */
@@ -99,6 +104,7 @@ nmf_policy_free(NmfPolicy *policy)
     if (!policy)
         return;
     g_array_unref(policy->nat_ranges);
+    g_ptr_array_unref(policy->rules);
     g_free(policy);
 }
 
@@ -187,21 +193,135 @@ nmf_policy_classify(const NmfPolicy *policy, const NmfUplink *uplink)
     }
 }
 
+void
+nmf_rule_free(NmfRule *rule)
+{
+    if (!rule)
+        return;
+    g_free(rule->name);
+    g_free(rule->match_interface);
+    g_free(rule->match_mac);
+    g_free(rule->match_connection);
+    g_free(rule->match_device_type);
+    g_free(rule);
+}
+
+const char *
+nmf_rule_action_to_string(NmfRuleAction action)
+{
+    switch (action) {
+    case NMF_RULE_PREFER:
+        return "prefer";
+    case NMF_RULE_AVOID:
+        return "avoid";
+    case NMF_RULE_IGNORE:
+        return "ignore";
+    }
+    return "?";
+}
+
+const char *
+nmf_unranked_to_string(NmfUnranked unranked)
+{
+    switch (unranked) {
+    case NMF_UNRANKED_NONE:
+        return "ranked";
+    case NMF_UNRANKED_NO_GATEWAY:
+        return "no gateway";
+    case NMF_UNRANKED_NOTHING:
+        return "nothing to rank";
+    case NMF_UNRANKED_RULE_IGNORE:
+        return "ignored by rule";
+    case NMF_UNRANKED_SKIP:
+        return "skipped by user data";
+    case NMF_UNRANKED_HAND_SET:
+        return "metric set by hand";
+    }
+    return "?";
+}
+
+static const char *
+_kind_to_string(NmfLinkKind kind)
+{
+    switch (kind) {
+    case NMF_LINK_ETHERNET:
+        return "ethernet";
+    case NMF_LINK_BRIDGE:
+        return "bridge";
+    case NMF_LINK_MACVLAN:
+        return "macvlan";
+    case NMF_LINK_MACVTAP:
+        return "macvtap";
+    case NMF_LINK_OTHER:
+        break;
+    }
+    return "other";
+}
+
+gboolean
+nmf_rule_matches(const NmfRule *rule, const NmfUplink *uplink)
+{
+    /* Every match-* key given must match. */
+    if (rule->match_interface && !g_pattern_match_simple(rule->match_interface, uplink->iface))
+        return FALSE;
+    if (rule->match_mac) {
+        g_autofree char *pattern = g_ascii_strdown(rule->match_mac, -1);
+        g_autofree char *mac = g_ascii_strdown(uplink->hw_address ? uplink->hw_address : "", -1);
+
+        if (!g_pattern_match_simple(pattern, mac))
+            return FALSE;
+    }
+    if (rule->match_connection && strcmp(rule->match_connection, uplink->connection_id) != 0
+        && strcmp(rule->match_connection, uplink->connection_uuid) != 0)
+        return FALSE;
+    if (rule->has_match_subnet) {
+        NmfNatRange net   = { .network = rule->match_subnet, .prefix = rule->match_subnet_prefix };
+        gboolean    found = FALSE;
+        guint       i;
+
+        for (i = 0; i < uplink->addresses4->len && !found; i++)
+            found = _in_range(&net, g_array_index(uplink->addresses4, NmfIp4Address, i).address);
+        if (!found)
+            return FALSE;
+    }
+    if (rule->match_device_type
+        && g_ascii_strcasecmp(rule->match_device_type, _kind_to_string(uplink->kind)) != 0
+        && (!uplink->device_type
+            || g_ascii_strcasecmp(rule->match_device_type, uplink->device_type) != 0))
+        return FALSE;
+    return TRUE;
+}
+
+/* Preference tiers, best first: a "prefer" rule beats every class, "avoid" loses to NAT. */
+static guint
+_tier(const NmfUplink *u)
+{
+    if (u->rule_name && u->rule_action == NMF_RULE_PREFER)
+        return 0;
+    if (u->rule_name && u->rule_action == NMF_RULE_AVOID)
+        return 10;
+    return 1 + (guint) u->klass;
+}
+
 static int
 _compare_uplinks(gconstpointer a, gconstpointer b)
 {
-    const NmfUplink *ua   = *(const NmfUplink *const *) a;
-    const NmfUplink *ub   = *(const NmfUplink *const *) b;
-    gboolean         a_up = ua->gateway4 != 0;
-    gboolean         b_up = ub->gateway4 != 0;
+    const NmfUplink *ua       = *(const NmfUplink *const *) a;
+    const NmfUplink *ub       = *(const NmfUplink *const *) b;
+    gboolean         a_ranked = ua->unranked == NMF_UNRANKED_NONE;
+    gboolean         b_ranked = ub->unranked == NMF_UNRANKED_NONE;
+    guint            ta;
+    guint            tb;
     int              c;
 
-    /* Uplinks first; then by class. Ties are broken by names only, never by
+    /* Ranked first; then by tier. Ties are broken by names only, never by
      * activation order or the order NetworkManager lists devices in. */
-    if (a_up != b_up)
-        return a_up ? -1 : 1;
-    if (ua->klass != ub->klass)
-        return ua->klass < ub->klass ? -1 : 1;
+    if (a_ranked != b_ranked)
+        return a_ranked ? -1 : 1;
+    ta = _tier(ua);
+    tb = _tier(ub);
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
     c = strverscmp(ua->iface, ub->iface);
     if (c != 0)
         return c;
@@ -211,13 +331,24 @@ _compare_uplinks(gconstpointer a, gconstpointer b)
     return strcmp(ua->connection_id, ub->connection_id);
 }
 
+static gboolean
+_is_hand_set(const NmfUplink *u)
+{
+    /* A metric we did not write is the admin's. */
+    if (u->has_record)
+        return u->profile_metric4 != u->recorded_metric;
+    return u->profile_metric4 != NMF_METRIC_AUTO;
+}
+
 gboolean
 nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks)
 {
-    guint n_nat   = 0;
-    guint n_other = 0;
-    guint rank    = 0;
-    guint i;
+    gboolean rule_decides = FALSE;
+    guint    n_ranked     = 0;
+    guint    n_nat        = 0;
+    guint    rank         = 0;
+    guint    i;
+    guint    j;
 
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink *u = uplinks->pdata[i];
@@ -225,25 +356,55 @@ nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks)
         u->klass         = nmf_policy_classify(policy, u);
         u->rank          = 0;
         u->wanted_metric = NMF_METRIC_AUTO;
+        u->rule_name     = NULL;
+        u->unranked      = NMF_UNRANKED_NONE;
+
+        for (j = 0; j < policy->rules->len; j++) {
+            const NmfRule *rule = policy->rules->pdata[j];
+
+            if (nmf_rule_matches(rule, u)) {
+                u->rule_name   = rule->name;
+                u->rule_action = rule->action;
+                break;
+            }
+        }
+
         if (u->gateway4 == 0)
+            u->unranked = NMF_UNRANKED_NO_GATEWAY;
+        else if (u->skip_requested)
+            u->unranked = NMF_UNRANKED_SKIP;
+        else if (u->rule_name && u->rule_action == NMF_RULE_IGNORE)
+            u->unranked = NMF_UNRANKED_RULE_IGNORE;
+        else if (_is_hand_set(u) && !u->rule_name)
+            u->unranked = NMF_UNRANKED_HAND_SET;
+        if (u->unranked != NMF_UNRANKED_NONE)
             continue;
+
+        n_ranked++;
         if (u->klass == NMF_CLASS_NAT)
             n_nat++;
-        else
-            n_other++;
+        if (u->rule_name)
+            rule_decides = TRUE;
+    }
+
+    /* Only a NAT link competing with a better one is the problem we solve (or a
+     * rule that says so); otherwise the admin's or NetworkManager's metrics stand. */
+    if (n_ranked < 2 || (!rule_decides && (n_nat == 0 || n_nat == n_ranked))) {
+        for (i = 0; i < uplinks->len; i++) {
+            NmfUplink *u = uplinks->pdata[i];
+
+            if (u->unranked == NMF_UNRANKED_NONE)
+                u->unranked = NMF_UNRANKED_NOTHING;
+        }
+        g_ptr_array_sort(uplinks, _compare_uplinks);
+        return FALSE;
     }
 
     g_ptr_array_sort(uplinks, _compare_uplinks);
-
-    /* Only a NAT link competing with a better one is the problem we solve;
-     * otherwise the admin's (or NetworkManager's) metrics stand. */
-    if (n_nat == 0 || n_other == 0)
-        return FALSE;
-
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink *u = uplinks->pdata[i];
 
-        if (u->gateway4 == 0)
+        if (u->unranked != NMF_UNRANKED_NONE)
             continue;
         u->rank          = ++rank;
         u->wanted_metric = (gint64) policy->metric_base + (gint64) (rank - 1) * policy->metric_step;

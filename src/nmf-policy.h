@@ -31,6 +31,33 @@ typedef enum {
 
 #define NMF_METRIC_AUTO (-1)
 
+/* NetworkManager user data we read and write on profiles (NMSettingUser, NM >= 1.8). */
+#define NMF_USER_SKIP      "nm-metric-fix.skip"
+#define NMF_USER_ORIG_IPV4 "nm-metric-fix.orig-ipv4-route-metric"
+#define NMF_USER_ORIG_IPV6 "nm-metric-fix.orig-ipv6-route-metric"
+#define NMF_USER_WRITTEN   "nm-metric-fix.metric"
+
+typedef enum {
+    NMF_MODE_METRIC = 0,
+    NMF_MODE_POLICY,
+} NmfMode;
+
+typedef enum {
+    NMF_RULE_PREFER = 0,
+    NMF_RULE_AVOID,
+    NMF_RULE_IGNORE,
+} NmfRuleAction;
+
+/* Why an active device got no rank. */
+typedef enum {
+    NMF_UNRANKED_NONE = 0,    /* it is ranked */
+    NMF_UNRANKED_NO_GATEWAY,  /* no IPv4 default gateway: not an uplink */
+    NMF_UNRANKED_NOTHING,     /* ranking not needed: no NAT link competes */
+    NMF_UNRANKED_RULE_IGNORE, /* a rule says ignore */
+    NMF_UNRANKED_SKIP,        /* the profile carries nm-metric-fix.skip=yes */
+    NMF_UNRANKED_HAND_SET,    /* the admin set the metric by hand */
+} NmfUnranked;
+
 typedef struct {
     guint32 address; /* host byte order */
     guint8  prefix;
@@ -47,6 +74,8 @@ typedef struct {
     char       *iface;
     char       *connection_id;
     char       *connection_uuid;
+    char       *hw_address;  /* may be NULL */
+    char       *device_type; /* NetworkManager's type description, e.g. "ethernet"; may be NULL */
     NmfLinkKind kind;
     GArray     *addresses4; /* of NmfIp4Address */
     guint32     gateway4;   /* host byte order; 0 when the device has no IPv4 default gateway */
@@ -55,10 +84,16 @@ typedef struct {
     gint64      profile_metric6;
     gint64      applied_metric4;
     gint64      applied_metric6;
-    gboolean    applied_known; /* FALSE when the applied connection could not be read */
+    gboolean    applied_known;   /* FALSE when the applied connection could not be read */
+    gboolean    skip_requested;  /* user data nm-metric-fix.skip=yes */
+    gboolean    has_record;      /* we changed this profile before and kept its originals */
+    gint64      recorded_metric; /* the metric we wrote last time (valid with has_record) */
 
     /* Filled by nmf_policy_rank(). */
     NmfUplinkClass klass;
+    const char    *rule_name; /* the first rule that matched, or NULL */
+    NmfRuleAction  rule_action;
+    NmfUnranked    unranked;
     guint          rank;          /* 1 = best; 0 = not ranked */
     gint64         wanted_metric; /* NMF_METRIC_AUTO when we leave it alone */
 
@@ -68,10 +103,31 @@ typedef struct {
 } NmfUplink;
 
 typedef struct {
-    guint   metric_base;
-    guint   metric_step;
-    GArray *nat_ranges; /* of NmfNatRange */
+    char         *name;
+    guint         line;
+    char         *match_interface;  /* glob */
+    char         *match_mac;        /* glob, compared case-insensitively */
+    char         *match_connection; /* id or uuid */
+    gboolean      has_match_subnet;
+    guint32       match_subnet; /* host byte order, masked */
+    guint8        match_subnet_prefix;
+    char         *match_device_type; /* ethernet, bridge, macvlan, macvtap or NM's type name */
+    NmfRuleAction action;
+} NmfRule;
+
+typedef struct {
+    NmfMode    mode;
+    gboolean   persist; /* write profiles, not only the runtime state */
+    guint      metric_base;
+    guint      metric_step;
+    GArray    *nat_ranges; /* of NmfNatRange */
+    GPtrArray *rules;      /* of NmfRule, first match wins */
 } NmfPolicy;
+
+void        nmf_rule_free(NmfRule *rule);
+const char *nmf_rule_action_to_string(NmfRuleAction action);
+const char *nmf_unranked_to_string(NmfUnranked unranked);
+gboolean    nmf_rule_matches(const NmfRule *rule, const NmfUplink *uplink);
 
 NmfUplink *nmf_uplink_new(const char *iface,
                           const char *connection_id,
