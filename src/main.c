@@ -87,6 +87,8 @@ _run_fix(const Options *opts)
     if (!nm)
         return _fail(error);
     nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
+    if (policy->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, &error))
+        return _fail(error);
     if (!nmf_fix_run(nm, policy, opts->dry_run, NULL, &error))
         return _fail(error);
     return NMF_EXIT_OK;

@@ -3,6 +3,8 @@
 
 #include "nmf-fix.h"
 
+#include <string.h>
+
 #include "nmf-common.h"
 
 GPtrArray *
@@ -66,6 +68,12 @@ _fix_one(NmfNm           *nm,
                      old,
                      wanted,
                      u->has_ipv6 ? ", ipv6.route-metric too" : "");
+        if (strcmp(u->profile_policy, u->wanted_policy) != 0)
+            nmf_log_info("%spolicy routing for '%s' (%s): %s",
+                         prefix,
+                         u->connection_id,
+                         u->iface,
+                         u->wanted_policy[0] ? u->wanted_policy : "none");
         if (!dry_run && !nmf_nm_update_profile(nm, u, error))
             return FALSE;
         result->n_profiles_updated++;

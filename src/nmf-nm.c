@@ -3,6 +3,9 @@
 
 #include "nmf-nm.h"
 
+#include <dlfcn.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <NetworkManager.h>
 
@@ -284,6 +287,195 @@ _link_kind(NMDevice *device)
     return NMF_LINK_OTHER;
 }
 
+/*****************************************************************************/
+/* Policy routing. Routing rules arrived in NM 1.18 and we build against 1.14, so
+ * their libnm functions are looked up at run time; routes in other tables (the
+ * "table" attribute, 1.10) are plain 1.14 API. */
+
+#define AS_STRING_FLAGS_AF_INET 0x1 /* NM_IP_ROUTING_RULE_AS_STRING_FLAGS_AF_INET */
+
+typedef struct {
+    gboolean available;
+    gpointer (*from_string)(const char *, guint32, GHashTable *, GError **);
+    void (*unref)(gpointer);
+    gint64 (*get_priority)(gconstpointer);
+    const char *(*get_from)(gconstpointer);
+    guint8 (*get_from_len)(gconstpointer);
+    guint32 (*get_table)(gconstpointer);
+    guint (*get_num)(NMSettingIPConfig *);
+    gpointer (*get_rule)(NMSettingIPConfig *, guint);
+    void (*add_rule)(NMSettingIPConfig *, gpointer);
+    void (*remove_rule)(NMSettingIPConfig *, guint);
+} RuleApi;
+
+static const RuleApi *
+_rule_api(void)
+{
+    static RuleApi api;
+    static gsize   loaded = 0;
+
+    if (g_once_init_enter(&loaded)) {
+        api.from_string  = dlsym(RTLD_DEFAULT, "nm_ip_routing_rule_from_string");
+        api.unref        = dlsym(RTLD_DEFAULT, "nm_ip_routing_rule_unref");
+        api.get_priority = dlsym(RTLD_DEFAULT, "nm_ip_routing_rule_get_priority");
+        api.get_from     = dlsym(RTLD_DEFAULT, "nm_ip_routing_rule_get_from");
+        api.get_from_len = dlsym(RTLD_DEFAULT, "nm_ip_routing_rule_get_from_len");
+        api.get_table    = dlsym(RTLD_DEFAULT, "nm_ip_routing_rule_get_table");
+        api.get_num      = dlsym(RTLD_DEFAULT, "nm_setting_ip_config_get_num_routing_rules");
+        api.get_rule     = dlsym(RTLD_DEFAULT, "nm_setting_ip_config_get_routing_rule");
+        api.add_rule     = dlsym(RTLD_DEFAULT, "nm_setting_ip_config_add_routing_rule");
+        api.remove_rule  = dlsym(RTLD_DEFAULT, "nm_setting_ip_config_remove_routing_rule");
+        api.available    = api.from_string && api.unref && api.get_priority && api.get_from
+                        && api.get_from_len && api.get_table && api.get_num && api.get_rule
+                        && api.add_rule && api.remove_rule;
+        g_once_init_leave(&loaded, 1);
+    }
+    return &api;
+}
+
+static gboolean
+_route_table_of(NMIPRoute *route, guint32 *out_table)
+{
+    GVariant *table = nm_ip_route_get_attribute(route, NM_IP_ROUTE_ATTRIBUTE_TABLE);
+
+    if (!table || !g_variant_is_of_type(table, G_VARIANT_TYPE_UINT32))
+        return FALSE;
+    *out_table = g_variant_get_uint32(table);
+    return TRUE;
+}
+
+/* The canonical text of the routes and rules of ours that @connection carries. */
+static char *
+_policy_signature(NMConnection *connection)
+{
+    NMSettingIPConfig *s4    = nm_connection_get_setting_ip4_config(connection);
+    const RuleApi     *api   = _rule_api();
+    g_autoptr(GArray) routes = g_array_new(FALSE, TRUE, sizeof(NmfPolicyRoute));
+    g_autoptr(GArray) rules  = g_array_new(FALSE, TRUE, sizeof(NmfPolicyRule));
+    guint i;
+
+    if (!s4)
+        return g_strdup("");
+    for (i = 0; i < nm_setting_ip_config_get_num_routes(s4); i++) {
+        NMIPRoute     *route = nm_setting_ip_config_get_route(s4, i);
+        NmfPolicyRoute r     = { 0 };
+
+        if (!_route_table_of(route, &r.table) || !nmf_policy_owns_table(r.table)
+            || nm_ip_route_get_family(route) != AF_INET)
+            continue;
+        nmf_parse_ip4(nm_ip_route_get_dest(route), &r.dest);
+        r.prefix = nm_ip_route_get_prefix(route);
+        if (nm_ip_route_get_next_hop(route))
+            nmf_parse_ip4(nm_ip_route_get_next_hop(route), &r.gateway);
+        g_array_append_val(routes, r);
+    }
+    for (i = 0; api->available && i < api->get_num(s4); i++) {
+        gpointer      rule = api->get_rule(s4, i);
+        NmfPolicyRule r    = { 0 };
+        gint64        prio = api->get_priority(rule);
+
+        if (prio < 0 || !nmf_policy_owns_priority((guint32) prio))
+            continue;
+        r.priority = (guint32) prio;
+        r.table    = api->get_table(rule);
+        r.from_len = api->get_from_len(rule);
+        if (api->get_from(rule))
+            nmf_parse_ip4(api->get_from(rule), &r.from);
+        g_array_append_val(rules, r);
+    }
+    return nmf_policy_signature(routes, rules);
+}
+
+/* Replace our routes and rules in @connection by @uplink's wanted ones (none when NULL). */
+static gboolean
+_write_policy(NMConnection *connection, const NmfUplink *uplink, GError **error)
+{
+    NMSettingIPConfig *s4  = nm_connection_get_setting_ip4_config(connection);
+    const RuleApi     *api = _rule_api();
+    guint              i;
+
+    if (!s4)
+        return TRUE;
+    for (i = nm_setting_ip_config_get_num_routes(s4); i > 0; i--) {
+        guint32 table;
+
+        if (_route_table_of(nm_setting_ip_config_get_route(s4, i - 1), &table)
+            && nmf_policy_owns_table(table))
+            nm_setting_ip_config_remove_route(s4, i - 1);
+    }
+    for (i = api->available ? api->get_num(s4) : 0; i > 0; i--) {
+        gint64 prio = api->get_priority(api->get_rule(s4, i - 1));
+
+        if (prio >= 0 && nmf_policy_owns_priority((guint32) prio))
+            api->remove_rule(s4, i - 1);
+    }
+    if (!uplink)
+        return TRUE;
+
+    for (i = 0; i < uplink->wanted_routes->len; i++) {
+        const NmfPolicyRoute *r    = &g_array_index(uplink->wanted_routes, NmfPolicyRoute, i);
+        g_autofree char      *dest = nmf_format_ip4(r->dest);
+        g_autofree char      *gw   = r->gateway ? nmf_format_ip4(r->gateway) : NULL;
+        NMIPRoute            *route;
+
+        route = nm_ip_route_new(AF_INET, dest, r->prefix, gw, -1, error);
+        if (!route)
+            return FALSE;
+        nm_ip_route_set_attribute(
+          route, NM_IP_ROUTE_ATTRIBUTE_TABLE, g_variant_new_uint32(r->table));
+        nm_setting_ip_config_add_route(s4, route);
+        nm_ip_route_unref(route);
+    }
+    for (i = 0; i < uplink->wanted_rules->len; i++) {
+        const NmfPolicyRule *r    = &g_array_index(uplink->wanted_rules, NmfPolicyRule, i);
+        g_autofree char     *from = nmf_format_ip4(r->from);
+        g_autofree char     *text = g_strdup_printf(
+          "priority %u from %s/%u table %u", r->priority, from, r->from_len, r->table);
+        gpointer rule;
+
+        if (!api->available) {
+            g_set_error_literal(
+              error, NMF_ERROR, NMF_ERROR_FAILED, "this libnm has no routing rules (needs 1.18)");
+            return FALSE;
+        }
+        rule = api->from_string(text, AS_STRING_FLAGS_AF_INET, NULL, error);
+        if (!rule)
+            return FALSE;
+        api->add_rule(s4, rule);
+        api->unref(rule);
+    }
+    return TRUE;
+}
+
+gboolean
+nmf_nm_check_policy_mode(NmfNm *self, GError **error)
+{
+    const char *version = nm_client_get_version(self->client);
+    guint       major   = 0;
+    guint       minor   = 0;
+
+    if (!version || sscanf(version, "%u.%u", &major, &minor) != 2 || (major == 1 && minor < 18)
+        || major < 1) {
+        g_set_error(
+          error,
+          NMF_ERROR,
+          NMF_ERROR_FAILED,
+          "mode=policy needs NetworkManager 1.18 or newer (routing rules); this host runs "
+          "%s. Nothing was changed; use mode=metric",
+          version ? version : "an unknown version");
+        return FALSE;
+    }
+    if (!_rule_api()->available) {
+        g_set_error_literal(error,
+                            NMF_ERROR,
+                            NMF_ERROR_FAILED,
+                            "mode=policy needs libnm 1.18 or newer (routing rules). Nothing was "
+                            "changed; use mode=metric");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static NMConnection *
 _get_applied(NmfNm *self, NMDevice *device, guint64 *out_version_id, GError **error)
 {
@@ -368,11 +560,15 @@ nmf_nm_collect(NmfNm *self, GError **error)
         uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
         _fill_ip4(uplink, device);
         _read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
+        g_free(uplink->profile_policy);
+        uplink->profile_policy = _policy_signature(NM_CONNECTION(profile));
 
         applied = _get_applied(self, device, &version_id, &local);
         if (applied) {
             _read_metrics(applied, &uplink->applied_metric4, &uplink->applied_metric6);
-            uplink->applied_known = TRUE;
+            g_free(uplink->applied_policy);
+            uplink->applied_policy = _policy_signature(applied);
+            uplink->applied_known  = TRUE;
         } else {
             /* Not fatal: --status still has the kernel's view; --fix reapplies. */
             nmf_log_debug("%s", local->message);
@@ -454,19 +650,22 @@ nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error)
     copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
     _record_originals(copy, uplink);
     _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
+    if (!_write_policy(copy, uplink, error))
+        return FALSE;
     return _commit_profile(self, h->profile, copy, error);
 }
 
 /* Reapply the given metrics on @device's applied connection; retried when another
  * client reapplied in between (the version id moved). */
 static gboolean
-_reapply_metrics(NmfNm    *self,
-                 NMDevice *device,
-                 gint64    metric4,
-                 gint64    metric6,
-                 gboolean  set_ipv6,
-                 gboolean *out_reapplied,
-                 GError  **error)
+_reapply_metrics(NmfNm           *self,
+                 NMDevice        *device,
+                 gint64           metric4,
+                 gint64           metric6,
+                 gboolean         set_ipv6,
+                 const NmfUplink *policy_from,
+                 gboolean        *out_reapplied,
+                 GError         **error)
 {
     const char *iface = nm_device_get_iface(device);
     guint       attempt;
@@ -485,13 +684,20 @@ _reapply_metrics(NmfNm    *self,
             return FALSE;
 
         _read_metrics(applied, &cur4, &cur6);
-        if (cur4 == metric4 && (!set_ipv6 || cur6 == metric6)) {
-            /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
-            return TRUE;
+        {
+            g_autofree char *policy = _policy_signature(applied);
+
+            if (cur4 == metric4 && (!set_ipv6 || cur6 == metric6)
+                && strcmp(policy, policy_from ? policy_from->wanted_policy : "") == 0) {
+                /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
+                return TRUE;
+            }
         }
         _write_metrics(applied, metric4, FALSE);
         if (set_ipv6)
             _write_metrics6(applied, metric6);
+        if (!_write_policy(applied, policy_from, error))
+            return FALSE;
 
         _wait_init(&wait, self->timeout_ms);
         nm_device_reapply_async(device, applied, version_id, 0, wait.cancellable, _wait_cb, &wait);
@@ -528,6 +734,7 @@ nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError *
                             uplink->wanted_metric,
                             uplink->wanted_metric,
                             uplink->has_ipv6,
+                            uplink,
                             out_reapplied,
                             error);
 }
@@ -581,7 +788,7 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV4, NULL, NULL);
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV6, NULL, NULL);
     nm_setting_user_set_data(s_user, NMF_USER_WRITTEN, NULL, NULL);
-    if (!_commit_profile(self, profile, copy, error))
+    if (!_write_policy(copy, NULL, error) || !_commit_profile(self, profile, copy, error))
         return FALSE;
 
     /* And live, on every device the profile is active on. */
@@ -594,7 +801,7 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
             || g_strcmp0(nm_active_connection_get_uuid(active), nm_connection_get_uuid(connection))
                  != 0)
             continue;
-        if (!_reapply_metrics(self, device, orig4, orig6, has6, &reapplied, error))
+        if (!_reapply_metrics(self, device, orig4, orig6, has6, NULL, &reapplied, error))
             return FALSE;
         if (reapplied)
             nmf_log_info("reapply %s (%s): ipv4.route-metric -> %" G_GINT64_FORMAT,

@@ -29,6 +29,9 @@ gboolean nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error);
  * connection already had the wanted metrics. */
 gboolean nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error);
 
+/* mode=policy needs routing rules: NetworkManager and libnm 1.18 or newer. */
+gboolean nmf_nm_check_policy_mode(NmfNm *self, GError **error);
+
 /* Restore the original metrics recorded in every profile's user data (profile and
  * live) and remove the records. */
 gboolean nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error);

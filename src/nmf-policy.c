@@ -21,6 +21,11 @@ nmf_uplink_new(const char *iface, const char *connection_id, const char *connect
     uplink->applied_metric6 = NMF_METRIC_AUTO;
     uplink->klass           = NMF_CLASS_LAN;
     uplink->wanted_metric   = NMF_METRIC_AUTO;
+    uplink->profile_policy  = g_strdup("");
+    uplink->applied_policy  = g_strdup("");
+    uplink->wanted_routes   = g_array_new(FALSE, TRUE, sizeof(NmfPolicyRoute));
+    uplink->wanted_rules    = g_array_new(FALSE, TRUE, sizeof(NmfPolicyRule));
+    uplink->wanted_policy   = g_strdup("");
     return uplink;
 }
 
@@ -36,6 +41,11 @@ nmf_uplink_free(NmfUplink *uplink)
     g_free(uplink->connection_uuid);
     g_free(uplink->hw_address);
     g_free(uplink->device_type);
+    g_free(uplink->profile_policy);
+    g_free(uplink->applied_policy);
+    g_array_unref(uplink->wanted_routes);
+    g_array_unref(uplink->wanted_rules);
+    g_free(uplink->wanted_policy);
     g_array_unref(uplink->addresses4);
     g_free(uplink);
 }
@@ -341,6 +351,94 @@ _is_hand_set(const NmfUplink *u)
 }
 
 gboolean
+nmf_policy_owns_table(guint32 table)
+{
+    return table >= NMF_POLICY_TABLE_BASE && table < NMF_POLICY_TABLE_BASE + NMF_POLICY_RANGE;
+}
+
+gboolean
+nmf_policy_owns_priority(guint32 priority)
+{
+    return priority >= NMF_POLICY_PRIORITY_BASE
+           && priority < NMF_POLICY_PRIORITY_BASE + NMF_POLICY_RANGE;
+}
+
+static int
+_cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+char *
+nmf_policy_signature(GArray *routes, GArray *rules)
+{
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+    GString *out               = g_string_new(NULL);
+    guint    i;
+
+    for (i = 0; routes && i < routes->len; i++) {
+        const NmfPolicyRoute *r    = &g_array_index(routes, NmfPolicyRoute, i);
+        g_autofree char      *dest = nmf_format_ip4(r->dest);
+        g_autofree char      *gw   = r->gateway ? nmf_format_ip4(r->gateway) : NULL;
+
+        g_ptr_array_add(items,
+                        g_strdup_printf("route %s/%u%s%s table %u",
+                                        dest,
+                                        r->prefix,
+                                        gw ? " via " : "",
+                                        gw ? gw : "",
+                                        r->table));
+    }
+    for (i = 0; rules && i < rules->len; i++) {
+        const NmfPolicyRule *r    = &g_array_index(rules, NmfPolicyRule, i);
+        g_autofree char     *from = nmf_format_ip4(r->from);
+
+        g_ptr_array_add(
+          items,
+          g_strdup_printf(
+            "rule priority %u from %s/%u table %u", r->priority, from, r->from_len, r->table));
+    }
+    /* Order-independent: NetworkManager may hand them back in any order. */
+    g_ptr_array_sort(items, _cmp_str);
+    for (i = 0; i < items->len; i++) {
+        if (i)
+            g_string_append(out, "; ");
+        g_string_append(out, items->pdata[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A table with the uplink's own default route and subnets, and a rule per address,
+ * so replies from that address leave by that uplink whoever owns the main table. */
+static void
+_plan_policy_routing(NmfUplink *u, guint rank)
+{
+    guint32 table = NMF_POLICY_TABLE_BASE + rank;
+    guint   i;
+
+    u->policy_table = table;
+    for (i = 0; i < u->addresses4->len; i++) {
+        const NmfIp4Address *a    = &g_array_index(u->addresses4, NmfIp4Address, i);
+        NmfPolicyRoute       net  = { .dest   = a->address & _prefix_mask(a->prefix),
+                                      .prefix = a->prefix,
+                                      .table  = table };
+        NmfPolicyRule        rule = { .priority = NMF_POLICY_PRIORITY_BASE + rank,
+                                      .from     = a->address,
+                                      .from_len = 32,
+                                      .table    = table };
+
+        if (a->prefix < 32)
+            g_array_append_val(u->wanted_routes, net);
+        g_array_append_val(u->wanted_rules, rule);
+    }
+    {
+        NmfPolicyRoute def = { .dest = 0, .prefix = 0, .gateway = u->gateway4, .table = table };
+
+        g_array_append_val(u->wanted_routes, def);
+    }
+}
+
+gboolean
 nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks)
 {
     gboolean rule_decides = FALSE;
@@ -358,6 +456,11 @@ nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks)
         u->wanted_metric = NMF_METRIC_AUTO;
         u->rule_name     = NULL;
         u->unranked      = NMF_UNRANKED_NONE;
+        u->policy_table  = 0;
+        g_array_set_size(u->wanted_routes, 0);
+        g_array_set_size(u->wanted_rules, 0);
+        g_free(u->wanted_policy);
+        u->wanted_policy = g_strdup("");
 
         for (j = 0; j < policy->rules->len; j++) {
             const NmfRule *rule = policy->rules->pdata[j];
@@ -408,6 +511,11 @@ nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks)
             continue;
         u->rank          = ++rank;
         u->wanted_metric = (gint64) policy->metric_base + (gint64) (rank - 1) * policy->metric_step;
+        if (policy->mode == NMF_MODE_POLICY && rank < NMF_POLICY_RANGE) {
+            _plan_policy_routing(u, rank);
+            g_free(u->wanted_policy);
+            u->wanted_policy = nmf_policy_signature(u->wanted_routes, u->wanted_rules);
+        }
     }
     return TRUE;
 }
@@ -418,6 +526,8 @@ nmf_uplink_profile_needs_update(const NmfUplink *uplink)
     if (uplink->rank == 0)
         return FALSE;
     if (uplink->profile_metric4 != uplink->wanted_metric)
+        return TRUE;
+    if (strcmp(uplink->profile_policy, uplink->wanted_policy) != 0)
         return TRUE;
     return uplink->has_ipv6 && uplink->profile_metric6 != uplink->wanted_metric;
 }
@@ -430,6 +540,8 @@ nmf_uplink_applied_needs_update(const NmfUplink *uplink)
     if (!uplink->applied_known)
         return TRUE;
     if (uplink->applied_metric4 != uplink->wanted_metric)
+        return TRUE;
+    if (strcmp(uplink->applied_policy, uplink->wanted_policy) != 0)
         return TRUE;
     return uplink->has_ipv6 && uplink->applied_metric6 != uplink->wanted_metric;
 }

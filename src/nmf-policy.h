@@ -69,6 +69,26 @@ typedef struct {
     guint32 gateway; /* 0: any gateway inside the network */
 } NmfNatRange;
 
+/* Policy-routing mode: each ranked uplink gets table BASE+rank and a rule of priority
+ * BASE+rank per address. Anything of ours is recognised by these ranges. */
+#define NMF_POLICY_TABLE_BASE    30500u
+#define NMF_POLICY_PRIORITY_BASE 30500u
+#define NMF_POLICY_RANGE         100u
+
+typedef struct {
+    guint32 dest; /* host byte order */
+    guint8  prefix;
+    guint32 gateway; /* 0: on-link device route */
+    guint32 table;
+} NmfPolicyRoute;
+
+typedef struct {
+    guint32 priority;
+    guint32 from; /* host byte order */
+    guint8  from_len;
+    guint32 table;
+} NmfPolicyRule;
+
 typedef struct {
     /* Filled by the caller from NetworkManager. */
     char       *iface;
@@ -88,6 +108,8 @@ typedef struct {
     gboolean    skip_requested;  /* user data nm-metric-fix.skip=yes */
     gboolean    has_record;      /* we changed this profile before and kept its originals */
     gint64      recorded_metric; /* the metric we wrote last time (valid with has_record) */
+    char       *profile_policy;  /* signature of our policy routes/rules in the profile */
+    char       *applied_policy;  /* ... and in the applied connection ("" when none) */
 
     /* Filled by nmf_policy_rank(). */
     NmfUplinkClass klass;
@@ -96,6 +118,10 @@ typedef struct {
     NmfUnranked    unranked;
     guint          rank;          /* 1 = best; 0 = not ranked */
     gint64         wanted_metric; /* NMF_METRIC_AUTO when we leave it alone */
+    guint32        policy_table;  /* mode=policy: this uplink's table; 0 otherwise */
+    GArray        *wanted_routes; /* of NmfPolicyRoute: ours this uplink should carry */
+    GArray        *wanted_rules;  /* of NmfPolicyRule */
+    char          *wanted_policy; /* signature of the two above */
 
     /* Opaque handle owned by whoever collected the uplink. */
     gpointer       handle;
@@ -150,6 +176,11 @@ NmfUplinkClass nmf_policy_classify(const NmfPolicy *policy, const NmfUplink *upl
  * policy wants metrics managed, FALSE when it leaves every metric alone (no NAT link, or
  * nothing better than NAT). */
 gboolean nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks);
+
+gboolean nmf_policy_owns_table(guint32 table);
+gboolean nmf_policy_owns_priority(guint32 priority);
+/* Canonical text of a set of our routes and rules, to compare what is with what should be. */
+char *nmf_policy_signature(GArray *routes, GArray *rules);
 
 /* Whether the profile or the applied connection differ from what the policy wants. */
 gboolean nmf_uplink_profile_needs_update(const NmfUplink *uplink);

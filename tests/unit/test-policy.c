@@ -260,6 +260,47 @@ test_parse_format_ip4(void)
     g_assert_false(nmf_parse_ip4(NULL, &a));
 }
 
+static void
+test_policy_mode_plan(void)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+    NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
+    g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
+    NmfPolicyRoute *route;
+    NmfPolicyRule  *rule;
+
+    policy->mode = NMF_MODE_POLICY;
+    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_cmpuint(lan->policy_table, ==, NMF_POLICY_TABLE_BASE + 1);
+    g_assert_cmpuint(nat->policy_table, ==, NMF_POLICY_TABLE_BASE + 2);
+    g_assert_cmpstr(
+      lan->wanted_policy,
+      ==,
+      "route 0.0.0.0/0 via 10.66.61.254 table 30501; route 10.66.60.0/23 table 30501; "
+      "rule priority 30501 from 10.66.60.236/32 table 30501");
+    g_assert_cmpuint(nat->wanted_rules->len, ==, 1);
+    rule = &g_array_index(nat->wanted_rules, NmfPolicyRule, 0);
+    g_assert_cmpuint(rule->priority, ==, 30502);
+    g_assert_cmpuint(rule->from_len, ==, 32);
+    route = &g_array_index(nat->wanted_routes, NmfPolicyRoute, 1);
+    g_assert_cmpuint(route->prefix, ==, 0);
+    g_assert_true(nmf_policy_owns_table(route->table));
+    g_assert_false(nmf_policy_owns_table(254));
+    g_assert_false(nmf_policy_owns_priority(32766));
+
+    /* Metric mode wants none of ours: leftovers from policy mode get removed. */
+    policy->mode = NMF_MODE_METRIC;
+    g_free(lan->profile_policy);
+    lan->profile_policy  = g_strdup("rule priority 30501 from 10.66.60.236/32 table 30501");
+    lan->profile_metric4 = 100;
+    lan->has_record      = TRUE;
+    lan->recorded_metric = 100;
+    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_cmpstr(lan->wanted_policy, ==, "");
+    g_assert_true(nmf_uplink_profile_needs_update(lan));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,5 +313,6 @@ main(int argc, char **argv)
     g_test_add_func("/policy/rank/leaves-alone", test_rank_leaves_alone);
     g_test_add_func("/policy/needs-update", test_needs_update);
     g_test_add_func("/policy/ip4", test_parse_format_ip4);
+    g_test_add_func("/policy/mode-policy-plan", test_policy_mode_plan);
     return g_test_run();
 }
