@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "nmf-kernel.h"
 
+#include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
@@ -13,8 +19,12 @@
 /* libnl objects are not GObjects: give them cleanup functions of their own. */
 typedef struct nl_sock  NlSock;
 typedef struct nl_cache NlCache;
+typedef struct nl_msg   NlMsg;
+typedef struct nl_cb    NlCb;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlSock, nl_socket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlCache, nl_cache_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlMsg, nlmsg_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlCb, nl_cb_put)
 
 static NlSock *
 _connect(GError **error)
@@ -105,4 +115,360 @@ nmf_kernel_default_routes(GError **error)
     nl_cache_foreach(routes, _collect_one, &data);
     nmf_routes_sort(result);
     return g_steal_pointer(&result);
+}
+
+/*****************************************************************************/
+/* --check: addresses, route lookups, reverse-path filter */
+
+static gboolean
+_parse_address(int family, const char *text, guint8 *buf, GError **error)
+{
+    if (text && inet_pton(family, text, buf) == 1)
+        return TRUE;
+    g_set_error(error,
+                NMF_ERROR,
+                NMF_ERROR_CONFIG,
+                "'%s' is not an %s address",
+                text ? text : "",
+                family == AF_INET ? "IPv4" : "IPv6");
+    return FALSE;
+}
+
+static guint
+_address_len(int family)
+{
+    return family == AF_INET ? 4 : 16;
+}
+
+static int
+_compare_local_addresses(gconstpointer a, gconstpointer b)
+{
+    const NmfLocalAddress *la = *(const NmfLocalAddress *const *) a;
+    const NmfLocalAddress *lb = *(const NmfLocalAddress *const *) b;
+
+    if (la->ifindex != lb->ifindex)
+        return la->ifindex < lb->ifindex ? -1 : 1;
+    if (la->family != lb->family)
+        return la->family == AF_INET ? -1 : 1;
+    return strcmp(la->address, lb->address);
+}
+
+typedef struct {
+    int        family;
+    NlCache   *links;
+    GPtrArray *result;
+} AddrData;
+
+static void
+_collect_address(struct nl_object *obj, void *user_data)
+{
+    AddrData         *data   = user_data;
+    struct rtnl_addr *addr   = (struct rtnl_addr *) obj;
+    int               family = rtnl_addr_get_family(addr);
+    struct nl_addr   *local  = rtnl_addr_get_local(addr);
+    struct rtnl_link *link;
+    const guint8     *bytes;
+    NmfLocalAddress  *a;
+    unsigned int      flags;
+    char              buf[INET6_ADDRSTRLEN];
+
+    if (family != AF_INET && family != AF_INET6)
+        return;
+    if (data->family != AF_UNSPEC && family != data->family)
+        return;
+    if (!local || nl_addr_get_len(local) != _address_len(family))
+        return;
+    if (rtnl_addr_get_scope(addr) >= RT_SCOPE_LINK)
+        return; /* IPv6 link-local, 127.0.0.0/8, ::1 */
+    if (rtnl_addr_get_flags(addr) & IFA_F_DADFAILED)
+        return;
+    bytes = nl_addr_get_binary_addr(local);
+    if (family == AF_INET6 && bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80)
+        return;
+
+    link = rtnl_link_get(data->links, rtnl_addr_get_ifindex(addr));
+    if (!link)
+        return;
+    flags = rtnl_link_get_flags(link);
+    if ((flags & IFF_LOOPBACK) || !(flags & IFF_UP) || !rtnl_link_get_name(link)) {
+        rtnl_link_put(link);
+        return;
+    }
+
+    a          = g_new0(NmfLocalAddress, 1);
+    a->family  = family;
+    a->ifindex = rtnl_addr_get_ifindex(addr);
+    a->iface   = g_strdup(rtnl_link_get_name(link));
+    a->address = g_strdup(inet_ntop(family, bytes, buf, sizeof(buf)));
+    a->prefix  = rtnl_addr_get_prefixlen(addr);
+    g_ptr_array_add(data->result, a);
+    rtnl_link_put(link);
+}
+
+GPtrArray *
+nmf_kernel_local_addresses(int family, GError **error)
+{
+    g_autoptr(NlSock) sk        = NULL;
+    g_autoptr(NlCache) links    = NULL;
+    g_autoptr(NlCache) addrs    = NULL;
+    g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func(
+      (GDestroyNotify) nmf_local_address_free);
+    AddrData data;
+    int      err;
+
+    sk = _connect(error);
+    if (!sk)
+        return NULL;
+    err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+    if (err >= 0)
+        err = rtnl_addr_alloc_cache(sk, &addrs);
+    if (err < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read addresses from the kernel: %s",
+                    nl_geterror(err));
+        return NULL;
+    }
+    data.family = family;
+    data.links  = links;
+    data.result = result;
+    nl_cache_foreach(addrs, _collect_address, &data);
+    g_ptr_array_sort(result, _compare_local_addresses);
+    return g_steal_pointer(&result);
+}
+
+typedef struct {
+    NmfRouteAnswer *answer;
+    gboolean        answered;
+    int             parse_error;
+} RouteGetData;
+
+static int
+_route_get_valid_cb(struct nl_msg *msg, void *arg)
+{
+    RouteGetData        *data  = arg;
+    struct rtnl_route   *route = NULL;
+    struct rtnl_nexthop *nh;
+    struct nl_addr      *gw;
+    char                 name[IF_NAMESIZE];
+    char                 buf[INET6_ADDRSTRLEN];
+    int                  err;
+
+    if (nlmsg_hdr(msg)->nlmsg_type != RTM_NEWROUTE)
+        return NL_SKIP;
+    err = rtnl_route_parse(nlmsg_hdr(msg), &route);
+    if (err < 0) {
+        data->parse_error = err;
+        return NL_STOP;
+    }
+    data->answered      = TRUE;
+    data->answer->error = 0;
+    data->answer->type  = rtnl_route_get_type(route);
+    data->answer->table = rtnl_route_get_table(route);
+    if (rtnl_route_get_nnexthops(route) >= 1) {
+        nh                = rtnl_route_nexthop_n(route, 0);
+        data->answer->oif = rtnl_route_nh_get_ifindex(nh);
+        if (data->answer->oif > 0 && if_indextoname(data->answer->oif, name))
+            data->answer->oif_name = g_strdup(name);
+        gw = rtnl_route_nh_get_gateway(nh);
+        if (gw && nl_addr_get_len(gw) == _address_len(rtnl_route_get_family(route)))
+            data->answer->gateway = g_strdup(inet_ntop(
+              rtnl_route_get_family(route), nl_addr_get_binary_addr(gw), buf, sizeof(buf)));
+    }
+    rtnl_route_put(route);
+    return NL_STOP;
+}
+
+static int
+_route_get_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+    RouteGetData *data = arg;
+
+    /* The kernel's own errno, which libnl would otherwise fold into its own codes. */
+    data->answered      = TRUE;
+    data->answer->error = e->error < 0 ? -e->error : e->error;
+    return NL_STOP;
+}
+
+gboolean
+nmf_kernel_route_get(int             family,
+                     const char     *dst,
+                     const char     *src,
+                     int             iif,
+                     NmfRouteAnswer *out,
+                     GError        **error)
+{
+    g_autoptr(NlSock) sk = NULL;
+    g_autoptr(NlMsg) msg = NULL;
+    g_autoptr(NlCb) cb   = NULL;
+    struct rtmsg rtm     = { 0 };
+    guint8       dst_buf[16];
+    guint8       src_buf[16];
+    guint        alen = _address_len(family);
+    RouteGetData data = { .answer = out };
+    int          err;
+
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, FALSE);
+    memset(out, 0, sizeof(*out));
+    if (!_parse_address(family, dst, dst_buf, error))
+        return FALSE;
+    if (src && !_parse_address(family, src, src_buf, error))
+        return FALSE;
+
+    sk = _connect(error);
+    if (!sk)
+        return FALSE;
+    nl_socket_disable_auto_ack(sk); /* one answer: the route or an error */
+
+    rtm.rtm_family  = family;
+    rtm.rtm_dst_len = alen * 8;
+    rtm.rtm_src_len = src ? alen * 8 : 0;
+    rtm.rtm_flags   = RTM_F_LOOKUP_TABLE; /* report the table the lookup used */
+    msg             = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+    if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0
+        || nla_put(msg, RTA_DST, alen, dst_buf) < 0
+        || (src && nla_put(msg, RTA_SRC, alen, src_buf) < 0)
+        || (iif > 0 && nla_put_u32(msg, RTA_IIF, iif) < 0)) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return FALSE;
+    }
+
+    cb = nl_cb_alloc(NL_CB_DEFAULT);
+    if (!cb) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return FALSE;
+    }
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, _route_get_valid_cb, &data);
+    nl_cb_err(cb, NL_CB_CUSTOM, _route_get_error_cb, &data);
+
+    err = nl_send_auto(sk, msg);
+    if (err >= 0)
+        err = nl_recvmsgs(sk, cb);
+    if (!data.answered && err >= 0)
+        err = data.parse_error < 0 ? data.parse_error : -NLE_MSG_TRUNC;
+    if (!data.answered) {
+        nmf_route_answer_clear(out);
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot look up the route to %s: %s",
+                    dst,
+                    nl_geterror(err));
+        return FALSE;
+    }
+    nmf_log_debug("route get %s%s%s%s: %s%s",
+                  dst,
+                  src ? " from " : "",
+                  src ? src : "",
+                  iif > 0 ? " iif" : "",
+                  out->error ? g_strerror(out->error) : "dev ",
+                  out->error ? "" : (out->oif_name ? out->oif_name : "?"));
+    return TRUE;
+}
+
+static gboolean
+_prefix_contains(const guint8 *net, guint prefix, const guint8 *addr, guint alen)
+{
+    guint full = MIN(prefix, alen * 8) / 8;
+    guint rest = MIN(prefix, alen * 8) % 8;
+
+    if (memcmp(net, addr, full) != 0)
+        return FALSE;
+    if (rest == 0)
+        return TRUE;
+    return ((net[full] ^ addr[full]) & (guint8) (0xff << (8 - rest))) == 0;
+}
+
+typedef struct {
+    int           family;
+    const guint8 *target;
+    GHashTable   *ifindexes;
+} RouteToData;
+
+static void
+_route_to_one(struct nl_object *obj, void *user_data)
+{
+    RouteToData       *data  = user_data;
+    struct rtnl_route *route = (struct rtnl_route *) obj;
+    struct nl_addr    *dst   = rtnl_route_get_dst(route);
+    guint              alen  = _address_len(data->family);
+    int                i;
+
+    if (rtnl_route_get_family(route) != data->family || rtnl_route_get_type(route) != RTN_UNICAST)
+        return;
+    if (dst && nl_addr_get_prefixlen(dst) > 0) {
+        if (nl_addr_get_len(dst) != alen
+            || !_prefix_contains(
+              nl_addr_get_binary_addr(dst), nl_addr_get_prefixlen(dst), data->target, alen))
+            return;
+    }
+    for (i = 0; i < rtnl_route_get_nnexthops(route); i++) {
+        int ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(route, i));
+
+        if (ifindex > 0)
+            g_hash_table_add(data->ifindexes, GINT_TO_POINTER(ifindex));
+    }
+}
+
+GHashTable *
+nmf_kernel_links_with_route_to(int family, const char *dst, GError **error)
+{
+    g_autoptr(NlSock) sk          = NULL;
+    g_autoptr(NlCache) routes     = NULL;
+    g_autoptr(GHashTable) result  = g_hash_table_new(g_direct_hash, g_direct_equal);
+    guint8      target[16];
+    RouteToData data;
+    int         err;
+
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, NULL);
+    if (!_parse_address(family, dst, target, error))
+        return NULL;
+    sk = _connect(error);
+    if (!sk)
+        return NULL;
+    err = rtnl_route_alloc_cache(sk, family, 0, &routes);
+    if (err < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read routes from the kernel: %s",
+                    nl_geterror(err));
+        return NULL;
+    }
+    data.family    = family;
+    data.target    = target;
+    data.ifindexes = result;
+    nl_cache_foreach(routes, _route_to_one, &data);
+    return g_steal_pointer(&result);
+}
+
+static int
+_read_sysctl_int(const char *path)
+{
+    g_autofree char *text = NULL;
+    char            *end  = NULL;
+    gint64           value;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return -1;
+    value = g_ascii_strtoll(text, &end, 10);
+    if (end == text || value < 0 || value > G_MAXINT)
+        return -1;
+    return (int) value;
+}
+
+void
+nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out)
+{
+    out->all   = _read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
+    out->deflt = _read_sysctl_int("/proc/sys/net/ipv4/conf/default/rp_filter");
+    out->iface = -1;
+    /* Interface names may hold dots (VLANs) but never a slash; refuse anything odd. */
+    if (iface && iface[0] && !strchr(iface, '/') && strcmp(iface, ".") != 0
+        && strcmp(iface, "..") != 0) {
+        g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv4/conf/%s/rp_filter", iface);
+
+        out->iface = _read_sysctl_int(path);
+    }
 }

@@ -6,12 +6,37 @@
 #ifndef NMF_KERNEL_H
 #define NMF_KERNEL_H
 
+#include "nmf-check.h"
 #include "nmf-route.h"
 
 G_BEGIN_DECLS
 
 /* Every default route (IPv4 and IPv6, every table), sorted by family, table, metric. */
 GPtrArray *nmf_kernel_default_routes(GError **error);
+
+/* Local addresses of @family (AF_INET, AF_INET6 or AF_UNSPEC) on links that are up, as
+ * NmfLocalAddress; loopback links, 127.0.0.0/8, ::1 and IPv6 link-local addresses are
+ * skipped.  Sorted by ifindex, then family, then address. */
+GPtrArray *nmf_kernel_local_addresses(int family, GError **error);
+
+/* One RTM_GETROUTE request, like `ip route get DST [from SRC] [iif IFINDEX]`.  With @iif the
+ * kernel routes the packet as if it had arrived on that link, reverse-path filter included.
+ * A negative answer of the kernel (no route, rp_filter) is not an error: it is returned in
+ * @out->error.  Returns FALSE only when the kernel could not be asked. */
+gboolean nmf_kernel_route_get(int             family,
+                              const char     *dst,
+                              const char     *src,
+                              int             iif,
+                              NmfRouteAnswer *out,
+                              GError        **error);
+
+/* The links that have a unicast route (in any table) covering @dst, as a set of
+ * GINT_TO_POINTER(ifindex). */
+GHashTable *nmf_kernel_links_with_route_to(int family, const char *dst, GError **error);
+
+/* net.ipv4.conf.{all,default,IFACE}.rp_filter of the current network namespace; values
+ * that cannot be read are -1. */
+void nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out);
 
 G_END_DECLS
 

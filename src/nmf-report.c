@@ -16,6 +16,33 @@ _metric_to_string(gint64 metric)
     return metric < 0 ? g_strdup(_("auto")) : g_strdup_printf("%" G_GINT64_FORMAT, metric);
 }
 
+static char *
+_class_column(const NmfUplink *u)
+{
+    const char *klass = nmf_uplink_class_to_string(u->klass);
+
+    switch (u->unranked) {
+    case NMF_UNRANKED_NO_GATEWAY:
+        return g_strdup(_("no gateway"));
+    case NMF_UNRANKED_SKIP:
+        return g_strdup_printf(_("%s (skipped by user data)"), klass);
+    case NMF_UNRANKED_RULE_IGNORE:
+        return g_strdup_printf(_("%s (ignored by rule %s)"), klass, u->rule_name);
+    case NMF_UNRANKED_HAND_SET:
+        return g_strdup_printf(_("%s (metric set by hand)"), klass);
+    case NMF_UNRANKED_NONE:
+        if (u->rule_name)
+            return g_strdup_printf(_("%s (rule %s: %s)"),
+                                   klass,
+                                   u->rule_name,
+                                   nmf_rule_action_to_string(u->rule_action));
+        break;
+    case NMF_UNRANKED_NOTHING:
+        break;
+    }
+    return g_strdup(klass);
+}
+
 static const NmfRoute *
 _kernel_route_for(GPtrArray *routes, const char *iface, int family)
 {
@@ -116,7 +143,7 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
         row    = g_new0(char *, N_COLUMNS + 1);
         row[0] = g_strdup(u->iface);
         row[1] = g_strdup(u->connection_id);
-        row[2] = g_strdup(u->gateway4 ? nmf_uplink_class_to_string(u->klass) : _("no gateway"));
+        row[2] = _class_column(u);
         row[3] = u->rank ? g_strdup_printf("%u", u->rank) : g_strdup("-");
         row[4] = u->rank ? _metric_to_string(u->wanted_metric) : g_strdup("-");
         row[5] = u->applied_known ? _metric_to_string(u->applied_metric4) : g_strdup("?");
