@@ -129,7 +129,11 @@ test_malformed(void)
         g_autoptr(GError) error     = NULL;
         g_autoptr(NmfPolicy) policy = _parse(cases[i].text, &error);
 
-        g_test_message("case %u: %s", i, cases[i].text);
+        {
+            g_autofree char *escaped = g_strescape(cases[i].text, NULL);
+
+            g_test_message("case %u: %s", i, escaped);
+        }
         g_assert_null(policy);
         g_assert_error(error, NMF_ERROR, NMF_ERROR_CONFIG);
         if (!g_str_has_prefix(error->message, cases[i].expected))

@@ -1,0 +1,685 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# lab.sh - run the real NetworkManager inside network namespaces.
+#
+# A bash library: `source` it, then call lab_init, lab_topology, lab_start_nm, ...
+# See tests/lab/README.md for the topology and the project notes
+# (shared/notes/netns-lab.md) for the pitfalls this code works around.
+#
+# Everything the lab starts runs inside namespaces it created (network
+# namespaces for all roles, plus a private mount+UTS namespace for the guest);
+# nothing touches the machine's own interfaces or its /etc, /run, /var/lib.
+# Processes are stopped by recorded PID only.
+#
+# Tunables (environment):
+#   LAB_KEEP=1            keep LAB_DIR (logs, leases, configs) after cleanup
+#   LAB_NM_LOG_LEVEL=X    NetworkManager log level (default INFO; TRACE/DEBUG/...)
+#   LAB_DUMP_LINES=N      lines per log shown by lab_dump (default 40)
+#   LAB_QUIET=1           no progress lines from lab_log
+#
+# The LAB_* globals are part of the interface (read by the scripts that
+# source this file):
+# shellcheck shell=bash disable=SC2034
+
+# ---------------------------------------------------------------------------
+# State (global, reset by lab_cleanup)
+
+LAB_SEQ=${LAB_SEQ:-0}
+LAB_ACTIVE=
+LAB_PREFIX=
+LAB_DIR=
+LAB_GUEST_PID=            # holder of the guest's private mount+UTS namespace
+LAB_DBUS_PID=             # the guest's private dbus-daemon
+LAB_NM_PID=               # NetworkManager in the guest
+LAB_PROCS=()              # "pid:starttime:label", in start order
+LAB_NETNS=()              # namespaces created, in creation order
+LAB_NS_HOST=
+LAB_NS_LAN=
+LAB_NS_REMOTE=
+LAB_NS_GUEST=
+
+# Fixed facts of the topology (read-only contract for callers).
+LAB_GUEST_ETH0_MAC=52:54:00:00:00:10
+LAB_GUEST_ETH1_MAC=52:54:00:00:00:11
+LAB_NAT_GW=192.168.122.1
+LAB_LAN_GW=10.66.61.254
+LAB_GUEST_LAN_ADDR=10.66.60.236
+LAB_REMOTE_ADDR=10.72.112.29
+LAB_REMOTE_GW=10.72.112.254
+LAB_NM_DISPATCHER=/usr/lib/NetworkManager/nm-dispatcher
+# Inside the guest's private /run: the default system-bus address, so that
+# programs spawned by nm-dispatcher (whose environment NM builds from scratch)
+# also find the lab's bus.
+LAB_BUS_SOCKET=/run/dbus/system_bus_socket
+LAB_GUEST_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# ---------------------------------------------------------------------------
+# Messages
+
+lab_log() {
+    [ "${LAB_QUIET:-}" = 1 ] && return 0
+    printf '# lab: %s\n' "$*" >&2
+}
+
+lab_warn() {
+    printf '# lab: WARNING: %s\n' "$*" >&2
+}
+
+# lab_fail MSG...: report an error, show the logs, return 1.
+lab_fail() {
+    printf '# lab: ERROR: %s\n' "$*" >&2
+    lab_dump
+    return 1
+}
+
+# lab_dump: show the tail of every lab log on stderr (prefixed '# ' so that a
+# TAP consumer treats it as a diagnostic).
+lab_dump() {
+    local f n=${LAB_DUMP_LINES:-40}
+    [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] || return 0
+    for f in nm.log dispatcher.log dbus.log dnsmasq-host.log dnsmasq-lan.log; do
+        [ -s "$LAB_DIR/$f" ] || continue
+        printf '# ---- last %s lines of %s ----\n' "$n" "$LAB_DIR/$f" >&2
+        tail -n "$n" "$LAB_DIR/$f" | sed 's/^/#   /' >&2
+    done
+    return 0
+}
+
+# ---------------------------------------------------------------------------
+# Time and polling (no fixed sleeps: everything polls against a deadline)
+
+# lab__now_us: microseconds since the epoch.
+lab__now_us() {
+    local t=$EPOCHREALTIME
+    t=${t/./}
+    printf '%s\n' "$((10#$t))"
+}
+
+# lab__secs_to_us SECS: "20" or "0.5" -> microseconds.
+lab__secs_to_us() {
+    local s=$1 int frac
+    case "$s" in
+        *.*) int=${s%%.*} frac=${s#*.} ;;
+        *) int=$s frac= ;;
+    esac
+    frac=${frac}000000
+    frac=${frac:0:6}
+    printf '%s\n' "$((10#${int:-0} * 1000000 + 10#$frac))"
+}
+
+# lab_elapsed_ms START_US: milliseconds since START_US (from lab__now_us).
+lab_elapsed_ms() {
+    local now
+    now=$(lab__now_us)
+    printf '%s\n' "$(((now - $1) / 1000))"
+}
+
+# lab_wait_for TIMEOUT_S CMD...: run CMD every 50 ms until it succeeds (0) or
+# TIMEOUT_S seconds have passed (1).  CMD always runs at least once.
+lab_wait_for() {
+    local timeout=$1 deadline
+    shift
+    deadline=$(($(lab__now_us) + $(lab__secs_to_us "$timeout")))
+    while :; do
+        "$@" && return 0
+        [ "$(lab__now_us)" -ge "$deadline" ] && return 1
+        sleep 0.05
+    done
+}
+
+# ---------------------------------------------------------------------------
+# Processes
+
+# lab__starttime PID: the kernel start time of PID (field 22 of stat), used to
+# make sure a recorded PID still names the process we started.
+lab__starttime() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    printf '%s\n' "${20}"
+}
+
+lab__record() { # PID LABEL
+    local st
+    st=$(lab__starttime "$1") || st=0
+    LAB_PROCS+=("$1:$st:$2")
+}
+
+# lab__alive PID: true while PID exists and is not a zombie.
+lab__alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
+lab__dead() { ! lab__alive "$1"; }
+
+# lab__stop PID LABEL [STARTTIME]: SIGTERM, wait up to 5 s, then SIGKILL.
+lab__stop() {
+    local pid=$1 label=$2 st=${3:-} now
+    lab__alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+    if [ -n "$st" ] && [ "$st" != 0 ]; then
+        now=$(lab__starttime "$pid") || return 0
+        if [ "$now" != "$st" ]; then
+            lab_warn "PID $pid ($label) was reused by another process; not touching it"
+            return 0
+        fi
+    fi
+    kill -TERM "$pid" 2>/dev/null
+    if ! lab_wait_for 5 lab__dead "$pid"; then
+        lab_warn "$label (PID $pid) ignored SIGTERM for 5 s; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null
+        lab_wait_for 5 lab__dead "$pid" || lab_warn "$label (PID $pid) survived SIGKILL"
+    fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# ---------------------------------------------------------------------------
+# Setup
+
+LAB__REQUIRED_TOOLS="ip nsenter unshare mount NetworkManager nmcli dnsmasq dbus-daemon ping mktemp"
+
+# lab_check_requirements: non-zero (with a message) unless root with all tools.
+lab_check_requirements() {
+    local t missing=
+    if [ "$(id -u)" != 0 ]; then
+        printf '# lab: ERROR: must run as root (network namespaces, mounts)\n' >&2
+        return 1
+    fi
+    for t in $LAB__REQUIRED_TOOLS; do
+        command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+    done
+    [ -x "$LAB_NM_DISPATCHER" ] || missing="$missing $LAB_NM_DISPATCHER"
+    if [ -n "$missing" ]; then
+        printf '# lab: ERROR: required tool(s) missing:%s (packages: network-manager dnsmasq-base dbus iproute2 iputils-ping util-linux)\n' "$missing" >&2
+        return 1
+    fi
+    return 0
+}
+
+# lab_init TAG: pick namespace names, create LAB_DIR, install the EXIT trap.
+lab_init() {
+    local tag=${1:-lab}
+    if [ -n "$LAB_ACTIVE" ]; then
+        printf '# lab: ERROR: lab_init: lab %s still active; call lab_cleanup first\n' "$LAB_PREFIX" >&2
+        return 1
+    fi
+    lab_check_requirements || return 1
+    LAB_SEQ=$((LAB_SEQ + 1))
+    LAB_PREFIX="${tag}-$$-${LAB_SEQ}"
+    LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/${LAB_PREFIX}.XXXXXX") || {
+        printf '# lab: ERROR: mktemp -d failed\n' >&2
+        return 1
+    }
+    chmod 0755 "$LAB_DIR"
+    LAB_ACTIVE=1
+    LAB_NS_HOST="$LAB_PREFIX-host"
+    LAB_NS_LAN="$LAB_PREFIX-lan"
+    LAB_NS_REMOTE="$LAB_PREFIX-remote"
+    LAB_NS_GUEST="$LAB_PREFIX-guest"
+    LAB_PROCS=()
+    LAB_NETNS=()
+    LAB_GUEST_PID=
+    trap 'lab__on_exit' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    lab_log "lab $LAB_PREFIX in $LAB_DIR"
+}
+
+lab__on_exit() {
+    local rc=$?
+    lab_cleanup
+    exit "$rc"
+}
+
+lab__netns_add() { # NAME
+    ip netns add "$1" || { lab_fail "ip netns add $1 failed"; return 1; }
+    LAB_NETNS+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# lab__run_bg LABEL LOG CMD...: start CMD in the background with output to LOG
+# (it must exec, not fork), record its PID.
+lab__run_bg() {
+    local label=$1 log=$2
+    shift 2
+    "$@" </dev/null >>"$log" 2>&1 &
+    LAB__LAST_PID=$!
+    lab__record "$LAB__LAST_PID" "$label"
+}
+
+lab__dnsmasq() { # ROLE NS IFACE DHCP-ARGS...
+    local role=$1 ns=$2 ifc=$3 pidf
+    shift 3
+    pidf="$LAB_DIR/dnsmasq-$role.pid"
+    lab__run_bg "dnsmasq-$role" "$LAB_DIR/dnsmasq-$role.out" \
+        ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+        --port=0 --bind-interfaces --interface="$ifc" --no-ping --no-resolv --no-hosts \
+        --user=root --group=root --dhcp-authoritative --log-dhcp \
+        --pid-file="$pidf" --dhcp-leasefile="$LAB_DIR/dnsmasq-$role.leases" \
+        --log-facility="$LAB_DIR/dnsmasq-$role.log" "$@"
+    local pid=$LAB__LAST_PID
+    if ! lab_wait_for 5 test -s "$pidf"; then
+        lab_fail "dnsmasq ($role) did not start; see $LAB_DIR/dnsmasq-$role.out"
+        return 1
+    fi
+    lab__alive "$pid" || { lab_fail "dnsmasq ($role) exited at start"; return 1; }
+}
+
+# lab_topology: namespaces host, lan, remote, guest and the links between them.
+lab_topology() {
+    local h l r g t0
+    [ -n "$LAB_ACTIVE" ] || { printf '# lab: ERROR: lab_topology before lab_init\n' >&2; return 1; }
+    h=$LAB_NS_HOST l=$LAB_NS_LAN r=$LAB_NS_REMOTE g=$LAB_NS_GUEST
+    t0=$(lab__now_us)
+    lab__netns_add "$h" && lab__netns_add "$l" && lab__netns_add "$r" && lab__netns_add "$g" || return 1
+
+    # host: libvirt-like NAT bridge 192.168.122.1/24 (no route to 10.72.112.0/24,
+    # ip_forward stays 0: a reply sent that way is lost, as in the report).
+    # guest eth0 <-> host vnet0 (bridge port).
+    if ! {
+        ip -n "$g" link add eth0 address "$LAB_GUEST_ETH0_MAC" type veth peer name vnet0 netns "$h" &&
+            ip -n "$h" link add br0 type bridge forward_delay 0 stp_state 0 &&
+            ip -n "$h" addr add "$LAB_NAT_GW/24" dev br0 &&
+            ip -n "$h" link set br0 up &&
+            ip -n "$h" link set vnet0 master br0 up
+    }; then
+        lab_fail "building the host (NAT) side failed"
+        return 1
+    fi
+
+    # lan router: 10.66.61.254/23 towards the guest's eth1, 10.72.112.254/24
+    # towards the remote host, forwarding on.
+    if ! {
+        ip -n "$g" link add eth1 address "$LAB_GUEST_ETH1_MAC" type veth peer name lan0 netns "$l" &&
+            ip -n "$l" addr add "$LAB_LAN_GW/23" dev lan0 &&
+            ip -n "$l" link set lan0 up &&
+            ip -n "$l" link add wan0 type veth peer name eth0 netns "$r" &&
+            ip -n "$l" addr add "$LAB_REMOTE_GW/24" dev wan0 &&
+            ip -n "$l" link set wan0 up &&
+            ip netns exec "$l" sysctl -qw net.ipv4.ip_forward=1
+    }; then
+        lab_fail "building the lan router failed"
+        return 1
+    fi
+
+    # remote host behind the lan router.
+    if ! {
+        ip -n "$r" addr add "$LAB_REMOTE_ADDR/24" dev eth0 &&
+            ip -n "$r" link set eth0 up &&
+            ip -n "$r" route add default via "$LAB_REMOTE_GW"
+    }; then
+        lab_fail "building the remote host failed"
+        return 1
+    fi
+
+    # guest: eth0/eth1 stay DOWN and unconfigured; NetworkManager manages them.
+
+    lab__dnsmasq host "$h" br0 \
+        --dhcp-range=192.168.122.100,192.168.122.200,255.255.255.0,1h || return 1
+    lab__dnsmasq lan "$l" lan0 \
+        --dhcp-range=10.66.60.100,10.66.60.200,255.255.254.0,1h \
+        --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" || return 1
+    lab_log "topology up in $(lab_elapsed_ms "$t0") ms (netns $h $l $r $g)"
+}
+
+# ---------------------------------------------------------------------------
+# Guest: private mount namespace, private D-Bus, NetworkManager
+
+# lab_guest CMD...: run CMD in the guest's net+mount+UTS namespaces, with the
+# lab's system bus.  The working directory is / of the guest.
+lab_guest() {
+    [ -n "$LAB_GUEST_PID" ] || { printf '# lab: ERROR: lab_guest: guest namespace not started (lab_start_nm)\n' >&2; return 1; }
+    nsenter -t "$LAB_GUEST_PID" -n -m -u -- \
+        env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$LAB_BUS_SOCKET" LC_ALL=C "$@"
+}
+
+# lab_ns ROLE CMD...: run CMD in the network namespace of host|lan|remote
+# (guest: network namespace only; use lab_guest for NM tools).
+lab_ns() {
+    local role=$1 ns
+    shift
+    case "$role" in
+        host) ns=$LAB_NS_HOST ;;
+        lan) ns=$LAB_NS_LAN ;;
+        remote) ns=$LAB_NS_REMOTE ;;
+        guest) ns=$LAB_NS_GUEST ;;
+        *) printf '# lab: ERROR: lab_ns: unknown role %s\n' "$role" >&2; return 2 ;;
+    esac
+    [ -n "$ns" ] || { printf '# lab: ERROR: lab_ns: no lab\n' >&2; return 1; }
+    ip netns exec "$ns" env LC_ALL=C "$@"
+}
+
+lab__write_guest_files() {
+    local d=$LAB_DIR/guest sub
+    mkdir -p "$d/var-lib-nm" "$d/lib-confd" "$d/lib-syscon" "$d/dbus/services" "$d/bin" \
+        "$d/etc-nm/conf.d" "$d/etc-nm/system-connections" || return 1
+    for sub in "" /no-wait.d /pre-up.d /pre-down.d; do
+        mkdir -p "$d/etc-nm/dispatcher.d$sub" "$d/lib-dispatcher$sub" || return 1
+    done
+    chmod -R go-w "$d"
+    printf 'nameserver 127.0.0.1\n' >"$d/resolv.conf"
+    printf '%s\n' lab-guest >"$d/hostname"
+
+    cat >"$d/etc-nm/NetworkManager.conf" <<EOF
+# NetworkManager.conf of the lab guest (private mount namespace)
+[main]
+plugins=keyfile
+dhcp=internal
+dns=none
+rc-manager=unmanaged
+hostname-mode=none
+auth-polkit=root-only
+no-auto-default=*
+
+[connectivity]
+enabled=false
+
+[logging]
+level=${LAB_NM_LOG_LEVEL:-INFO}
+domains=ALL
+EOF
+
+    # Private system bus: no <user>, <fork> or <servicehelper>, so activated
+    # services (nm-dispatcher) are started by dbus-daemon itself, inside the
+    # guest namespaces and with its environment.
+    cat >"$d/dbus/system.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$LAB_BUS_SOCKET</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$d/dbus/services</servicedir>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <includedir>/usr/share/dbus-1/system.d</includedir>
+</busconfig>
+EOF
+
+    # nm-dispatcher, D-Bus activated; its output (and that of the scripts it
+    # runs, which inherit its stdout/stderr) goes to dispatcher.log.
+    cat >"$d/bin/nm-dispatcher" <<EOF
+#!/bin/sh
+exec $LAB_NM_DISPATCHER --debug >>$LAB_DIR/dispatcher.log 2>&1
+EOF
+    chmod 0755 "$d/bin/nm-dispatcher"
+    cat >"$d/dbus/services/org.freedesktop.nm_dispatcher.service" <<EOF
+[D-BUS Service]
+Name=org.freedesktop.nm_dispatcher
+Exec=$d/bin/nm-dispatcher
+EOF
+    : >"$LAB_DIR/dispatcher.log"
+}
+
+# lab__install_stage STAGE_DIR: dispatcher scripts into the guest's private
+# dispatcher dirs (root-owned, 0755: NM refuses group/other-writable scripts).
+lab__install_stage() {
+    local stage=$1 d=$LAB_DIR/guest n=0 src dst other
+    [ -d "$stage/usr/local" ] || { lab_fail "stage $stage has no usr/local (meson install --destdir with prefix /usr/local?)"; return 1; }
+    for src in etc/NetworkManager/dispatcher.d usr/lib/NetworkManager/dispatcher.d; do
+        [ -d "$stage/$src" ] || continue
+        case "$src" in
+            etc/*) dst=$d/etc-nm/dispatcher.d ;;
+            *) dst=$d/lib-dispatcher ;;
+        esac
+        cp -a "$stage/$src/." "$dst/" || { lab_fail "copying $stage/$src failed"; return 1; }
+        n=$((n + $(find "$stage/$src" \( -type f -o -type l \) | wc -l)))
+    done
+    chown -R -h root:root "$d/etc-nm/dispatcher.d" "$d/lib-dispatcher"
+    find "$d/etc-nm/dispatcher.d" "$d/lib-dispatcher" -type f -exec chmod 0755 {} + &&
+        find "$d/etc-nm/dispatcher.d" "$d/lib-dispatcher" -type d -exec chmod 0755 {} + || return 1
+    # Anything else in the stage would not reach the guest: say so.
+    other=$(cd "$stage" && find . -mindepth 1 \( -type f -o -type l \) \
+        ! -path './usr/local/*' ! -path './etc/NetworkManager/dispatcher.d/*' \
+        ! -path './usr/lib/NetworkManager/dispatcher.d/*' | sed 's|^\./|/|' | paste -sd ' ')
+    [ -z "$other" ] || lab_warn "stage files NOT installed in the guest: $other"
+    if [ "$n" = 0 ]; then
+        lab_warn "stage $stage installs no dispatcher script (etc/NetworkManager/dispatcher.d)"
+    else
+        lab_log "installed $n dispatcher file(s) from $stage"
+    fi
+}
+
+# lab__guest_is_holder: the holder has finished unshare and exec'd sleep.
+lab__guest_is_holder() {
+    local comm
+    comm=$(cat "/proc/$LAB_GUEST_PID/comm" 2>/dev/null) || return 1
+    [ "$comm" = sleep ]
+}
+
+# lab__guest_setup [STAGE_DIR]: mounts inside the guest mount namespace.
+lab__guest_setup() {
+    local stage=${1:-} d=$LAB_DIR/guest
+    nsenter -t "$LAB_GUEST_PID" -n -m -u -- /bin/sh -eu -s "$d" "$stage" <<'EOF'
+d=$1 stage=$2
+bind() { # SRC DST
+    [ -e "$2" ] || { echo "lab guest: $2 does not exist" >&2; exit 1; }
+    mount --bind "$1" "$2"
+}
+# Fresh, empty /run (no leftover /run/NetworkManager/devices/N).
+mount -t tmpfs -o mode=0755,nosuid,nodev lab-run /run
+mkdir -p /run/dbus /run/lock /run/NetworkManager
+# /etc/resolv.conf or /etc/hostname may be symlinks into the (now empty) /run.
+for f in /etc/resolv.conf /etc/hostname; do
+    if [ -L "$f" ]; then
+        t=$(readlink -f "$f")
+        mkdir -p "$(dirname "$t")"
+        : >"$t"
+    fi
+done
+bind "$d/etc-nm" /etc/NetworkManager
+bind "$d/lib-dispatcher" /usr/lib/NetworkManager/dispatcher.d
+bind "$d/lib-confd" /usr/lib/NetworkManager/conf.d
+[ -d /usr/lib/NetworkManager/system-connections ] && bind "$d/lib-syscon" /usr/lib/NetworkManager/system-connections
+mkdir -p /var/lib/NetworkManager 2>/dev/null || true
+bind "$d/var-lib-nm" /var/lib/NetworkManager
+bind "$d/resolv.conf" /etc/resolv.conf
+bind "$d/hostname" /etc/hostname
+hostname lab-guest
+# Without udev NM would leave the links unmanaged while /sys is writable.
+mount -o remount,bind,ro /sys
+if [ -n "$stage" ]; then
+    mount -t tmpfs -o mode=0755 lab-usr-local /usr/local
+    cp -a "$stage/usr/local/." /usr/local/
+    chown -R -h root:root /usr/local
+fi
+EOF
+}
+
+# lab_nm_ready: NM answers and both guest links are managed and disconnected
+# or better (i.e. not unmanaged/unavailable/unknown).
+lab_nm_ready() {
+    local out line ok=0
+    lab_guest nmcli -t general >/dev/null 2>&1 || return 1
+    out=$(lab_guest nmcli -t -f DEVICE,STATE device 2>/dev/null) || return 1
+    while IFS= read -r line; do
+        case "$line" in
+            eth0:unmanaged | eth1:unmanaged | eth0:unavailable | eth1:unavailable | eth0:unknown | eth1:unknown) ;;
+            eth0:* | eth1:*) ok=$((ok + 1)) ;;
+        esac
+    done <<<"$out"
+    [ "$ok" = 2 ]
+}
+
+# lab_start_nm [STAGE_DIR]: guest mount namespace, private bus, NetworkManager.
+lab_start_nm() {
+    local stage=${1:-} t0 penv
+    if [ -z "$LAB_ACTIVE" ] || [ ${#LAB_NETNS[@]} -ne 4 ]; then
+        printf '# lab: ERROR: lab_start_nm needs lab_init and lab_topology first\n' >&2
+        return 1
+    fi
+    [ -z "$LAB_GUEST_PID" ] || { printf '# lab: ERROR: NetworkManager already started in this lab\n' >&2; return 1; }
+    if [ -n "$stage" ]; then
+        stage=$(readlink -f "$stage")
+        if [ ! -d "$stage" ]; then
+            lab_fail "stage dir ${1} not found"
+            return 1
+        fi
+    fi
+    t0=$(lab__now_us)
+    lab__write_guest_files || { lab_fail "writing guest config into $LAB_DIR/guest failed"; return 1; }
+    if [ -n "$stage" ]; then
+        lab__install_stage "$stage" || return 1
+    fi
+
+    # Long-lived holder of the guest's private mount+UTS namespace; everything
+    # else enters it with nsenter.  `ip netns exec` and `unshare` both exec, so
+    # $! ends up being the `sleep`.
+    (cd / && exec ip netns exec "$LAB_NS_GUEST" unshare --mount --uts --propagation private -- sleep infinity) \
+        </dev/null >>"$LAB_DIR/holder.log" 2>&1 &
+    LAB_GUEST_PID=$!
+    if ! lab_wait_for 5 lab__guest_is_holder; then
+        lab_fail "guest namespace holder (PID $LAB_GUEST_PID) did not come up; see $LAB_DIR/holder.log"
+        return 1
+    fi
+    lab__record "$LAB_GUEST_PID" guest-holder
+
+    lab__guest_setup "$stage" 2>>"$LAB_DIR/holder.log" ||
+        { lab_fail "mount setup in the guest namespace failed; see $LAB_DIR/holder.log"; return 1; }
+
+    penv=(env -i "PATH=$LAB_GUEST_PATH" LC_ALL=C "DBUS_SYSTEM_BUS_ADDRESS=unix:path=$LAB_BUS_SOCKET")
+    lab__run_bg dbus-daemon "$LAB_DIR/dbus.log" \
+        nsenter -t "$LAB_GUEST_PID" -n -m -u -- "${penv[@]}" \
+        dbus-daemon --config-file="$LAB_DIR/guest/dbus/system.conf" --nofork --nopidfile --nosyslog
+    LAB_DBUS_PID=$LAB__LAST_PID
+    if ! lab_wait_for 5 lab_guest test -S "$LAB_BUS_SOCKET"; then
+        lab_fail "private dbus-daemon did not create $LAB_BUS_SOCKET"
+        return 1
+    fi
+
+    lab__run_bg NetworkManager "$LAB_DIR/nm.log" \
+        nsenter -t "$LAB_GUEST_PID" -n -m -u -- "${penv[@]}" \
+        NetworkManager --debug
+    LAB_NM_PID=$LAB__LAST_PID
+    if ! lab_wait_for 20 lab_nm_ready; then
+        lab__alive "$LAB_NM_PID" || lab_warn "NetworkManager (PID $LAB_NM_PID) exited"
+        lab_guest nmcli device >&2 2>&1 || true
+        lab_fail "NetworkManager not ready with eth0/eth1 managed within 20 s"
+        return 1
+    fi
+    lab_log "NetworkManager $(lab_guest nmcli -g VERSION general 2>/dev/null) ready in $(lab_elapsed_ms "$t0") ms (PID $LAB_NM_PID${stage:+, product from $stage})"
+}
+
+# lab_add_profiles: keyfile profiles `nat` (eth0) and `lan` (eth1), DHCP,
+# no IPv6, route metric left at -1, no autoconnect.
+lab_add_profiles() {
+    local id ifc
+    for id in nat:eth0 lan:eth1; do
+        ifc=${id#*:} id=${id%%:*}
+        lab_guest nmcli connection add type ethernet con-name "$id" ifname "$ifc" \
+            connection.autoconnect no ipv4.method auto ipv6.method ignore \
+            ipv4.route-metric -1 >/dev/null ||
+            { lab_fail "nmcli connection add $id failed"; return 1; }
+    done
+}
+
+# lab_default_dev: device of the guest's lowest-metric IPv4 default route in
+# the main table (empty if none).
+lab_default_dev() {
+    lab_guest ip -4 route show table main default 2>/dev/null | awk '
+        { dev = ""; metric = 0
+          for (i = 1; i < NF; i++) {
+              if ($i == "dev") dev = $(i + 1)
+              if ($i == "metric") metric = $(i + 1) + 0
+          }
+          if (dev != "" && (best == "" || metric < bestm)) { best = dev; bestm = metric } }
+        END { if (best != "") print best }'
+}
+
+# lab_default_dev_is DEV: for lab_wait_for.
+lab_default_dev_is() {
+    [ "$(lab_default_dev)" = "$1" ]
+}
+
+# lab_remote_ping ADDR: one ping from the remote host, 1 s timeout.
+lab_remote_ping() {
+    ip netns exec "$LAB_NS_REMOTE" ping -n -q -c 1 -W 1 "$1" >/dev/null 2>&1
+}
+
+# lab_guest_pids: PIDs of all processes in the guest network namespace.
+lab_guest_pids() {
+    [ -n "$LAB_NS_GUEST" ] || return 0
+    ip netns pids "$LAB_NS_GUEST" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Teardown
+
+# lab__sweep_netns: stop the processes in the lab's namespaces that were not
+# started (and recorded) by lab.sh itself.
+lab__sweep_netns() {
+    local ns pid entry recorded
+    recorded=" "
+    for entry in "${LAB_PROCS[@]}"; do
+        recorded="$recorded${entry%%:*} "
+    done
+    for ns in "${LAB_NETNS[@]}"; do
+        # Youngest first, so that parents (dbus-daemon's babysitter for
+        # nm-dispatcher) are still there to reap their children.
+        for pid in $(ip netns pids "$ns" 2>/dev/null | sort -rn); do
+            case "$recorded" in
+                *" $pid "*) continue ;;
+            esac
+            lab__stop "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null) in $ns"
+        done
+    done
+}
+
+# lab_cleanup: stop everything started (by recorded PID, reverse order),
+# delete the namespaces, remove LAB_DIR unless LAB_KEEP=1.  Idempotent.
+lab_cleanup() {
+    local i entry pid st label ns
+    [ -n "$LAB_ACTIVE" ] || return 0
+    # What our daemons started inside our namespaces (nm-dispatcher, dispatcher
+    # scripts and what they spawned) goes first, while its parents still reap.
+    lab__sweep_netns
+    for ((i = ${#LAB_PROCS[@]} - 1; i >= 0; i--)); do
+        entry=${LAB_PROCS[$i]}
+        pid=${entry%%:*} entry=${entry#*:}
+        st=${entry%%:*} label=${entry#*:}
+        lab__stop "$pid" "$label" "$st"
+    done
+    LAB_PROCS=()
+    lab__sweep_netns
+    for ((i = ${#LAB_NETNS[@]} - 1; i >= 0; i--)); do
+        ns=${LAB_NETNS[$i]}
+        ip netns del "$ns" 2>/dev/null || lab_warn "ip netns del $ns failed"
+    done
+    LAB_NETNS=()
+    if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ]; then
+        if [ "${LAB_KEEP:-}" = 1 ]; then
+            printf '# lab: kept %s\n' "$LAB_DIR" >&2
+        else
+            case "$LAB_DIR" in
+                */"$LAB_PREFIX".*) rm -rf -- "$LAB_DIR" ;;
+                *) lab_warn "not removing unexpected LAB_DIR '$LAB_DIR'" ;;
+            esac
+        fi
+    fi
+    LAB_ACTIVE='' LAB_GUEST_PID='' LAB_DIR='' LAB_PREFIX=''
+    LAB_DBUS_PID='' LAB_NM_PID=''
+    LAB_NS_HOST='' LAB_NS_LAN='' LAB_NS_REMOTE='' LAB_NS_GUEST=''
+    trap - EXIT INT TERM
+    return 0
+}
