@@ -8,7 +8,7 @@
 
 #include "nmf-common.h"
 
-#define N_COLUMNS 7
+#define N_COLUMNS 8
 
 static char *
 _metric_to_string(gint64 metric)
@@ -119,10 +119,14 @@ NmfVerdict
 nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
 {
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
-    const NmfUplink *intended = NULL;
-    const NmfRoute  *owner    = nmf_routes_owner(routes, AF_INET);
-    char           **row;
-    guint            i;
+    const NmfRoute *owner6    = nmf_routes_owner(routes, AF_INET6);
+    const char     *owner     = NULL;
+    const char     *intended  = NULL;
+    NmfVerdict      verdict;
+    char          **row;
+    guint           i;
+
+    verdict = nmf_report_verdict(uplinks, managed, routes, &owner, &intended);
 
     row    = g_new0(char *, N_COLUMNS + 1);
     row[0] = g_strdup(_("INTERFACE"));
@@ -132,14 +136,14 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
     row[4] = g_strdup(_("WANTED"));
     row[5] = g_strdup(_("APPLIED"));
     row[6] = g_strdup(_("KERNEL"));
+    row[7] = g_strdup(_("KERNEL6"));
     g_ptr_array_add(rows, row);
 
     for (i = 0; i < uplinks->len; i++) {
-        const NmfUplink *u  = uplinks->pdata[i];
-        const NmfRoute  *kr = _kernel_route_for(routes, u->iface, AF_INET);
+        const NmfUplink *u   = uplinks->pdata[i];
+        const NmfRoute  *kr  = _kernel_route_for(routes, u->iface, AF_INET);
+        const NmfRoute  *kr6 = _kernel_route_for(routes, u->iface, AF_INET6);
 
-        if (u->rank == 1)
-            intended = u;
         row    = g_new0(char *, N_COLUMNS + 1);
         row[0] = g_strdup(u->iface);
         row[1] = g_strdup(u->connection_id);
@@ -148,36 +152,78 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
         row[4] = u->rank ? _metric_to_string(u->wanted_metric) : g_strdup("-");
         row[5] = u->applied_known ? _metric_to_string(u->applied_metric4) : g_strdup("?");
         row[6] = kr ? g_strdup_printf("%u", kr->metric) : g_strdup("-");
+        row[7] = kr6 ? g_strdup_printf("%u", kr6->metric) : g_strdup("-");
         g_ptr_array_add(rows, row);
     }
     _append_table(out, rows);
     _append_kernel_routes(out, routes);
     g_string_append_c(out, '\n');
 
-    if (!managed || !intended) {
+    /* IPv6 first: the IPv4 verdict, which decides the exit status, stays the last line. */
+    if (owner6) {
+        if (intended && strcmp(owner6->iface, intended) != 0)
+            g_string_append_printf(
+              out, _("IPv6 default route: %s, but %s should own it.\n"), owner6->iface, intended);
+        else
+            g_string_append_printf(out, _("IPv6 default route: %s.\n"), owner6->iface);
+    }
+
+    switch (verdict) {
+    case NMF_VERDICT_LEFT_ALONE:
         if (owner)
             g_string_append_printf(out,
                                    _("Default route: %s (left alone: no NAT link competes "
                                      "with another uplink).\n"),
-                                   owner->iface);
+                                   owner);
         else
             g_string_append_printf(out, "%s\n", _("Default route: none (nothing to rank)."));
+        break;
+    case NMF_VERDICT_OK:
+        g_string_append_printf(out, _("Default route: %s (intended).\n"), owner);
+        break;
+    case NMF_VERDICT_WRONG_OWNER:
+        if (owner)
+            g_string_append_printf(out,
+                                   _("Default route: %s, but %s should own it. Run 'nm-metric-fix "
+                                     "--fix'.\n"),
+                                   owner,
+                                   intended);
+        else
+            g_string_append_printf(
+              out,
+              _("Default route: none, but %s should own it. Run 'nm-metric-fix "
+                "--fix'.\n"),
+              intended);
+        break;
+    }
+    return verdict;
+}
+
+NmfVerdict
+nmf_report_verdict(GPtrArray   *uplinks,
+                   gboolean     managed,
+                   GPtrArray   *routes,
+                   const char **out_owner,
+                   const char **out_intended)
+{
+    const NmfRoute  *owner    = nmf_routes_owner(routes, AF_INET);
+    const NmfUplink *intended = NULL;
+    guint            i;
+
+    for (i = 0; uplinks && i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (u->rank == 1)
+            intended = u;
+    }
+    if (out_owner)
+        *out_owner = owner ? owner->iface : NULL;
+    if (out_intended)
+        *out_intended = managed && intended ? intended->iface : NULL;
+    /* The same decisions as nmf_report_status(). */
+    if (!managed || !intended)
         return NMF_VERDICT_LEFT_ALONE;
-    }
-    if (owner && strcmp(owner->iface, intended->iface) == 0) {
-        g_string_append_printf(out, _("Default route: %s (intended).\n"), owner->iface);
+    if (owner && strcmp(owner->iface, intended->iface) == 0)
         return NMF_VERDICT_OK;
-    }
-    if (owner)
-        g_string_append_printf(out,
-                               _("Default route: %s, but %s should own it. Run 'nm-metric-fix "
-                                 "--fix'.\n"),
-                               owner->iface,
-                               intended->iface);
-    else
-        g_string_append_printf(out,
-                               _("Default route: none, but %s should own it. Run 'nm-metric-fix "
-                                 "--fix'.\n"),
-                               intended->iface);
     return NMF_VERDICT_WRONG_OWNER;
 }

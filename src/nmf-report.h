@@ -19,6 +19,16 @@ typedef enum {
 /* Appends the table and the verdict line to @out. @uplinks must be ranked. */
 NmfVerdict nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes);
 
+/* The verdict nmf_report_status() prints, without the text (for --json/--prometheus).
+ * @out_owner: the interface of the winning IPv4 default route in the main table, or NULL;
+ * @out_intended: the rank-1 uplink's interface when metrics are managed, else NULL.
+ * Both point into @routes/@uplinks. */
+NmfVerdict nmf_report_verdict(GPtrArray   *uplinks,
+                              gboolean     managed,
+                              GPtrArray   *routes,
+                              const char **out_owner,
+                              const char **out_intended);
+
 G_END_DECLS
 
 #endif /* NMF_REPORT_H */

@@ -80,6 +80,26 @@ test_status_ok(void)
 }
 
 static void
+test_status_ipv6(void)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(GString) out       = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET6, "eth0", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET6, "eth1", 101, 254));
+    nmf_routes_sort(routes);
+    /* The exit status follows IPv4; IPv6 is reported on its own line. */
+    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes), ==, NMF_VERDICT_OK);
+    g_assert_nonnull(strstr(out->str, "IPv6 default route: eth0, but eth1 should own it.\n"));
+    g_assert_nonnull(strstr(out->str, "ipv6 default via fe80::1 dev eth0 metric 100 table 254"));
+    g_assert_true(g_str_has_suffix(out->str, "Default route: eth1 (intended).\n"));
+}
+
+static void
 test_status_no_route(void)
 {
     g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
@@ -116,6 +136,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/status/wrong-owner", test_status_wrong_owner);
     g_test_add_func("/report/status/ok", test_status_ok);
     g_test_add_func("/report/status/no-route", test_status_no_route);
+    g_test_add_func("/report/status/ipv6", test_status_ipv6);
     g_test_add_func("/report/status/left-alone", test_status_left_alone);
     return g_test_run();
 }
