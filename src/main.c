@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "nmf-common.h"
@@ -94,6 +95,28 @@ _run_fix(const Options *opts)
     return NMF_EXIT_OK;
 }
 
+/* Colour the verdict line, only on a terminal and never when NO_COLOR is set
+ * (https://no-color.org). */
+static void
+_print_with_verdict_colour(GString *out, NmfVerdict verdict)
+{
+    const char *colour = verdict == NMF_VERDICT_OK            ? "\033[32m"
+                         : verdict == NMF_VERDICT_WRONG_OWNER ? "\033[1;31m"
+                                                              : NULL;
+    const char *last;
+
+    if (!colour || !isatty(STDOUT_FILENO) || (g_getenv("NO_COLOR") && *g_getenv("NO_COLOR"))) {
+        fputs(out->str, stdout);
+        return;
+    }
+    g_string_truncate(out,
+                      out->len > 0 && out->str[out->len - 1] == '\n' ? out->len - 1 : out->len);
+    last = strrchr(out->str, '\n');
+    last = last ? last + 1 : out->str;
+    fwrite(out->str, 1, (gsize) (last - out->str), stdout);
+    printf("%s%s\033[0m\n", colour, last);
+}
+
 static int
 _run_revert(const Options *opts)
 {
@@ -135,7 +158,7 @@ _run_status(const Options *opts)
         return _fail(error);
 
     verdict = nmf_report_status(out, uplinks, managed, routes);
-    fputs(out->str, stdout);
+    _print_with_verdict_colour(out, verdict);
     return verdict == NMF_VERDICT_WRONG_OWNER ? NMF_EXIT_WRONG_OWNER : NMF_EXIT_OK;
 }
 
