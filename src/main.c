@@ -7,9 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nmf-capture.h"
+#include "nmf-check.h"
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-diagnose.h"
 #include "nmf-fix.h"
+#include "nmf-json.h"
 #include "nmf-kernel.h"
 #include "nmf-nm.h"
 #include "nmf-policy.h"
@@ -29,6 +33,11 @@ typedef struct {
     gboolean verbose;
     gboolean quiet;
     char    *event;
+    char    *check;
+    char    *observe;
+    int      seconds;
+    gboolean json;
+    gboolean prometheus;
 } Options;
 
 static int
@@ -157,9 +166,70 @@ _run_status(const Options *opts)
     if (!uplinks)
         return _fail(error);
 
-    verdict = nmf_report_status(out, uplinks, managed, routes);
-    _print_with_verdict_colour(out, verdict);
+    if (opts->json || opts->prometheus) {
+        g_autofree char *text = opts->json ? nmf_json_status(uplinks, managed, routes)
+                                           : nmf_prometheus_status(uplinks, managed, routes);
+
+        verdict = nmf_report_verdict(uplinks, managed, routes, NULL, NULL);
+        fputs(text, stdout);
+    } else {
+        verdict = nmf_report_status(out, uplinks, managed, routes);
+        _print_with_verdict_colour(out, verdict);
+    }
     return verdict == NMF_VERDICT_WRONG_OWNER ? NMF_EXIT_WRONG_OWNER : NMF_EXIT_OK;
+}
+
+/* NAT links are listed by --check but never fail it.  Without NetworkManager there is
+ * no classification, and every link counts. */
+static GPtrArray *
+_nat_ifaces(const Options *opts)
+{
+    g_autoptr(NmfPolicy) policy  = NULL;
+    g_autoptr(NmfNm) nm          = NULL;
+    g_autoptr(GPtrArray) uplinks = NULL;
+    g_autoptr(GError) error      = NULL;
+    gboolean managed;
+
+    policy = _load_policy(opts, &error);
+    if (policy)
+        nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
+    if (nm)
+        uplinks = nmf_fix_collect_ranked(nm, policy, &managed, &error);
+    if (!uplinks)
+        nmf_log_info("cannot classify the links (%s); every link counts", error->message);
+    return nmf_check_nat_ifaces(uplinks);
+}
+
+static int
+_run_check(const Options *opts)
+{
+    g_autoptr(GPtrArray) nat = NULL;
+    g_autoptr(GString) out   = g_string_new(NULL);
+    GError  *error           = NULL;
+    gboolean all_ok          = FALSE;
+
+    if (!nmf_check_parse_target(opts->check)) {
+        g_printerr(_("nm-metric-fix: '%s' is not an IPv4 or IPv6 address\n"), opts->check);
+        return NMF_EXIT_USAGE;
+    }
+    nat = _nat_ifaces(opts);
+    if (!nmf_check_run(opts->check, nat, out, &all_ok, &error))
+        return _fail(error);
+    fputs(out->str, stdout);
+    return all_ok ? NMF_EXIT_OK : NMF_EXIT_ASYMMETRIC;
+}
+
+static int
+_run_observe(const Options *opts)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    GError  *error         = NULL;
+    gboolean symmetric     = FALSE;
+
+    if (!nmf_capture_observe(opts->observe, opts->seconds, out, &symmetric, &error))
+        return _fail(error);
+    fputs(out->str, stdout);
+    return symmetric ? NMF_EXIT_OK : NMF_EXIT_ASYMMETRIC;
 }
 
 int
@@ -183,6 +253,18 @@ main(int argc, char **argv)
          N_("Read the configuration from FILE (default " NMF_DEFAULT_CONFIG ")"), N_("FILE")},
         {"event", 0, 0, G_OPTION_ARG_STRING, &opts.event,
          N_("Dispatcher event that triggered the run (for the log)"), N_("IFACE:ACTION")},
+        {"check", 0, 0, G_OPTION_ARG_STRING, &opts.check,
+         N_("Ask the kernel whether replies to ADDRESS leave by the link its requests arrive on"),
+         N_("ADDRESS")},
+        {"observe", 0, 0, G_OPTION_ARG_STRING, &opts.observe,
+         N_("Watch traffic with ADDRESS: which links its requests and our replies take (root)"),
+         N_("ADDRESS")},
+        {"seconds", 0, 0, G_OPTION_ARG_INT, &opts.seconds,
+         N_("With --observe: watch for N seconds (default 5)"), N_("N")},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
+         N_("With --status: print JSON (schema: status-schema.json)"), NULL},
+        {"prometheus", 0, 0, G_OPTION_ARG_NONE, &opts.prometheus,
+         N_("With --status: print Prometheus metrics"), NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Log more detail"), NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet, N_("Log nothing but errors"), NULL},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &opts.version, N_("Print the version and exit"), NULL},
@@ -210,6 +292,8 @@ main(int argc, char **argv)
                                     "  2  invalid usage or configuration (nothing was changed)\n"
                                     "  3  --status: another interface owns the default route\n"
                                     "  4  not permitted (--fix needs root)\n"
+                                    "  5  --check/--observe: replies leave by another link, or "
+                                    "none come back\n"
                                     "  8  NetworkManager is not running\n\n"
                                     "See nm-metric-fix(8)."));
     g_option_context_set_description(ctx, description);
@@ -227,12 +311,21 @@ main(int argc, char **argv)
         g_print("nm-metric-fix %s\n", PACKAGE_VERSION);
         return NMF_EXIT_OK;
     }
-    if (opts.fix + opts.status + opts.revert != 1) {
+    if (opts.fix + opts.status + opts.revert + (opts.check != NULL) + (opts.observe != NULL) != 1) {
         g_printerr(
           "%s\n", _("nm-metric-fix: give exactly one of --fix, --status or --revert (see --help)"));
         return NMF_EXIT_USAGE;
     }
-    if (opts.dry_run && opts.status) {
+    if ((opts.json || opts.prometheus) && (!opts.status || (opts.json && opts.prometheus))) {
+        g_printerr("%s\n", _("nm-metric-fix: --json or --prometheus goes with --status"));
+        return NMF_EXIT_USAGE;
+    }
+    if (opts.seconds != 0
+        && (!opts.observe || opts.seconds < 1 || opts.seconds > NMF_CAPTURE_MAX_SECONDS)) {
+        g_printerr("%s\n", _("nm-metric-fix: --seconds N goes with --observe, 1 <= N <= 3600"));
+        return NMF_EXIT_USAGE;
+    }
+    if (opts.dry_run && !opts.fix && !opts.revert) {
         g_printerr("%s\n", _("nm-metric-fix: --dry-run goes with --fix or --revert"));
         return NMF_EXIT_USAGE;
     }
@@ -252,10 +345,16 @@ main(int argc, char **argv)
             status = _run_fix(&opts);
         else if (opts.revert)
             status = _run_revert(&opts);
+        else if (opts.check)
+            status = _run_check(&opts);
+        else if (opts.observe)
+            status = _run_observe(&opts);
         else
             status = _run_status(&opts);
         g_free(opts.event);
         g_free(opts.config);
+        g_free(opts.check);
+        g_free(opts.observe);
         return status;
     }
 }

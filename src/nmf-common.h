@@ -25,6 +25,7 @@ typedef enum {
     NMF_EXIT_USAGE          = 2,
     NMF_EXIT_WRONG_OWNER    = 3,
     NMF_EXIT_PERMISSION     = 4,
+    NMF_EXIT_ASYMMETRIC     = 5, /* --check/--observe: replies leave by another link */
     NMF_EXIT_NM_NOT_RUNNING = 8, /* as nmcli */
 } NmfExit;
 

@@ -208,11 +208,11 @@ _collect_address(struct nl_object *obj, void *user_data)
 GPtrArray *
 nmf_kernel_local_addresses(int family, GError **error)
 {
-    g_autoptr(NlSock) sk        = NULL;
-    g_autoptr(NlCache) links    = NULL;
-    g_autoptr(NlCache) addrs    = NULL;
-    g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func(
-      (GDestroyNotify) nmf_local_address_free);
+    g_autoptr(NlSock) sk     = NULL;
+    g_autoptr(NlCache) links = NULL;
+    g_autoptr(NlCache) addrs = NULL;
+    g_autoptr(GPtrArray) result =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_local_address_free);
     AddrData data;
     int      err;
 
@@ -305,8 +305,9 @@ nmf_kernel_route_get(int             family,
     struct rtmsg rtm     = { 0 };
     guint8       dst_buf[16];
     guint8       src_buf[16];
-    guint        alen = _address_len(family);
-    RouteGetData data = { .answer = out };
+    guint        alen         = _address_len(family);
+    RouteGetData data         = { .answer = out };
+    char         iif_text[32] = "";
     int          err;
 
     g_return_val_if_fail(family == AF_INET || family == AF_INET6, FALSE);
@@ -357,11 +358,13 @@ nmf_kernel_route_get(int             family,
                     nl_geterror(err));
         return FALSE;
     }
+    if (iif > 0)
+        g_snprintf(iif_text, sizeof(iif_text), " iif %d", iif);
     nmf_log_debug("route get %s%s%s%s: %s%s",
                   dst,
                   src ? " from " : "",
                   src ? src : "",
-                  iif > 0 ? " iif" : "",
+                  iif_text,
                   out->error ? g_strerror(out->error) : "dev ",
                   out->error ? "" : (out->oif_name ? out->oif_name : "?"));
     return TRUE;
@@ -414,9 +417,9 @@ _route_to_one(struct nl_object *obj, void *user_data)
 GHashTable *
 nmf_kernel_links_with_route_to(int family, const char *dst, GError **error)
 {
-    g_autoptr(NlSock) sk          = NULL;
-    g_autoptr(NlCache) routes     = NULL;
-    g_autoptr(GHashTable) result  = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autoptr(NlSock) sk         = NULL;
+    g_autoptr(NlCache) routes    = NULL;
+    g_autoptr(GHashTable) result = g_hash_table_new(g_direct_hash, g_direct_equal);
     guint8      target[16];
     RouteToData data;
     int         err;

@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 GPtrArray *nmf_kernel_default_routes(GError **error);
 
 /* Local addresses of @family (AF_INET, AF_INET6 or AF_UNSPEC) on links that are up, as
- * NmfLocalAddress; loopback links, 127.0.0.0/8, ::1 and IPv6 link-local addresses are
- * skipped.  Sorted by ifindex, then family, then address. */
+ * NmfLocalAddress; loopback links and addresses of link or host scope (fe80::/10,
+ * 169.254.0.0/16, 127.0.0.0/8, ::1) are skipped, and so are IPv6 addresses that failed
+ * duplicate address detection.  Sorted by ifindex, then family, then address. */
 GPtrArray *nmf_kernel_local_addresses(int family, GError **error);
 
 /* One RTM_GETROUTE request, like `ip route get DST [from SRC] [iif IFINDEX]`.  With @iif the
