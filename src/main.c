@@ -27,6 +27,8 @@ typedef struct {
     gboolean fix;
     gboolean status;
     gboolean revert;
+    char    *skip;
+    char    *unskip;
     char    *config;
     gboolean dry_run;
     gboolean version;
@@ -124,6 +126,20 @@ _print_with_verdict_colour(GString *out, NmfVerdict verdict)
     last = last ? last + 1 : out->str;
     fwrite(out->str, 1, (gsize) (last - out->str), stdout);
     printf("%s%s\033[0m\n", colour, last);
+}
+
+static int
+_run_skip(const char *connection, gboolean skip)
+{
+    g_autoptr(NmfNm) nm = NULL;
+    GError *error       = NULL;
+
+    nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
+    if (!nm)
+        return _fail(error);
+    if (!nmf_nm_set_skip(nm, connection, skip, &error))
+        return _fail(error);
+    return NMF_EXIT_OK;
 }
 
 static int
@@ -239,18 +255,23 @@ main(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) error       = NULL;
     g_autofree char *description  = NULL;
+    g_autofree char *config_help  = NULL;
     /* clang-format off */
-    const GOptionEntry entries[] = {
+    GOptionEntry entries[] = {
         {"fix", 'f', 0, G_OPTION_ARG_NONE, &opts.fix,
          N_("Rank the uplinks and write and reapply route metrics"), NULL},
         {"status", 's', 0, G_OPTION_ARG_NONE, &opts.status,
          N_("Show the ranking beside the kernel's default routes"), NULL},
         {"revert", 0, 0, G_OPTION_ARG_NONE, &opts.revert,
          N_("Restore the metrics recorded before the first change"), NULL},
+        {"skip", 0, 0, G_OPTION_ARG_STRING, &opts.skip,
+         N_("Exempt connection profile ID (or UUID) from ranking"), N_("ID")},
+        {"unskip", 0, 0, G_OPTION_ARG_STRING, &opts.unskip,
+         N_("Rank connection profile ID (or UUID) again"), N_("ID")},
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &opts.dry_run,
          N_("With --fix or --revert: print the changes and make none"), NULL},
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config,
-         N_("Read the configuration from FILE (default " NMF_DEFAULT_CONFIG ")"), N_("FILE")},
+         NULL /* set below: it names the built-in path */, N_("FILE")},
         {"event", 0, 0, G_OPTION_ARG_STRING, &opts.event,
          N_("Dispatcher event that triggered the run (for the log)"), N_("IFACE:ACTION")},
         {"check", 0, 0, G_OPTION_ARG_STRING, &opts.check,
@@ -279,6 +300,13 @@ main(int argc, char **argv)
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
+    config_help =
+      g_strdup_printf(_("Read the configuration from FILE (default %s)"), NMF_DEFAULT_CONFIG);
+    for (guint i = 0; entries[i].long_name; i++) {
+        if (strcmp(entries[i].long_name, "config") == 0)
+            entries[i].description = config_help;
+    }
+
     ctx = g_option_context_new(NULL);
     g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
     g_option_context_set_summary(
@@ -291,7 +319,7 @@ main(int argc, char **argv)
                                     "  1  failure\n"
                                     "  2  invalid usage or configuration (nothing was changed)\n"
                                     "  3  --status: another interface owns the default route\n"
-                                    "  4  not permitted (--fix needs root)\n"
+                                    "  4  not permitted (changes need root)\n"
                                     "  5  --check/--observe: replies leave by another link, or "
                                     "none come back\n"
                                     "  8  NetworkManager is not running\n\n"
@@ -311,9 +339,13 @@ main(int argc, char **argv)
         g_print("nm-metric-fix %s\n", PACKAGE_VERSION);
         return NMF_EXIT_OK;
     }
-    if (opts.fix + opts.status + opts.revert + (opts.check != NULL) + (opts.observe != NULL) != 1) {
+    if (opts.fix + opts.status + opts.revert + (opts.check != NULL) + (opts.observe != NULL)
+          + (opts.skip != NULL) + (opts.unskip != NULL)
+        != 1) {
         g_printerr(
-          "%s\n", _("nm-metric-fix: give exactly one of --fix, --status or --revert (see --help)"));
+          "%s\n",
+          _("nm-metric-fix: give exactly one of --fix, --status, --revert, --check, --observe, "
+            "--skip or --unskip (see --help)"));
         return NMF_EXIT_USAGE;
     }
     if ((opts.json || opts.prometheus) && (!opts.status || (opts.json && opts.prometheus))) {
@@ -331,10 +363,10 @@ main(int argc, char **argv)
     }
     nmf_log_set_level(opts.quiet ? NMF_LOG_QUIET : (opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO));
 
-    if ((opts.fix || opts.revert) && !opts.dry_run && geteuid() != 0) {
+    if ((opts.fix || opts.revert || opts.skip || opts.unskip) && !opts.dry_run && geteuid() != 0) {
         g_printerr("%s\n",
-                   _("nm-metric-fix: --fix and --revert change connection profiles and must run "
-                     "as root; nothing was changed (try --dry-run)"));
+                   _("nm-metric-fix: --fix, --revert, --skip and --unskip change connection "
+                     "profiles and must run as root; nothing was changed"));
         return NMF_EXIT_PERMISSION;
     }
 
@@ -345,6 +377,8 @@ main(int argc, char **argv)
             status = _run_fix(&opts);
         else if (opts.revert)
             status = _run_revert(&opts);
+        else if (opts.skip || opts.unskip)
+            status = _run_skip(opts.skip ? opts.skip : opts.unskip, opts.skip != NULL);
         else if (opts.check)
             status = _run_check(&opts);
         else if (opts.observe)
@@ -355,6 +389,8 @@ main(int argc, char **argv)
         g_free(opts.config);
         g_free(opts.check);
         g_free(opts.observe);
+        g_free(opts.skip);
+        g_free(opts.unskip);
         return status;
     }
 }

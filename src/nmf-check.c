@@ -257,7 +257,7 @@ nmf_check_render(GString *out, const char *target, GPtrArray *rows, gboolean all
         g_string_append_printf(out, "  %s\n", _("no local address to check"));
     } else {
         cells    = g_new0(char *, N_COLUMNS + 1);
-        cells[0] = g_strdup(_("ADDRESS"));
+        cells[0] = g_strdup(C_("column", "ADDRESS"));
         cells[1] = g_strdup(_("INTERFACE"));
         cells[2] = g_strdup(_("REPLY VIA"));
         cells[3] = g_strdup(_("RP_FILTER"));

@@ -846,3 +846,59 @@ nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error
     }
     return TRUE;
 }
+
+static NMRemoteConnection *
+_find_connection(NmfNm *self, const char *id_or_uuid, GError **error)
+{
+    const GPtrArray    *connections = nm_client_get_connections(self->client);
+    NMRemoteConnection *found       = NULL;
+    guint               n_by_id     = 0;
+    guint               i;
+
+    for (i = 0; connections && i < connections->len; i++) {
+        NMConnection *c = connections->pdata[i];
+
+        if (g_strcmp0(nm_connection_get_uuid(c), id_or_uuid) == 0)
+            return connections->pdata[i];
+        if (g_strcmp0(nm_connection_get_id(c), id_or_uuid) == 0) {
+            found = connections->pdata[i];
+            n_by_id++;
+        }
+    }
+    if (n_by_id == 1)
+        return found;
+    g_set_error(error,
+                NMF_ERROR,
+                NMF_ERROR_FAILED,
+                n_by_id == 0 ? "no connection profile '%s'"
+                             : "more than one connection profile is called '%s'; give its UUID",
+                id_or_uuid);
+    return NULL;
+}
+
+gboolean
+nmf_nm_set_skip(NmfNm *self, const char *id_or_uuid, gboolean skip, GError **error)
+{
+    NMRemoteConnection *profile  = _find_connection(self, id_or_uuid, error);
+    g_autoptr(NMConnection) copy = NULL;
+    const char *current;
+
+    if (!profile)
+        return FALSE;
+    current = _user_data_get(NM_CONNECTION(profile), NMF_USER_SKIP);
+    if (skip ? g_strcmp0(current, "yes") == 0 : current == NULL) {
+        nmf_log_info("connection '%s': %s already",
+                     nm_connection_get_id(NM_CONNECTION(profile)),
+                     skip ? "skipped" : "not skipped");
+        return TRUE;
+    }
+    copy = nm_simple_connection_new_clone(NM_CONNECTION(profile));
+    nm_setting_user_set_data(_ensure_user_setting(copy), NMF_USER_SKIP, skip ? "yes" : NULL, NULL);
+    if (!_commit_profile(self, profile, copy, error))
+        return FALSE;
+    nmf_log_info("connection '%s': %s",
+                 nm_connection_get_id(NM_CONNECTION(profile)),
+                 skip ? "nm-metric-fix.skip=yes set; its metrics are left alone from now on"
+                      : "nm-metric-fix.skip removed; it is ranked again");
+    return TRUE;
+}

@@ -36,6 +36,10 @@ gboolean nmf_nm_check_policy_mode(NmfNm *self, GError **error);
  * live) and remove the records. */
 gboolean nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error);
 
+/* Set or clear the per-profile opt-out (user data nm-metric-fix.skip=yes); nmcli
+ * cannot edit user data. */
+gboolean nmf_nm_set_skip(NmfNm *self, const char *id_or_uuid, gboolean skip, GError **error);
+
 G_END_DECLS
 
 #endif /* NMF_NM_H */

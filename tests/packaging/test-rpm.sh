@@ -41,7 +41,7 @@ else
     trap 'rm -rf "$TMP"' EXIT
 fi
 
-tap_plan 25
+tap_plan 28
 
 # --- 1. snapshot and dist tarball --------------------------------------------
 
@@ -150,6 +150,30 @@ tap_diag <"$TMP/requires"
 tap_check "Requires: NetworkManager >= 1:1.14" grep -Eqx 'NetworkManager >= 1:1\.14' "$TMP/requires"
 tap_check "Requires: NetworkManager-libnm >= 1:1.14" grep -Eqx 'NetworkManager-libnm(\([^)]*\))? >= 1:1\.14' "$TMP/requires"
 tap_check "Requires: util-linux (flock for the hook)" grep -qx 'util-linux' "$TMP/requires"
+
+# Unpack the payload and look at what was compiled in for prefix /usr.
+mkdir "$TMP/payload"
+if command -v rpm2archive >/dev/null && rpm2archive - <"$RPM" 2>/dev/null | tar -xzf - -C "$TMP/payload" 2>/dev/null; then
+    unpacked=true
+elif command -v cpio >/dev/null && (cd "$TMP/payload" && rpm2cpio "$RPM" | cpio -idm --quiet) 2>/dev/null; then
+    unpacked=true
+else
+    unpacked=false
+fi
+if $unpacked; then
+    tap_check "the packaged hook runs /usr/bin/nm-metric-fix" \
+        grep -qxF 'helper=/usr/bin/nm-metric-fix' "$TMP/payload$HOOK"
+    tap_check "the packaged helper defaults to /etc/nm-metric-fix.conf" \
+        grep -qaF '/etc/nm-metric-fix.conf' "$TMP/payload/usr/bin/nm-metric-fix"
+    tap_check "the packaged helper looks for catalogues in /usr/share/locale" \
+        grep -qaF '/usr/share/locale' "$TMP/payload/usr/bin/nm-metric-fix"
+else
+    for what in "the packaged hook runs /usr/bin/nm-metric-fix" \
+        "the packaged helper defaults to /etc/nm-metric-fix.conf" \
+        "the packaged helper looks for catalogues in /usr/share/locale"; do
+        tap_skip "$what" "neither rpm2archive nor cpio can unpack the RPM"
+    done
+fi
 
 # No scriptlets: see the comment in the spec.
 scripts=$(rpm -qp --scripts "$RPM" 2>/dev/null)
