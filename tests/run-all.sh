@@ -2,35 +2,93 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Install what the tests need (Debian 12, as root), build, and run every suite:
-# unit, packaging and the real-NetworkManager namespace tests. Ends with the line
-# "N passed, N failed" counted over every TAP subtest.
+# unit, packaging, fuzz, valgrind and the real-NetworkManager namespace tests;
+# then build again with AddressSanitizer + UndefinedBehaviorSanitizer and run
+# the unit and integration suites once more on that build (the lab stages the
+# build it is given, so the helper the integration tests run is the sanitized
+# one).  Ends with the line "N passed, N failed, N skipped" counted over every
+# TAP subtest of both runs.
 #
-#   sudo tests/run-all.sh            # everything
-#   NMF_SKIP_INSTALL=1 tests/run-all.sh   # dependencies are already there
+#   sudo tests/run-all.sh                   # everything
+#   NMF_SKIP_INSTALL=1 tests/run-all.sh     # dependencies are already there
+#   NMF_SKIP_SANITIZE=1 tests/run-all.sh    # only the first (plain) run
+#   NMF_FUZZ_SECONDS=N                      # libFuzzer budget (default 60)
+#   NMF_BUILD_DIR=DIR                       # plain build dir (default build-tests);
+#                                           # the sanitized one is DIR-asan
+#
+# Two cores: about 8 minutes with the packages already installed.
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${NMF_BUILD_DIR:-$srcdir/build-tests}
+asandir=$builddir-asan
+fuzz_seconds=${NMF_FUZZ_SECONDS:-60}
 
 if [ "$(id -u)" != 0 ]; then
     echo "run-all.sh: the tests create network namespaces and install packages; run as root" >&2
     exit 2
 fi
 
+t_start=$SECONDS
+phase() { printf '\n=== run-all: %s (%d s elapsed) ===\n' "$*" $((SECONDS - t_start)); }
+
 if [ -z "${NMF_SKIP_INSTALL:-}" ]; then
+    phase "installing dependencies"
     "$srcdir/tools/install-deps.sh"
 fi
 
-rm -rf "$builddir"
-meson setup "$builddir" "$srcdir" -Dintegration_tests=enabled >"$srcdir/.setup.log" 2>&1 || {
-    cat "$srcdir/.setup.log" >&2
-    exit 1
+# setup_build DIR MESON-ARGS...: fresh build directory; the configure log is
+# shown only when it fails.
+setup_build() {
+    local dir=$1 log
+    shift
+    rm -rf "$dir"
+    log=$(mktemp)
+    if ! meson setup "$dir" "$srcdir" -Dintegration_tests=enabled \
+        -Dfuzz_seconds="$fuzz_seconds" "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
+    ninja -C "$dir"
 }
-rm -f "$srcdir/.setup.log"
-ninja -C "$builddir"
 
 status=0
-meson test -C "$builddir" --print-errorlogs --num-processes 2 || status=$?
+logs=()
 
-python3 "$srcdir/tools/count-tap.py" "$builddir/meson-logs/testlog.json" || status=$?
+# --- 1: everything, plain build ------------------------------------------------
+phase "plain build: all suites"
+if setup_build "$builddir"; then
+    meson test -C "$builddir" --print-errorlogs --num-processes 2 || status=1
+else
+    echo "run-all.sh: configuring or building $builddir failed" >&2
+    status=1
+fi
+logs+=("plain=$builddir/meson-logs/testlog.json")
+
+# --- 2: unit + integration, ASan/UBSan build ----------------------------------
+if [ -z "${NMF_SKIP_SANITIZE:-}" ]; then
+    phase "ASan+UBSan build: unit and integration suites"
+    # Every sanitizer report is fatal (abort: the test sees a signal, not just a
+    # message).  LeakSanitizer suppressions, if any, are one-time allocations in
+    # GLib/libnm/D-Bus only; never for src/.
+    lsan_supp=$srcdir/tests/valgrind/lsan.supp
+    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:print_summary=1:detect_stack_use_after_return=1:strict_string_checks=1"
+    export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1"
+    export LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0"
+    if setup_build "$asandir" -Db_sanitize=address,undefined -Db_lundef=false; then
+        meson test -C "$asandir" --suite unit --suite integration --print-errorlogs \
+            --num-processes 2 || status=1
+    else
+        echo "run-all.sh: configuring or building $asandir failed" >&2
+        status=1
+    fi
+    unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+    logs+=("asan=$asandir/meson-logs/testlog.json")
+fi
+
+phase "done"
+# The closing line of count-tap.py is the last line of this script's output.
+python3 "$srcdir/tools/count-tap.py" "${logs[@]}" || status=1
 exit $status

@@ -1,0 +1,658 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Functions below run through lab_wait_for or traps:
+# shellcheck disable=SC2317,SC2015
+#
+# Fault and robustness tests of nm-metric-fix against the real NetworkManager,
+# in the namespace lab (tests/lab/lab.sh + lab-scale.sh).  TAP output.
+#
+# usage: test-faults.sh BUILD_DIR
+#
+#  1  20 dispatcher events at once in the bug state: right end state, at most
+#     one Reapply per device
+#  2  no loop: the reapply/dhcp4-change events NM emits after that fix cause no
+#     further Reapply in a 10 s window
+#  3  NetworkManager restarted while --fix runs
+#  4  a device deleted while --fix runs
+#  5  a Reapply racing another client (VERSION_ID_MISMATCH) is retried
+#  6  NetworkManager not running / no system bus: exit 8 at once
+#  7  NetworkManager hung: exit 8 within the bounded D-Bus timeout
+#  8  unprivileged user: --status works, --fix refuses (4) and changes nothing
+#  9  the hook with hostile interface names and no environment
+# 10  no sanitizer report and no death by signal in any helper run
+#
+# "While --fix runs" is made deterministic by slowing the helper down: strace
+# delays every sendmsg() it makes (each D-Bus message) by SLOW_US, and the
+# fault is injected as soon as the helper has logged its ranking, i.e. before
+# its first change.  Needs root and strace; prints "1..0 # SKIP" without root.
+# LAB_KEEP=1 keeps the lab directories (logs).
+
+set -u
+
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
+. "$HERE/../lab/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
+. "$HERE/../lab/lab-scale.sh"
+
+NTESTS=10
+SETTLE_S=30          # deadline for hook + helper to finish after an event
+OBSERVE_S=10         # the no-loop observation window
+NM_DEADLINE_S=25     # --status/--fix must give up on a dead or hung NM within this
+HOOK_FAST_MS=2000    # the hook must return within this (it only forks)
+SLOW_US=200000       # strace delay per sendmsg() of a slowed helper
+HELPER=/usr/local/bin/nm-metric-fix
+HOOK=/etc/NetworkManager/dispatcher.d/90-nm-metric-fix
+FAILED=0
+SCAN_FILES=()        # helper outputs of the current lab to scan (test 10)
+SIGNAL_DEATHS=()     # helper runs that ended by a signal
+
+BUILD_DIR=${1:-}
+if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
+    echo "Bail out! usage: test-faults.sh BUILD_DIR (got '${BUILD_DIR}')"
+    exit 1
+fi
+BUILD_DIR=$(readlink -f "$BUILD_DIR")
+
+if [ "$(id -u)" != 0 ]; then
+    echo "1..0 # SKIP needs root (network namespaces, mounts)"
+    exit 0
+fi
+if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null 2>&1; then
+    echo "1..0 # SKIP no network namespace support"
+    exit 0
+fi
+for t in gdbus meson strace setpriv; do
+    if ! command -v "$t" >/dev/null 2>&1; then
+        echo "Bail out! missing tool $t (packages: libglib2.0-bin meson strace util-linux)"
+        exit 1
+    fi
+done
+if ! lab_check_requirements; then
+    echo "Bail out! missing lab tools (see tests/lab/README.md)"
+    exit 1
+fi
+
+# Under LeakSanitizer a ptraced process cannot be checked for leaks (LSan
+# refuses to run under ptrace): the strace-slowed runs switch leak checking
+# off, everything else keeps the caller's sanitizer options.
+SLOW_ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+# ---------------------------------------------------------------------------
+# TAP helpers
+
+diag() {
+    local line
+    while IFS= read -r line; do
+        printf '# %s\n' "$line"
+    done <<<"$*"
+}
+
+result() { # NUM DESC REASON (empty = ok)
+    if [ -z "$3" ]; then
+        printf 'ok %s - %s\n' "$1" "$2"
+    else
+        printf 'not ok %s - %s\n' "$1" "$2"
+        diag "$3"
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+bail() {
+    echo "Bail out! $*"
+    lab_dump
+    exit 1
+}
+
+why=
+fail() { why="$why${why:+; }$*"; }
+
+# ---------------------------------------------------------------------------
+# Lab helpers
+
+stage_product() {
+    STAGE=$LAB_DIR/stage
+    if ! meson install -C "$BUILD_DIR" --destdir "$STAGE" --no-rebuild >"$LAB_DIR/meson-install.log" 2>&1; then
+        diag "$(tail -n 20 "$LAB_DIR/meson-install.log")"
+        bail "meson install -C $BUILD_DIR --destdir $STAGE --no-rebuild failed"
+    fi
+    [ -x "$STAGE/usr/local/bin/nm-metric-fix" ] ||
+        bail "stage has no usr/local/bin/nm-metric-fix (is $BUILD_DIR configured with prefix /usr/local?)"
+    [ -e "$STAGE/etc/NetworkManager/dispatcher.d/90-nm-metric-fix" ] ||
+        bail "stage has no etc/NetworkManager/dispatcher.d/90-nm-metric-fix"
+}
+
+new_lab() { # TAG
+    lab_init "$1" || bail "lab_init failed"
+    stage_product
+    lab_topology || bail "lab_topology failed"
+    lab_start_nm "$STAGE" || bail "lab_start_nm failed"
+    lab_add_profiles || bail "lab_add_profiles failed"
+}
+
+# scan_outputs: look for sanitizer reports and GLib/libnm warnings in the
+# helper outputs collected so far (and the lab's dispatcher.log, where the
+# hook-started helpers write); findings go to SCAN_PROBLEMS for test 10.
+SCAN_PROBLEMS=
+SCANNED=0
+scan_outputs() {
+    local f hits
+    for f in "${SCAN_FILES[@]}" "$LAB_DIR/dispatcher.log"; do
+        [ -f "$f" ] || continue
+        SCANNED=$((SCANNED + 1))
+        if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)' "$f"; then
+            hits=$(grep -E -A 30 -m 1 'ERROR: |runtime error:' "$f")
+            SCAN_PROBLEMS="$SCAN_PROBLEMS
+sanitizer report in $(basename "$f"):
+$hits"
+        fi
+        hits=$(grep -v 'nm-dispatcher' "$f" | grep -E -m 3 '(GLib|GLib-GIO|libnm)-(CRITICAL|WARNING)')
+        [ -z "$hits" ] || SCAN_PROBLEMS="$SCAN_PROBLEMS
+GLib/libnm warning in $(basename "$f"): $hits"
+    done
+    SCAN_FILES=()
+}
+
+end_lab() {
+    scan_outputs
+    lab_cleanup
+}
+
+up() { # ID
+    local out
+    out=$(lab_guest nmcli connection up "$1" 2>&1) || { diag "nmcli connection up $1: $out"; return 1; }
+}
+
+default_is_eth1() { lab_default_dev_is eth1; }
+
+# bug_state: hook off, original metrics restored, nat activated before lan so
+# that NetworkManager gives eth0 the lower metric (the reported problem).
+bug_state() {
+    labx_hook_off || return 1
+    lab_wait_for "$SETTLE_S" labx_quiet || { diag "not quiet before resetting"; return 1; }
+    lab_guest "$HELPER" --revert >"$LAB_DIR/revert.log" 2>&1 ||
+        { diag "--revert failed: $(cat "$LAB_DIR/revert.log")"; return 1; }
+    lab_guest nmcli connection down lan >/dev/null 2>&1
+    lab_guest nmcli connection down nat >/dev/null 2>&1
+    up nat && up lan || return 1
+    lab_wait_for 10 lab_default_dev_is eth0 || { diag "bug state: default route on '$(lab_default_dev)'"; return 1; }
+    lab_wait_for "$SETTLE_S" labx_quiet
+}
+
+# converge_after_event: hook on, a real NM event (nat re-activated), then
+# eth1 must own the default route, everything settles and --status says 0.
+converge_after_event() {
+    local t0 rc
+    labx_hook_on || return 1
+    t0=$(lab__now_us)
+    up nat || return 1
+    if ! lab_wait_for "$SETTLE_S" default_is_eth1; then
+        diag "default route still on '$(lab_default_dev)' ${SETTLE_S} s after 'up nat'"
+        return 1
+    fi
+    lab_wait_for "$SETTLE_S" labx_quiet || { diag "hook/helper not settled"; return 1; }
+    lab_guest "$HELPER" --status >"$LAB_DIR/status.out" 2>&1
+    rc=$?
+    if [ "$rc" != 0 ]; then
+        diag "--status after the later event: exit $rc
+$(cat "$LAB_DIR/status.out")"
+        return 1
+    fi
+    diag "a later event ('up nat') converged in $(lab_elapsed_ms "$t0") ms"
+}
+
+# exit_is_signal RC: bash reports death by signal N as 128+N.
+exit_is_signal() { [ "$1" -gt 128 ]; }
+
+note_rc() { # RC LABEL
+    exit_is_signal "$1" && SIGNAL_DEATHS+=("$2: exit $1 (signal $(($1 - 128)))")
+}
+
+# slow_fix ERRFILE: start --fix slowed down by strace in the background
+# (SLOW_PID); the caller waits for 'ranking:' in ERRFILE, injects its fault
+# and then `wait_slow`.
+slow_fix() {
+    lab_guest env ASAN_OPTIONS="$SLOW_ASAN_OPTIONS" \
+        strace -f -qq -o /dev/null -e trace=sendmsg -e inject=sendmsg:delay_enter="$SLOW_US" \
+        "$HELPER" --fix >"$1" 2>&1 &
+    SLOW_PID=$!
+    SCAN_FILES+=("$1")
+}
+
+wait_slow() {
+    wait "$SLOW_PID"
+    SLOW_RC=$?
+    note_rc "$SLOW_RC" "slowed --fix"
+}
+
+has_ranking() { grep -q 'ranking:' "$1"; }
+
+# product lines of a helper output (drop strace's own messages)
+product_lines() { grep -v '^strace: ' "$1"; }
+
+last_error_line() { product_lines "$1" | grep '^nm-metric-fix: ' | tail -n 1; }
+
+echo "1..$NTESTS"
+
+# ===========================================================================
+# Lab 1: 20 events at once, then the no-loop window.
+
+new_lab nmfF1
+
+why=
+labx_hook_off || bail "cannot switch the hook off"
+up nat && up lan || bail "activating nat, lan failed"
+lab_wait_for 10 lab_default_dev_is eth0 || fail "no bug state: default route on '$(lab_default_dev)'"
+lab_wait_for "$SETTLE_S" labx_quiet || fail "dispatcher not idle before the burst"
+labx_hook_on || bail "cannot switch the hook on"
+
+v0_before=$(labx_applied_version eth0) || fail "cannot read eth0's applied version"
+v1_before=$(labx_applied_version eth1) || fail "cannot read eth1's applied version"
+nm_off=$(stat -c %s "$LAB_DIR/nm.log")
+disp_off=$(stat -c %s "$LAB_DIR/dispatcher.log")
+burst_err=$LAB_DIR/burst.err
+SCAN_FILES+=("$burst_err")
+cat >"$LAB_DIR/burst.sh" <<'EOF'
+#!/bin/sh
+# 20 dispatcher events at once, with the environment nm-dispatcher gives a
+# script (no D-Bus address: the helper finds the bus at its default path).
+hook=$1
+for ev in "eth0 up" "eth1 up" "eth0 dhcp4-change" "eth1 dhcp4-change" "eth0 up" \
+    "eth1 up" "eth1 dhcp4-change" "eth0 dhcp4-change" "eth1 reapply" "eth0 reapply" \
+    "eth0 down" "eth1 dhcp6-change" "eth1 up" "eth0 up" "eth0 dhcp4-change" \
+    "eth1 dhcp4-change" "lo up" "eth0 connectivity-change" "eth1 up" "eth0 dhcp4-change"; do
+    # shellcheck disable=SC2086
+    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        NM_DISPATCHER_ACTION="${ev#* }" DEVICE_IFACE="${ev% *}" "$hook" $ev &
+done
+wait
+EOF
+t0=$(lab__now_us)
+lab_guest /bin/sh "$LAB_DIR/burst.sh" "$HOOK" 2>>"$burst_err"
+diag "20 hook instances returned in $(lab_elapsed_ms "$t0") ms"
+lab_wait_for "$SETTLE_S" default_is_eth1 || fail "default route still on '$(lab_default_dev)' after ${SETTLE_S} s"
+diag "eth1 owns the default route $(lab_elapsed_ms "$t0") ms after the burst"
+lab_wait_for "$SETTLE_S" labx_quiet || fail "hook/helper runs not settled within ${SETTLE_S} s"
+t_fix_done=$(lab__now_us)
+runs=$(grep -c 'run for dispatcher event' "$burst_err")
+diag "helper runs started by the burst: $runs (20 events, coalesced)"
+diag "$(product_lines "$burst_err" | tail -n 12)"
+r0=$(labx_reapply_count eth0 "$nm_off")
+r1=$(labx_reapply_count eth1 "$nm_off")
+p0=$(grep -c 'reapply eth0 ' "$burst_err")
+p1=$(grep -c 'reapply eth1 ' "$burst_err")
+v0_after=$(labx_applied_version eth0) || v0_after='?'
+v1_after=$(labx_applied_version eth1) || v1_after='?'
+diag "Reapply calls NM logged: eth0 $r0, eth1 $r1; product 'reapply' lines: eth0 $p0, eth1 $p1; applied version ids: eth0 $v0_before -> $v0_after, eth1 $v1_before -> $v1_after"
+[ "$r0" -le 1 ] && [ "$r1" -le 1 ] || fail "more than one Reapply on a device (NM audit: eth0 $r0, eth1 $r1)"
+[ "$r0" -ge 1 ] && [ "$r1" -ge 1 ] || fail "a device that needed a new metric got no Reapply (eth0 $r0, eth1 $r1)"
+[ "$p0" -le 1 ] && [ "$p1" -le 1 ] || fail "the product logged more than one reapply per device"
+# NM's version ids come from one counter shared by all devices: they show
+# that an applied connection changed, not how often; the audit lines count.
+[ "$v0_after" != "$v0_before" ] && [ "$v1_after" != "$v1_before" ] ||
+    fail "an applied connection that needed a new metric did not change"
+lab_guest "$HELPER" --status >"$LAB_DIR/status.out" 2>&1 || fail "--status exit $? after the burst: $(tail -n 1 "$LAB_DIR/status.out")"
+m_lan=$(lab_guest nmcli -g ipv4.route-metric connection show lan 2>&1)
+m_nat=$(lab_guest nmcli -g ipv4.route-metric connection show nat 2>&1)
+[[ $m_lan =~ ^[0-9]+$ ]] && [[ $m_nat =~ ^[0-9]+$ ]] && [ "$m_lan" -lt "$m_nat" ] ||
+    fail "profile metrics lan='$m_lan' nat='$m_nat'"
+result 1 "20 dispatcher events at once: eth1 owns the default route, at most one Reapply per device" "$why"
+
+# 2: the fix's Reapply makes NM emit 'reapply' and 'dhcp4-change'; the hook
+# must ignore the first and the helper must find nothing to do on the second.
+why=
+t_obs=$(lab__now_us)
+obs_off=$(stat -c %s "$LAB_DIR/nm.log")
+# NM 1.42 does not always emit 'dhcp4-change' after a Reapply (it did for one
+# device in some runs, none in others), so the window also starts with the
+# events NM emits after a Reapply, sent to the installed hook as
+# nm-dispatcher would.
+win_err=$LAB_DIR/window.err
+SCAN_FILES+=("$win_err")
+for ev in "eth1 reapply" "eth1 dhcp4-change" "eth0 reapply" "eth0 dhcp4-change"; do
+    # shellcheck disable=SC2086
+    lab_guest env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$HOOK" $ev 2>>"$win_err"
+done
+new_reapply() {
+    [ "$(labx_reapply_count eth0 "$obs_off")" -gt 0 ] || [ "$(labx_reapply_count eth1 "$obs_off")" -gt 0 ]
+}
+if lab_wait_for "$OBSERVE_S" new_reapply; then
+    fail "a Reapply happened $(lab_elapsed_ms "$t_obs") ms into the ${OBSERVE_S} s window"
+fi
+v0_end=$(labx_applied_version eth0) || v0_end='?'
+v1_end=$(labx_applied_version eth1) || v1_end='?'
+[ "$v0_end" = "$v0_after" ] && [ "$v1_end" = "$v1_after" ] ||
+    fail "applied versions moved during the window: eth0 $v0_after -> $v0_end, eth1 $v1_after -> $v1_end"
+# Everything after the fix's first Reapply: NM's events must have reached
+# the hook (which coalesces them into helper runs that may be logged in
+# burst.err, where the lock holder's output goes, or in dispatcher.log).
+since_fix=$(tail -c "+$((disp_off + 1))" "$LAB_DIR/dispatcher.log")
+for dev in eth0 eth1; do
+    grep -q "'reapply' \[$dev\]" <<<"$since_fix" || fail "NM emitted no 'reapply' event for $dev after the fix"
+done
+dhcp_events=$(grep -c "'dhcp4-change' \[eth[01]\], \"$HOOK\": run script" <<<"$since_fix")
+lab_wait_for "$SETTLE_S" labx_quiet || fail "the window's helper runs did not finish"
+grep -q 'run for dispatcher event eth[01]:dhcp4-change' "$win_err" ||
+    fail "the window's dhcp4-change events started no helper run"
+all_runs=$({ grep 'nm-metric-fix\[[0-9]*\]: ' "$burst_err"; grep 'nm-metric-fix\[[0-9]*\]: ' <<<"$since_fix"; grep 'nm-metric-fix\[[0-9]*\]: ' "$win_err"; })
+fixer=$(grep -m 1 'nm-metric-fix\[[0-9]*\]: reapply ' <<<"$all_runs" | sed 's/^\(nm-metric-fix\[[0-9]*\]\).*/\1/')
+other_runs=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'run for dispatcher event')
+other_noop=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'no changes needed')
+other_reapply=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c ': reapply ')
+diag "NM itself ran the hook for $dhcp_events 'dhcp4-change' event(s) after the fix; helper runs other than the fixing one ($fixer): $other_runs, of which 'no changes needed': $other_noop, reapply lines: $other_reapply"
+[ "$other_reapply" = 0 ] || fail "a helper run after the fix reapplied again"
+[ "$other_noop" = "$other_runs" ] || fail "not every later helper run ended in 'no changes needed'"
+result 2 "no loop: NM's reapply/dhcp4-change events after the fix lead to no Reapply in ${OBSERVE_S} s (since the fix ended $(($(lab_elapsed_ms "$t_fix_done"))) ms ago)" "$why"
+
+end_lab
+
+# ===========================================================================
+# Lab 2: faults while --fix runs.
+
+new_lab nmfF2
+why=
+bug_state || bail "cannot make the bug state"
+err=$LAB_DIR/fix-nm-restart.err
+t0=$(lab__now_us)
+slow_fix "$err"
+if lab_wait_for 60 has_ranking "$err"; then
+    diag "helper ranked after $(lab_elapsed_ms "$t0") ms (slowed); stopping NetworkManager now"
+    labx_nm_stop || fail "NetworkManager did not stop"
+else
+    fail "the slowed helper never logged its ranking"
+fi
+wait_slow
+diag "--fix across the NetworkManager stop: exit $SLOW_RC after $(lab_elapsed_ms "$t0") ms
+$(product_lines "$err")"
+exit_is_signal "$SLOW_RC" && fail "--fix died by signal $((SLOW_RC - 128))"
+case "$SLOW_RC" in
+    1 | 8) ;;
+    *) fail "exit $SLOW_RC, expected 1 (failure) or 8 (NM not running)" ;;
+esac
+line=$(last_error_line "$err")
+[ -n "$line" ] || fail "no final 'nm-metric-fix: ...' error line"
+grep -Eq "connection '|eth[01]|NetworkManager" <<<"$line" || fail "the error line names neither a connection, a device nor NetworkManager: $line"
+labx_nm_start || bail "NetworkManager does not come back"
+lab_wait_for 20 labx_device_managed eth0 && lab_wait_for 20 labx_device_managed eth1 ||
+    fail "the links are not managed after the restart"
+converge_after_event || fail "no convergence after the restart"
+result 3 "NetworkManager restarted while --fix runs: no crash, a clear error, a later event converges" "$why"
+
+why=
+bug_state || bail "cannot make the bug state again"
+err=$LAB_DIR/fix-link-del.err
+t0=$(lab__now_us)
+slow_fix "$err"
+if lab_wait_for 60 has_ranking "$err"; then
+    lab_guest ip link del eth0 || fail "ip link del eth0 failed"
+    diag "eth0 deleted $(lab_elapsed_ms "$t0") ms after the (slowed) --fix started"
+else
+    fail "the slowed helper never logged its ranking"
+fi
+wait_slow
+diag "--fix across the deletion of eth0: exit $SLOW_RC
+$(product_lines "$err")"
+exit_is_signal "$SLOW_RC" && fail "--fix died by signal $((SLOW_RC - 128))"
+case "$SLOW_RC" in
+    0) ;;
+    1) grep -q 'eth0' <<<"$(last_error_line "$err")" || fail "exit 1 without an error line naming eth0" ;;
+    *) fail "exit $SLOW_RC, expected 0 or 1" ;;
+esac
+lab_wait_for 10 default_is_eth1 || fail "with eth0 gone, the default route is on '$(lab_default_dev)'"
+labx_recreate_eth0 || bail "cannot re-create eth0"
+converge_after_event || fail "no convergence once eth0 is back"
+result 4 "a device deleted while --fix runs: no crash, a clear error, a later event converges" "$why"
+
+why=
+bug_state || bail "cannot make the bug state again"
+err=$LAB_DIR/fix-race.err
+stopf=$LAB_DIR/race.stop
+rm -f "$stopf"
+# Another client keeps changing eth0's applied connection (runtime only), so
+# the version id the helper read is stale by the time its slowed Reapply
+# arrives: NM answers VERSION_ID_MISMATCH.
+(
+    i=0
+    while [ ! -e "$stopf" ]; do
+        i=$((i + 1))
+        lab_guest nmcli device modify eth0 ipv4.route-metric $((500 + i % 2)) >/dev/null 2>&1
+    done
+    echo "$i" >"$LAB_DIR/race.count"
+) &
+race_pid=$!
+t0=$(lab__now_us)
+slow_fix "$err"
+retry_seen() { grep -q 'retrying reapply' "$err"; }
+if lab_wait_for 90 retry_seen; then
+    diag "'retrying reapply' after $(lab_elapsed_ms "$t0") ms; stopping the other client"
+else
+    fail "no 'retrying reapply' line within 90 s"
+fi
+: >"$stopf"
+wait "$race_pid"
+wait_slow
+diag "--fix racing $(cat "$LAB_DIR/race.count" 2>/dev/null || echo '?') 'nmcli device modify eth0' calls: exit $SLOW_RC
+$(product_lines "$err")"
+exit_is_signal "$SLOW_RC" && fail "--fix died by signal $((SLOW_RC - 128))"
+[ "$SLOW_RC" = 0 ] || fail "exit $SLOW_RC, expected 0 (the retry should succeed once the other client stops)"
+grep -q 'reapply eth0 ' "$err" || fail "eth0 was not reapplied in the end"
+converge_after_event || fail "no convergence after the race"
+result 5 "a Reapply racing another client is retried ('retrying reapply'), no crash, converges" "$why"
+
+# ---------------------------------------------------------------------------
+# NetworkManager not running, hung, no bus.
+
+why=
+labx_nm_stop || bail "cannot stop NetworkManager"
+for mode in --status --fix; do
+    t0=$(lab__now_us)
+    lab_guest "$HELPER" $mode >"$LAB_DIR/nonm.out" 2>&1
+    rc=$?
+    ms=$(lab_elapsed_ms "$t0")
+    note_rc "$rc" "$mode without NM"
+    SCAN_FILES+=("$LAB_DIR/nonm$mode.out")
+    cp "$LAB_DIR/nonm.out" "$LAB_DIR/nonm$mode.out"
+    diag "NM stopped: $mode exit $rc in $ms ms: $(tail -n 1 "$LAB_DIR/nonm.out")"
+    [ "$rc" = 8 ] || fail "$mode exit $rc, expected 8"
+    [ "$ms" -lt $((NM_DEADLINE_S * 1000)) ] || fail "$mode took $ms ms"
+    grep -q 'NetworkManager is not running' "$LAB_DIR/nonm.out" || fail "$mode: no 'NetworkManager is not running' message"
+    t0=$(lab__now_us)
+    lab_guest env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus "$HELPER" $mode >"$LAB_DIR/nobus$mode.out" 2>&1
+    rc=$?
+    ms=$(lab_elapsed_ms "$t0")
+    note_rc "$rc" "$mode without a bus"
+    SCAN_FILES+=("$LAB_DIR/nobus$mode.out")
+    diag "no system bus: $mode exit $rc in $ms ms: $(tail -n 1 "$LAB_DIR/nobus$mode.out")"
+    [ "$rc" = 8 ] || fail "$mode without a bus: exit $rc, expected 8"
+    [ "$ms" -lt $((NM_DEADLINE_S * 1000)) ] || fail "$mode without a bus took $ms ms"
+done
+labx_nm_start || bail "NetworkManager does not come back"
+result 6 "NetworkManager not running (or no system bus): --status and --fix exit 8 with a clear message at once" "$why"
+
+why=
+lab_wait_for 20 labx_device_managed eth1 || fail "eth1 not managed after the restart"
+kill -STOP "$LAB_NM_PID"
+declare -A hung_ms
+hung_pids=()
+for mode in --status --fix; do
+    (
+        t0=$(lab__now_us)
+        lab_guest "$HELPER" $mode >"$LAB_DIR/hung$mode.out" 2>&1
+        rc=$?
+        echo "$rc $(lab_elapsed_ms "$t0")" >"$LAB_DIR/hung$mode.rc"
+    ) &
+    hung_pids+=($!)
+    SCAN_FILES+=("$LAB_DIR/hung$mode.out")
+done
+hung_done() { [ -s "$LAB_DIR/hung--status.rc" ] && [ -s "$LAB_DIR/hung--fix.rc" ]; }
+lab_wait_for $((NM_DEADLINE_S + 5)) hung_done
+kill -CONT "$LAB_NM_PID"
+wait "${hung_pids[@]}"
+for mode in --status --fix; do
+    read -r rc ms <"$LAB_DIR/hung$mode.rc" 2>/dev/null || { rc=none ms=none; }
+    hung_ms[$mode]=$ms
+    [ "$rc" = none ] || note_rc "$rc" "$mode with NM hung"
+    diag "NM hung (SIGSTOP): $mode exit $rc after $ms ms: $(tail -n 1 "$LAB_DIR/hung$mode.out")"
+    [ "$rc" = 8 ] || fail "$mode with NM hung: exit $rc, expected 8"
+    [ "$ms" != none ] && [ "$ms" -lt $((NM_DEADLINE_S * 1000)) ] || fail "$mode with NM hung did not return within ${NM_DEADLINE_S} s"
+    grep -q 'NetworkManager' "$LAB_DIR/hung$mode.out" || fail "$mode: the message does not name NetworkManager"
+done
+lab_wait_for 10 labx_nm_running || fail "NetworkManager does not answer after SIGCONT"
+result 7 "NetworkManager hung: --status and --fix give up with exit 8 within ${NM_DEADLINE_S} s (status ${hung_ms[--status]} ms, fix ${hung_ms[--fix]} ms)" "$why"
+
+# ---------------------------------------------------------------------------
+# Unprivileged user.
+
+snapshot() { # FILE
+    {
+        for id in nat lan; do
+            echo "== profile $id"
+            lab_guest nmcli -t connection show "$id" | grep -E '^(connection|ipv4|ipv6|user|802-3-ethernet)\.' |
+                grep -v '^connection\.timestamp:'
+        done
+        echo "== applied versions"
+        labx_applied_version eth0
+        labx_applied_version eth1
+        echo "== kernel"
+        lab_guest ip -4 route show table main
+        lab_guest ip -4 rule
+    } >"$1" 2>&1
+}
+
+why=
+bug_state || bail "cannot make the bug state again"
+snapshot "$LAB_DIR/before.snap"
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+lab_guest "${NOBODY[@]}" "$HELPER" --status >"$LAB_DIR/nobody-status.out" 2>&1
+rc=$?
+note_rc "$rc" "--status as nobody"
+SCAN_FILES+=("$LAB_DIR/nobody-status.out")
+diag "--status as nobody: exit $rc
+$(cat "$LAB_DIR/nobody-status.out")"
+case "$rc" in
+    0 | 3) ;;
+    *) fail "--status as nobody: exit $rc, expected 0 or 3" ;;
+esac
+grep -q '^eth1 ' "$LAB_DIR/nobody-status.out" || fail "--status as nobody shows no eth1 row"
+lab_guest "${NOBODY[@]}" "$HELPER" --fix >"$LAB_DIR/nobody-fix.out" 2>&1
+rc=$?
+note_rc "$rc" "--fix as nobody"
+SCAN_FILES+=("$LAB_DIR/nobody-fix.out")
+diag "--fix as nobody: exit $rc: $(cat "$LAB_DIR/nobody-fix.out")"
+[ "$rc" = 4 ] || fail "--fix as nobody: exit $rc, expected 4"
+grep -qi 'root' "$LAB_DIR/nobody-fix.out" || fail "--fix as nobody: the message does not say root is needed"
+lab_guest "${NOBODY[@]}" "$HELPER" --fix --dry-run >"$LAB_DIR/nobody-dry.out" 2>&1
+rc=$?
+note_rc "$rc" "--fix --dry-run as nobody"
+SCAN_FILES+=("$LAB_DIR/nobody-dry.out")
+diag "--fix --dry-run as nobody: exit $rc
+$(cat "$LAB_DIR/nobody-dry.out")"
+case "$rc" in
+    0 | 4) ;;
+    *) fail "--fix --dry-run as nobody: exit $rc, expected 0 or 4" ;;
+esac
+lab_wait_for "$SETTLE_S" labx_quiet
+snapshot "$LAB_DIR/after.snap"
+if ! cmp -s "$LAB_DIR/before.snap" "$LAB_DIR/after.snap"; then
+    fail "profiles or kernel state changed: $(diff "$LAB_DIR/before.snap" "$LAB_DIR/after.snap" | head -n 20)"
+fi
+result 8 "unprivileged user: --status works, --fix refuses with exit 4 and changes nothing" "$why"
+
+# Converged again before test 9, so that no NM event of a fix competes with
+# the hook runs counted there.
+converge_after_event || bail "no convergence before the hook tests"
+
+# ---------------------------------------------------------------------------
+# The hook with hostile interface names and a missing environment.
+
+why=
+canary=$LAB_DIR/INJECTED
+hook_err=$LAB_DIR/hook-odd.err
+SCAN_FILES+=("$hook_err")
+: >"$hook_err"
+# name|action pairs; names carry shell syntax that must stay data.
+odd_names=(
+    "eth 0"
+    "eth\"0'"
+    "\$(touch $canary)"
+    "\`touch $canary\`"
+    "eth0;touch $canary"
+    "eth0|touch $canary"
+    "eth0 && touch $canary"
+    "-rf"
+    "--help"
+    "--config=/etc/shadow"
+    "*"
+    "eth0
+touch $canary"
+    ""
+)
+hook_run() { # ENV-MODE NAME ACTION...: runs the installed hook, prints "rc ms"
+    local mode=$1 t0 rc
+    shift
+    t0=$(lab__now_us)
+    case "$mode" in
+        dispatcher) lab_guest env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            CONNECTION_ID="x\$(touch $canary)" DEVICE_IFACE="$1" "$HOOK" "$@" 2>>"$hook_err" ;;
+        bare) lab_guest env -i "$HOOK" "$@" 2>>"$hook_err" ;;
+    esac
+    rc=$?
+    echo "$rc $(lab_elapsed_ms "$t0")"
+}
+check_hook() { # LABEL EXPECT-HELPER(yes/no) ENV-MODE ARGS...
+    local label=$1 expect=$2 mode=$3 rc ms before after runs
+    shift 3
+    before=$(grep -c 'run for dispatcher event' "$hook_err")
+    read -r rc ms < <(hook_run "$mode" "$@")
+    [ "$rc" = 0 ] || fail "$label: hook exit $rc"
+    [ "$ms" -lt "$HOOK_FAST_MS" ] || fail "$label: hook took $ms ms"
+    lab_wait_for "$SETTLE_S" labx_helper_idle || fail "$label: helper still running after ${SETTLE_S} s"
+    after=$(grep -c 'run for dispatcher event' "$hook_err")
+    runs=$((after - before))
+    if [ "$expect" = yes ]; then
+        [ "$runs" = 1 ] || fail "$label: $runs helper run(s), expected 1"
+    else
+        [ "$runs" = 0 ] || fail "$label: $runs helper run(s), expected none"
+    fi
+    HOOK_TIMES="$HOOK_TIMES $ms"
+}
+HOOK_TIMES=
+for name in "${odd_names[@]}"; do
+    check_hook "name '$name'" yes dispatcher "$name" up
+    want="run for dispatcher event ${name:-?}:up"
+    want=${want%%$'\n'*}
+    grep -qF -- "$want" "$hook_err" || fail "name '$name': the helper did not log the event literally ('$want')"
+done
+check_hook "action with shell syntax" no dispatcher eth0 "up;touch $canary"
+check_hook "action '\$(touch)'" no dispatcher eth0 "\$(touch $canary)"
+check_hook "no arguments, no environment" no bare
+check_hook "no action" no bare eth0
+check_hook "empty name and action" no bare "" ""
+check_hook "no environment at all (no PATH)" yes bare eth1 dhcp4-change
+grep -qF 'run for dispatcher event eth1:dhcp4-change' "$hook_err" || fail "no PATH: the helper did not run for eth1:dhcp4-change"
+check_hook "extra arguments" yes dispatcher eth1 up "\$(touch $canary)" extra
+[ -e "$canary" ] && fail "injected text was executed ($canary exists)"
+grep -q 'nm-metric-fix: ' <(grep -v 'nm-metric-fix\[' "$hook_err") &&
+    diag "helper errors: $(grep -v 'nm-metric-fix\[' "$hook_err" | head -n 5)"
+grep -q 'unexpected argument\|Unknown option' "$hook_err" && fail "an interface name reached the helper as an option: $(grep 'unexpected argument\|Unknown option' "$hook_err" | head -n 3)"
+diag "hook wall times (ms, incl. nsenter):$HOOK_TIMES"
+lab_guest ip -4 route show default >/dev/null
+lab_wait_for 10 default_is_eth1 || fail "after the odd events the default route is on '$(lab_default_dev)'"
+result 9 "the hook with hostile interface names and no environment: exit 0 at once, no injection, events reach the helper as data" "$why"
+
+end_lab
+
+# ---------------------------------------------------------------------------
+# 10: sanitizer reports (ASan/UBSan/LSan builds) and deaths by signal.
+
+why=
+[ -z "$SCAN_PROBLEMS" ] || fail "$SCAN_PROBLEMS"
+[ ${#SIGNAL_DEATHS[@]} -eq 0 ] || fail "killed by a signal: ${SIGNAL_DEATHS[*]}"
+sanitize=$(meson introspect "$BUILD_DIR" --buildoptions 2>/dev/null |
+    python3 -c 'import json,sys; print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"), "?"))' 2>/dev/null)
+result 10 "no sanitizer report, GLib warning or death by signal in $SCANNED helper outputs (b_sanitize=${sanitize:-?})" "$why"
+
+if [ "$FAILED" != 0 ]; then
+    exit 1
+fi
+exit 0
