@@ -47,57 +47,39 @@ _log_ranking(GPtrArray *uplinks)
     nmf_log_info("%s", line->str);
 }
 
-static gboolean
-_fix_one(NmfNm           *nm,
-         const NmfPolicy *policy,
-         NmfUplink       *u,
-         gboolean         dry_run,
-         NmfFixResult    *result,
-         GError         **error)
+static void
+_log_profile_change(const NmfUplink *u, const char *prefix)
 {
-    const char      *prefix = dry_run ? "would " : "";
+    g_autofree char *old    = _metric_str(u->profile_metric4);
     g_autofree char *wanted = _metric_str(u->wanted_metric);
 
-    if (policy->persist && nmf_uplink_profile_needs_update(u)) {
-        g_autofree char *old = _metric_str(u->profile_metric4);
-
-        nmf_log_info("%supdate profile '%s' (%s): ipv4.route-metric %s -> %s%s",
+    nmf_log_info("%supdate profile '%s' (%s): ipv4.route-metric %s -> %s%s",
+                 prefix,
+                 u->connection_id,
+                 u->iface,
+                 old,
+                 wanted,
+                 u->has_ipv6 ? ", ipv6.route-metric too" : "");
+    if (strcmp(u->profile_policy, u->wanted_policy) != 0)
+        nmf_log_info("%spolicy routing for '%s' (%s): %s",
                      prefix,
                      u->connection_id,
                      u->iface,
-                     old,
-                     wanted,
-                     u->has_ipv6 ? ", ipv6.route-metric too" : "");
-        if (strcmp(u->profile_policy, u->wanted_policy) != 0)
-            nmf_log_info("%spolicy routing for '%s' (%s): %s",
-                         prefix,
-                         u->connection_id,
-                         u->iface,
-                         u->wanted_policy[0] ? u->wanted_policy : "none");
-        if (!dry_run && !nmf_nm_update_profile(nm, u, error))
-            return FALSE;
-        result->n_profiles_updated++;
-    }
+                     u->wanted_policy[0] ? u->wanted_policy : "none");
+}
 
-    if (nmf_uplink_applied_needs_update(u)) {
-        g_autofree char *old = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
-        gboolean         changed = TRUE;
+static void
+_log_reapply(const NmfUplink *u, const char *prefix)
+{
+    g_autofree char *old    = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
+    g_autofree char *wanted = _metric_str(u->wanted_metric);
 
-        if (!dry_run && !nmf_nm_reapply(nm, u, &changed, error))
-            return FALSE;
-        if (changed) {
-            nmf_log_info("%sreapply %s (%s): ipv4.route-metric %s -> %s",
-                         prefix,
-                         u->iface,
-                         u->connection_id,
-                         old,
-                         wanted);
-            result->n_reapplied++;
-        } else {
-            nmf_log_info("%s (%s): already reapplied by someone else", u->iface, u->connection_id);
-        }
-    }
-    return TRUE;
+    nmf_log_info("%sreapply %s (%s): ipv4.route-metric %s -> %s",
+                 prefix,
+                 u->iface,
+                 u->connection_id,
+                 old,
+                 wanted);
 }
 
 gboolean
@@ -107,10 +89,12 @@ nmf_fix_run(NmfNm           *nm,
             NmfFixResult    *out_result,
             GError         **error)
 {
-    g_autoptr(GPtrArray) uplinks = NULL;
-    GError      *first_error     = NULL;
-    NmfFixResult result          = { 0 };
-    gboolean     managed         = FALSE;
+    g_autoptr(GPtrArray) uplinks    = NULL;
+    g_autoptr(GPtrArray) to_reapply = NULL;
+    g_autoptr(GPtrArray) to_update  = NULL;
+    GError      *first_error        = NULL;
+    NmfFixResult result             = { 0 };
+    gboolean     managed            = FALSE;
     guint        i;
 
     uplinks = nmf_fix_collect_ranked(nm, policy, &managed, error);
@@ -138,21 +122,66 @@ nmf_fix_run(NmfNm           *nm,
     }
     _log_ranking(uplinks);
 
-    /* Best first: the intended uplink gets its low metric before the NAT link
-     * gives its own up, so there is never a moment without a default route. */
+    to_reapply = g_ptr_array_new();
+    to_update  = g_ptr_array_new();
     for (i = 0; i < uplinks->len; i++) {
-        NmfUplink *u     = uplinks->pdata[i];
-        GError    *local = NULL;
+        NmfUplink *u = uplinks->pdata[i];
 
         if (u->rank == 0)
             continue;
-        if (!_fix_one(nm, policy, u, dry_run, &result, &local)) {
-            /* A device may vanish mid-run; fix the others, report the first failure. */
-            nmf_log_info("%s: %s", u->iface, local->message);
-            if (!first_error)
-                first_error = local;
-            else
-                g_error_free(local);
+        if (nmf_uplink_applied_needs_update(u))
+            g_ptr_array_add(to_reapply, u);
+        if (policy->persist && nmf_uplink_profile_needs_update(u))
+            g_ptr_array_add(to_update, u);
+    }
+
+    if (dry_run || (to_reapply->len == 0 && to_update->len == 0)) {
+        for (i = 0; i < to_reapply->len; i++)
+            _log_reapply(to_reapply->pdata[i], "would ");
+        for (i = 0; i < to_update->len; i++)
+            _log_profile_change(to_update->pdata[i], "would ");
+        if (to_reapply->len == 0 && to_update->len == 0)
+            nmf_log_info("no changes needed");
+        if (out_result)
+            *out_result = result;
+        return TRUE;
+    }
+
+    /* Live first and all devices at once: the kernel follows a Reapply at once, and
+     * concurrent Reapplies leave no moment where two default routes share a metric
+     * (the kernel would keep the older one). The profiles matter only at the next
+     * activation, so they come second. */
+    if (!nmf_nm_reapply_all(nm, to_reapply, &first_error)
+        && g_error_matches(first_error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
+        g_propagate_error(error, first_error);
+        return FALSE;
+    }
+    for (i = 0; i < to_reapply->len; i++) {
+        const NmfUplink *u = to_reapply->pdata[i];
+
+        if (u->reapplied) {
+            _log_reapply(u, "");
+            result.n_reapplied++;
+        } else if (!u->reapply_failed) {
+            nmf_log_info("%s (%s): already as wanted (another client reapplied it)",
+                         u->iface,
+                         u->connection_id);
+        }
+    }
+
+    for (i = 0; i < to_update->len; i++)
+        _log_profile_change(to_update->pdata[i], "");
+    {
+        GError *local = NULL;
+
+        if (nmf_nm_update_profiles(nm, to_update, &local)) {
+            result.n_profiles_updated = to_update->len;
+        } else if (!first_error || g_error_matches(local, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
+            g_clear_error(&first_error);
+            first_error = local;
+        } else {
+            nmf_log_info("%s", local->message);
+            g_error_free(local);
         }
     }
 

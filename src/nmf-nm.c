@@ -35,27 +35,33 @@ _uplink_handle_free(gpointer data)
 }
 
 /*****************************************************************************/
-/* The one sync-over-async helper every libnm call goes through: start the
- * async call with _wait.cancellable / _wait_cb / &wait, then _wait_for() runs
- * the default main context until the result arrives or the deadline cancels
- * the call. libnm objects are only updated while the context runs, so this is
- * also what keeps the client's cache current. */
+/* The one sync-over-async helper every libnm call goes through. Start each async
+ * call with (wait.cancellable, _call_cb, _wait_start(&wait, &call)); any number
+ * may be in flight. _wait_all() then runs the default main context until every
+ * call has its result or the deadline cancels them. libnm only updates its
+ * objects while the context runs, so this also keeps the client's cache current. */
 
 typedef struct {
     GMainLoop    *loop;
     GCancellable *cancellable;
-    GAsyncResult *result;
     GSource      *timeout_source;
+    guint         pending;
     gboolean      timed_out;
 } Wait;
 
-static void
-_wait_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    Wait *wait = user_data;
+typedef struct {
+    Wait         *wait;
+    GAsyncResult *result;
+} Call;
 
-    wait->result = g_object_ref(result);
-    g_main_loop_quit(wait->loop);
+static void
+_call_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Call *call = user_data;
+
+    call->result = g_object_ref(result);
+    if (--call->wait->pending == 0)
+        g_main_loop_quit(call->wait->loop);
 }
 
 static gboolean
@@ -79,6 +85,23 @@ _wait_init(Wait *wait, guint timeout_ms)
     g_source_attach(wait->timeout_source, NULL);
 }
 
+static gpointer
+_wait_start(Wait *wait, Call *call)
+{
+    call->wait   = wait;
+    call->result = NULL;
+    wait->pending++;
+    return call;
+}
+
+static void
+_wait_all(Wait *wait)
+{
+    /* A cancelled call still completes (with G_IO_ERROR_CANCELLED), so this ends. */
+    if (wait->pending > 0)
+        g_main_loop_run(wait->loop);
+}
+
 static void
 _wait_clear(Wait *wait)
 {
@@ -86,32 +109,66 @@ _wait_clear(Wait *wait)
         g_source_destroy(wait->timeout_source);
         g_clear_pointer(&wait->timeout_source, g_source_unref);
     }
-    g_clear_object(&wait->result);
     g_clear_object(&wait->cancellable);
     g_clear_pointer(&wait->loop, g_main_loop_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Wait, _wait_clear)
 
-static GAsyncResult *
-_wait_for(Wait *wait)
+static void
+_call_clear(Call *call)
 {
-    if (!wait->result)
-        g_main_loop_run(wait->loop);
-    return wait->result;
+    g_clear_object(&call->result);
 }
 
-/* Turn libnm/D-Bus errors into ours, naming what we were doing. */
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, _call_clear)
+
+/* Whether NetworkManager went away: its name-owner change arrives as a main-context
+ * event, so take the ones already queued before asking. */
 static gboolean
-_fail(GError **error, Wait *wait, GError *local, const char *what, guint timeout_ms)
+_nm_gone(NmfNm *self)
 {
-    if (wait && wait->timed_out) {
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    return !nm_client_get_nm_running(self->client);
+}
+
+static gboolean
+_device_gone(NmfNm *self, NMDevice *device)
+{
+    const GPtrArray *devices = nm_client_get_devices(self->client);
+    guint            i;
+
+    for (i = 0; devices && i < devices->len; i++) {
+        if (devices->pdata[i] == (gpointer) device)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Turn a libnm/D-Bus error into ours, naming what we were doing. @device, when
+ * given, is the device the call was about. Takes @local. */
+static gboolean
+_fail(NmfNm *self, GError **error, Wait *wait, GError *local, NMDevice *device, const char *what)
+{
+    if (g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
+        || g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) || _nm_gone(self)) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_NM_NOT_RUNNING,
+                    "%s: NetworkManager stopped during the run; the next dispatcher event "
+                    "will finish the job",
+                    what);
+    } else if (device && _device_gone(self, device)) {
+        g_set_error(
+          error, NMF_ERROR, NMF_ERROR_FAILED, "%s: the device disappeared during the run", what);
+    } else if (wait && wait->timed_out) {
         g_set_error(error,
                     NMF_ERROR,
                     NMF_ERROR_TIMEOUT,
                     "%s: NetworkManager did not answer within %u ms",
                     what,
-                    timeout_ms);
+                    self->timeout_ms);
     } else if (g_error_matches(local, NM_SETTINGS_ERROR, NM_SETTINGS_ERROR_PERMISSION_DENIED)
                || g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_NOT_ALLOWED)
                || g_error_matches(local, NM_MANAGER_ERROR, NM_MANAGER_ERROR_PERMISSION_DENIED)
@@ -134,18 +191,38 @@ _fail(GError **error, Wait *wait, GError *local, const char *what, guint timeout
 
 /*****************************************************************************/
 
+/* NM_CLIENT_INSTANCE_FLAGS_NO_AUTO_FETCH_PERMISSIONS (libnm 1.24): we never ask for
+ * permissions, and fetching them costs NetworkManager two credential look-ups. The
+ * property is looked up by name so we still build against 1.14. */
+#define INSTANCE_FLAGS_NO_AUTO_FETCH_PERMISSIONS 0x1u
+
 NmfNm *
 nmf_nm_new(guint timeout_ms, GError **error)
 {
     g_autoptr(NmfNm) self = g_new0(NmfNm, 1);
     g_auto(Wait) wait     = { 0 };
-    GError *local         = NULL;
+    g_auto(Call) call     = { 0 };
+    GObjectClass *klass   = g_type_class_ref(NM_TYPE_CLIENT);
+    gboolean      flags   = g_object_class_find_property(klass, "instance-flags") != NULL;
+    GError       *local   = NULL;
 
+    g_type_class_unref(klass);
     self->timeout_ms = timeout_ms;
 
     _wait_init(&wait, timeout_ms);
-    nm_client_new_async(wait.cancellable, _wait_cb, &wait);
-    self->client = nm_client_new_finish(_wait_for(&wait), &local);
+    if (flags)
+        g_async_initable_new_async(NM_TYPE_CLIENT,
+                                   G_PRIORITY_DEFAULT,
+                                   wait.cancellable,
+                                   _call_cb,
+                                   _wait_start(&wait, &call),
+                                   "instance-flags",
+                                   INSTANCE_FLAGS_NO_AUTO_FETCH_PERMISSIONS,
+                                   NULL);
+    else
+        nm_client_new_async(wait.cancellable, _call_cb, _wait_start(&wait, &call));
+    _wait_all(&wait);
+    self->client = nm_client_new_finish(call.result, &local);
     if (!self->client) {
         if (wait.timed_out) {
             g_set_error(error,
@@ -476,27 +553,6 @@ nmf_nm_check_policy_mode(NmfNm *self, GError **error)
     return TRUE;
 }
 
-static NMConnection *
-_get_applied(NmfNm *self, NMDevice *device, guint64 *out_version_id, GError **error)
-{
-    g_auto(Wait) wait = { 0 };
-    NMConnection *applied;
-    GError       *local = NULL;
-
-    _wait_init(&wait, self->timeout_ms);
-    nm_device_get_applied_connection_async(device, 0, wait.cancellable, _wait_cb, &wait);
-    applied =
-      nm_device_get_applied_connection_finish(device, _wait_for(&wait), out_version_id, &local);
-    if (!applied) {
-        g_autofree char *what =
-          g_strdup_printf("reading the applied connection of %s", nm_device_get_iface(device));
-
-        _fail(error, &wait, local, what, self->timeout_ms);
-        return NULL;
-    }
-    return applied;
-}
-
 static void
 _fill_ip4(NmfUplink *uplink, NMDevice *device)
 {
@@ -524,30 +580,45 @@ GPtrArray *
 nmf_nm_collect(NmfNm *self, GError **error)
 {
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    g_autoptr(GPtrArray) active  = g_ptr_array_new();
     const GPtrArray *devices     = nm_client_get_devices(self->client);
-    guint            i;
+    g_autofree Call *calls       = NULL;
+    g_auto(Wait) wait            = { 0 };
+    guint i;
 
     for (i = 0; devices && i < devices->len; i++) {
         NMDevice           *device = devices->pdata[i];
-        NMActiveConnection *active;
-        NMRemoteConnection *profile;
-        NmfUplink          *uplink;
-        UplinkHandle       *handle;
-        const char         *iface;
-        g_autoptr(NMConnection) applied = NULL;
-        g_autoptr(GError) local         = NULL;
-        guint64 version_id              = 0;
+        NMActiveConnection *ac     = nm_device_get_active_connection(device);
+        const char         *iface  = nm_device_get_ip_iface(device);
 
-        if (nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED)
-            continue;
-        active  = nm_device_get_active_connection(device);
-        profile = active ? nm_active_connection_get_connection(active) : NULL;
-        iface   = nm_device_get_ip_iface(device);
         if (!iface)
             iface = nm_device_get_iface(device);
-        if (!profile || !iface || strcmp(iface, "lo") == 0)
+        if (nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED || !ac
+            || !nm_active_connection_get_connection(ac) || !iface || strcmp(iface, "lo") == 0)
             continue;
+        g_ptr_array_add(active, device);
+    }
 
+    /* All applied connections at once: one round trip, however many devices. */
+    calls = g_new0(Call, active->len);
+    _wait_init(&wait, self->timeout_ms);
+    for (i = 0; i < active->len; i++)
+        nm_device_get_applied_connection_async(
+          active->pdata[i], 0, wait.cancellable, _call_cb, _wait_start(&wait, &calls[i]));
+    _wait_all(&wait);
+
+    for (i = 0; i < active->len; i++) {
+        NMDevice           *device = active->pdata[i];
+        NMRemoteConnection *profile =
+          nm_active_connection_get_connection(nm_device_get_active_connection(device));
+        const char *iface               = nm_device_get_ip_iface(device);
+        g_autoptr(NMConnection) applied = NULL;
+        GError       *local             = NULL;
+        UplinkHandle *handle;
+        NmfUplink    *uplink;
+
+        if (!iface)
+            iface = nm_device_get_iface(device);
         uplink = nmf_uplink_new(iface,
                                 nm_connection_get_id(NM_CONNECTION(profile)),
                                 nm_connection_get_uuid(NM_CONNECTION(profile)));
@@ -563,15 +634,17 @@ nmf_nm_collect(NmfNm *self, GError **error)
         g_free(uplink->profile_policy);
         uplink->profile_policy = _policy_signature(NM_CONNECTION(profile));
 
-        applied = _get_applied(self, device, &version_id, &local);
+        applied = nm_device_get_applied_connection_finish(device, calls[i].result, NULL, &local);
+        _call_clear(&calls[i]);
         if (applied) {
             _read_metrics(applied, &uplink->applied_metric4, &uplink->applied_metric6);
             g_free(uplink->applied_policy);
             uplink->applied_policy = _policy_signature(applied);
             uplink->applied_known  = TRUE;
         } else {
-            /* Not fatal: --status still has the kernel's view; --fix reapplies. */
-            nmf_log_debug("%s", local->message);
+            /* Not fatal: --status still has the kernel's view; --fix reapplies anyway. */
+            nmf_log_debug("%s: cannot read the applied connection: %s", iface, local->message);
+            g_clear_error(&local);
         }
 
         handle              = g_new0(UplinkHandle, 1);
@@ -579,6 +652,13 @@ nmf_nm_collect(NmfNm *self, GError **error)
         handle->profile     = g_object_ref(profile);
         uplink->handle      = handle;
         uplink->handle_free = _uplink_handle_free;
+    }
+    if (_nm_gone(self)) {
+        g_set_error_literal(error,
+                            NMF_ERROR,
+                            NMF_ERROR_NM_NOT_RUNNING,
+                            "NetworkManager stopped while its devices were being read");
+        return NULL;
     }
     return g_steal_pointer(&uplinks);
 }
@@ -611,132 +691,294 @@ _record_originals(NMConnection *connection, const NmfUplink *uplink)
     nm_setting_user_set_data(s_user, NMF_USER_WRITTEN, wanted, NULL);
 }
 
-static gboolean
-_commit_profile(NmfNm              *self,
-                NMRemoteConnection *profile,
-                NMConnection       *settings_from,
-                GError            **error)
+/* Send each job's settings to its profile, all at once. Fills job->error. */
+typedef struct {
+    NMRemoteConnection *profile;
+    NMConnection       *settings; /* owned */
+    GError             *error;
+    Call                call;
+} CommitJob;
+
+static void
+_commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
 {
-    g_autoptr(GVariant) settings = NULL;
-    g_autoptr(GVariant) result   = NULL;
-    g_auto(Wait) wait            = { 0 };
-    GError *local                = NULL;
+    g_auto(Wait) wait = { 0 };
+    guint i;
 
-    settings =
-      g_variant_ref_sink(nm_connection_to_dbus(settings_from, NM_CONNECTION_SERIALIZE_ALL));
     _wait_init(&wait, self->timeout_ms);
-    /* No storage flag: the profile stays where it is (on disk or in memory). */
-    nm_remote_connection_update2(
-      profile, settings, NM_SETTINGS_UPDATE2_FLAG_NONE, NULL, wait.cancellable, _wait_cb, &wait);
-    result = nm_remote_connection_update2_finish(profile, _wait_for(&wait), &local);
-    if (!result) {
-        g_autofree char *what =
-          g_strdup_printf("updating connection '%s'", nm_connection_get_id(NM_CONNECTION(profile)));
+    for (i = 0; i < n_jobs; i++) {
+        g_autoptr(GVariant) settings =
+          g_variant_ref_sink(nm_connection_to_dbus(jobs[i].settings, NM_CONNECTION_SERIALIZE_ALL));
 
-        return _fail(error, &wait, local, what, self->timeout_ms);
+        /* No storage flag: the profile stays where it is (on disk or in memory). */
+        nm_remote_connection_update2(jobs[i].profile,
+                                     settings,
+                                     NM_SETTINGS_UPDATE2_FLAG_NONE,
+                                     NULL,
+                                     wait.cancellable,
+                                     _call_cb,
+                                     _wait_start(&wait, &jobs[i].call));
+    }
+    _wait_all(&wait);
+    for (i = 0; i < n_jobs; i++) {
+        g_autoptr(GVariant) result = NULL;
+        GError *local              = NULL;
+
+        result = nm_remote_connection_update2_finish(jobs[i].profile, jobs[i].call.result, &local);
+        if (!result) {
+            g_autofree char *what = g_strdup_printf(
+              "updating connection '%s'", nm_connection_get_id(NM_CONNECTION(jobs[i].profile)));
+
+            _fail(self, &jobs[i].error, &wait, local, NULL, what);
+        }
+        _call_clear(&jobs[i].call);
+        g_clear_object(&jobs[i].settings);
+    }
+}
+
+static gboolean
+_commit_profile(NmfNm *self, NMRemoteConnection *profile, NMConnection *settings, GError **error)
+{
+    CommitJob job = { .profile = profile, .settings = g_object_ref(settings) };
+
+    _commit_profiles(self, &job, 1);
+    if (job.error) {
+        g_propagate_error(error, job.error);
+        return FALSE;
     }
     return TRUE;
 }
 
-gboolean
-nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error)
+/* Keep the first error in *first; log the others, which would otherwise be lost. */
+static void
+_keep_first_error(GError **first, GError *error, const char *iface)
 {
-    UplinkHandle *h              = uplink->handle;
-    g_autoptr(NMConnection) copy = NULL;
-
-    g_return_val_if_fail(h, FALSE);
-
-    /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
-    copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
-    _record_originals(copy, uplink);
-    _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
-    if (!_write_policy(copy, uplink, error))
-        return FALSE;
-    return _commit_profile(self, h->profile, copy, error);
+    if (!*first) {
+        *first = error;
+        return;
+    }
+    nmf_log_info("%s: %s", iface, error->message);
+    g_error_free(error);
 }
 
-/* Reapply the given metrics on @device's applied connection; retried when another
- * client reapplied in between (the version id moved). */
-static gboolean
-_reapply_metrics(NmfNm           *self,
-                 NMDevice        *device,
-                 gint64           metric4,
-                 gint64           metric6,
-                 gboolean         set_ipv6,
-                 const NmfUplink *policy_from,
-                 gboolean        *out_reapplied,
-                 GError         **error)
+gboolean
+nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, GError **error)
 {
-    const char *iface = nm_device_get_iface(device);
-    guint       attempt;
+    g_autofree CommitJob *jobs        = g_new0(CommitJob, uplinks->len);
+    GError               *first_error = NULL;
+    guint                 n_jobs      = 0;
+    guint                 i;
 
-    *out_reapplied = FALSE;
-    for (attempt = 1;; attempt++) {
-        g_autoptr(NMConnection) applied = NULL;
-        g_auto(Wait) wait               = { 0 };
-        GError *local                   = NULL;
-        guint64 version_id              = 0;
-        gint64  cur4;
-        gint64  cur6;
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink    *uplink = uplinks->pdata[i];
+        UplinkHandle *h      = uplink->handle;
+        NMConnection *copy;
+        GError       *local = NULL;
 
-        applied = _get_applied(self, device, &version_id, error);
-        if (!applied)
-            return FALSE;
-
-        _read_metrics(applied, &cur4, &cur6);
-        {
-            g_autofree char *policy = _policy_signature(applied);
-
-            if (cur4 == metric4 && (!set_ipv6 || cur6 == metric6)
-                && strcmp(policy, policy_from ? policy_from->wanted_policy : "") == 0) {
-                /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
-                return TRUE;
-            }
-        }
-        _write_metrics(applied, metric4, FALSE);
-        if (set_ipv6)
-            _write_metrics6(applied, metric6);
-        if (!_write_policy(applied, policy_from, error))
-            return FALSE;
-
-        _wait_init(&wait, self->timeout_ms);
-        nm_device_reapply_async(device, applied, version_id, 0, wait.cancellable, _wait_cb, &wait);
-        if (nm_device_reapply_finish(device, _wait_for(&wait), &local)) {
-            *out_reapplied = TRUE;
-            return TRUE;
-        }
-        if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
-            && attempt < REAPPLY_MAX_ATTEMPTS) {
-            nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
-                         "), retrying reapply (attempt %u)",
-                         iface,
-                         version_id,
-                         attempt + 1);
-            g_clear_error(&local);
+        g_return_val_if_fail(h, FALSE);
+        /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
+        copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
+        _record_originals(copy, uplink);
+        _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
+        if (!_write_policy(copy, uplink, &local)) {
+            g_object_unref(copy);
+            _keep_first_error(&first_error, local, uplink->iface);
             continue;
         }
-        {
-            g_autofree char *what = g_strdup_printf("reapplying %s", iface);
+        jobs[n_jobs].profile    = h->profile;
+        jobs[n_jobs++].settings = copy;
+    }
+    _commit_profiles(self, jobs, n_jobs);
+    for (i = 0; i < n_jobs; i++) {
+        if (jobs[i].error) {
+            if (g_error_matches(jobs[i].error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
+                g_clear_error(&first_error);
+            _keep_first_error(
+              &first_error, jobs[i].error, nm_connection_get_id(NM_CONNECTION(jobs[i].profile)));
+        }
+    }
+    if (first_error) {
+        g_propagate_error(error, first_error);
+        return FALSE;
+    }
+    return TRUE;
+}
 
-            return _fail(error, &wait, local, what, self->timeout_ms);
+/*****************************************************************************/
+/* Reapply, for many devices at once: read every applied connection, change what
+ * differs, reapply them all together, and go round again for the ones another
+ * client reapplied in between (the version id moved). Concurrent Reapplies also
+ * avoid the moment two devices share a metric, when the kernel keeps the older
+ * default route. */
+
+typedef struct {
+    NMDevice        *device;
+    gint64           metric4;
+    gint64           metric6;
+    gboolean         set_ipv6;
+    const NmfUplink *policy_from; /* wanted policy routing; NULL: none of ours */
+    gboolean         reapplied;
+    gboolean         done;
+    GError          *error;
+    guint            attempt;
+    NMConnection    *applied;
+    guint64          version_id;
+    Call             call;
+} ReapplyJob;
+
+static gboolean
+_job_wants_change(ReapplyJob *job)
+{
+    g_autofree char *policy = _policy_signature(job->applied);
+    gint64           cur4;
+    gint64           cur6;
+
+    _read_metrics(job->applied, &cur4, &cur6);
+    return cur4 != job->metric4 || (job->set_ipv6 && cur6 != job->metric6)
+           || strcmp(policy, job->policy_from ? job->policy_from->wanted_policy : "") != 0;
+}
+
+static void
+_reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
+{
+    guint i;
+
+    {
+        g_auto(Wait) wait = { 0 };
+
+        _wait_init(&wait, self->timeout_ms);
+        for (i = 0; i < n_jobs; i++) {
+            if (!jobs[i].done)
+                nm_device_get_applied_connection_async(
+                  jobs[i].device, 0, wait.cancellable, _call_cb, _wait_start(&wait, &jobs[i].call));
+        }
+        _wait_all(&wait);
+        for (i = 0; i < n_jobs; i++) {
+            ReapplyJob *job   = &jobs[i];
+            GError     *local = NULL;
+
+            if (job->done)
+                continue;
+            g_clear_object(&job->applied);
+            job->applied = nm_device_get_applied_connection_finish(
+              job->device, job->call.result, &job->version_id, &local);
+            _call_clear(&job->call);
+            if (!job->applied) {
+                g_autofree char *what = g_strdup_printf("reading the applied connection of %s",
+                                                        nm_device_get_iface(job->device));
+
+                _fail(self, &job->error, &wait, local, job->device, what);
+                job->done = TRUE;
+            } else if (!_job_wants_change(job)) {
+                /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
+                job->done = TRUE;
+            } else {
+                _write_metrics(job->applied, job->metric4, FALSE);
+                if (job->set_ipv6)
+                    _write_metrics6(job->applied, job->metric6);
+                if (!_write_policy(job->applied, job->policy_from, &job->error))
+                    job->done = TRUE;
+            }
+        }
+    }
+    {
+        g_auto(Wait) wait = { 0 };
+
+        _wait_init(&wait, self->timeout_ms);
+        for (i = 0; i < n_jobs; i++) {
+            if (!jobs[i].done)
+                nm_device_reapply_async(jobs[i].device,
+                                        jobs[i].applied,
+                                        jobs[i].version_id,
+                                        0,
+                                        wait.cancellable,
+                                        _call_cb,
+                                        _wait_start(&wait, &jobs[i].call));
+        }
+        _wait_all(&wait);
+        for (i = 0; i < n_jobs; i++) {
+            ReapplyJob *job   = &jobs[i];
+            GError     *local = NULL;
+            const char *iface = nm_device_get_iface(job->device);
+
+            if (job->done)
+                continue;
+            if (nm_device_reapply_finish(job->device, job->call.result, &local)) {
+                job->reapplied = TRUE;
+                job->done      = TRUE;
+            } else if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
+                       && ++job->attempt < REAPPLY_MAX_ATTEMPTS) {
+                nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
+                             "), retrying reapply (attempt %u)",
+                             iface,
+                             job->version_id,
+                             job->attempt + 1);
+                g_clear_error(&local);
+            } else {
+                g_autofree char *what = g_strdup_printf("reapplying %s", iface);
+
+                _fail(self, &job->error, &wait, local, job->device, what);
+                job->done = TRUE;
+            }
+            _call_clear(&job->call);
         }
     }
 }
 
-gboolean
-nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error)
+static void
+_reapply_jobs(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
 {
-    UplinkHandle *h = uplink->handle;
+    guint i;
 
-    g_return_val_if_fail(h, FALSE);
-    return _reapply_metrics(self,
-                            h->device,
-                            uplink->wanted_metric,
-                            uplink->wanted_metric,
-                            uplink->has_ipv6,
-                            uplink,
-                            out_reapplied,
-                            error);
+    for (;;) {
+        gboolean again = FALSE;
+
+        _reapply_round(self, jobs, n_jobs);
+        for (i = 0; i < n_jobs; i++)
+            again |= !jobs[i].done;
+        if (!again)
+            break;
+    }
+    for (i = 0; i < n_jobs; i++)
+        g_clear_object(&jobs[i].applied);
+}
+
+gboolean
+nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, GError **error)
+{
+    g_autofree ReapplyJob *jobs        = g_new0(ReapplyJob, uplinks->len);
+    GError                *first_error = NULL;
+    guint                  i;
+
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink    *uplink = uplinks->pdata[i];
+        UplinkHandle *h      = uplink->handle;
+
+        g_return_val_if_fail(h, FALSE);
+        jobs[i].device      = h->device;
+        jobs[i].metric4     = uplink->wanted_metric;
+        jobs[i].metric6     = uplink->wanted_metric;
+        jobs[i].set_ipv6    = uplink->has_ipv6;
+        jobs[i].policy_from = uplink;
+    }
+    _reapply_jobs(self, jobs, uplinks->len);
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink *uplink = uplinks->pdata[i];
+
+        uplink->reapplied      = jobs[i].reapplied;
+        uplink->reapply_failed = jobs[i].error != NULL;
+        if (jobs[i].error) {
+            /* NetworkManager gone trumps everything: that is what the caller must hear. */
+            if (g_error_matches(jobs[i].error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
+                g_clear_error(&first_error);
+            _keep_first_error(&first_error, jobs[i].error, uplink->iface);
+        }
+    }
+    if (first_error) {
+        g_propagate_error(error, first_error);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean
@@ -795,15 +1037,23 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
     for (i = 0; devices && i < devices->len; i++) {
         NMDevice           *device = devices->pdata[i];
         NMActiveConnection *active = nm_device_get_active_connection(device);
-        gboolean            reapplied;
+        ReapplyJob          job    = {
+                        .device   = device,
+                        .metric4  = orig4,
+                        .metric6  = orig6,
+                        .set_ipv6 = has6,
+        };
 
         if (!active || nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED
             || g_strcmp0(nm_active_connection_get_uuid(active), nm_connection_get_uuid(connection))
                  != 0)
             continue;
-        if (!_reapply_metrics(self, device, orig4, orig6, has6, NULL, &reapplied, error))
+        _reapply_jobs(self, &job, 1);
+        if (job.error) {
+            g_propagate_error(error, job.error);
             return FALSE;
-        if (reapplied)
+        }
+        if (job.reapplied)
             nmf_log_info("reapply %s (%s): ipv4.route-metric -> %" G_GINT64_FORMAT,
                          nm_device_get_iface(device),
                          id,
@@ -829,6 +1079,11 @@ nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error
         if (_revert_one(self, profile, dry_run, &local)) {
             n++;
             continue;
+        }
+        if (g_error_matches(local, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
+            g_clear_error(&first_error);
+            first_error = local;
+            break;
         }
         /* Restore the others; report the first failure. */
         nmf_log_info("%s", local->message);

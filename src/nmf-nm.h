@@ -21,13 +21,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfNm, nmf_nm_free)
 /* One NmfUplink per activated device (uplink or not), in no particular order. */
 GPtrArray *nmf_nm_collect(NmfNm *self, GError **error);
 
-/* Write uplink->wanted_metric to the profile (ipv4, and ipv6 when has_ipv6). */
-gboolean nmf_nm_update_profile(NmfNm *self, NmfUplink *uplink, GError **error);
+/* Write each uplink's wanted metric (ipv4, and ipv6 when has_ipv6) and policy routing
+ * to its profile, recording the originals first. All profiles at once. */
+gboolean nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, GError **error);
 
-/* Reapply uplink->wanted_metric to the device's applied connection. Retries when
- * another client reapplied in between. *out_reapplied is FALSE when the applied
- * connection already had the wanted metrics. */
-gboolean nmf_nm_reapply(NmfNm *self, NmfUplink *uplink, gboolean *out_reapplied, GError **error);
+/* Reapply each uplink's wanted metric and policy routing to its device, all at once,
+ * retrying the ones another client reapplied in between. Sets uplink->reapplied
+ * (FALSE when the applied connection already had what we want). On failure the
+ * others are still done; the error is the first one, or NMF_ERROR_NM_NOT_RUNNING
+ * when NetworkManager went away. */
+gboolean nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, GError **error);
 
 /* mode=policy needs routing rules: NetworkManager and libnm 1.18 or newer. */
 gboolean nmf_nm_check_policy_mode(NmfNm *self, GError **error);

@@ -123,6 +123,10 @@ typedef struct {
     GArray        *wanted_rules;  /* of NmfPolicyRule */
     char          *wanted_policy; /* signature of the two above */
 
+    /* Filled by nmf_nm_reapply_all(). */
+    gboolean reapplied;
+    gboolean reapply_failed;
+
     /* Opaque handle owned by whoever collected the uplink. */
     gpointer       handle;
     GDestroyNotify handle_free;
