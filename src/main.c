@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,48 @@ _load_policy(const Options *opts, GError **error)
     return nmf_config_parse(path, contents, length, error);
 }
 
+/* --revert pauses the dispatcher hook: its own Reapply makes NetworkManager emit
+ * dhcp4-change, and a hook run would redo at once what --revert undid. The pause
+ * lives in NMF_RUNDIR, so it ends at the next boot or with a manual --fix. */
+#define PAUSE_FILE NMF_RUNDIR "/paused"
+
+static gboolean
+_paused(void)
+{
+    return g_file_test(PAUSE_FILE, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+_set_paused(gboolean paused, GError **error)
+{
+    if (!paused) {
+        if (g_unlink(PAUSE_FILE) != 0 && errno != ENOENT) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_FAILED,
+                        "cannot remove %s: %s",
+                        PAUSE_FILE,
+                        g_strerror(errno));
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (g_mkdir_with_parents(NMF_RUNDIR, 0755) != 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot create %s: %s",
+                    NMF_RUNDIR,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    return g_file_set_contents(PAUSE_FILE,
+                               "nm-metric-fix --revert paused the dispatcher hook; "
+                               "'nm-metric-fix --fix' resumes it\n",
+                               -1,
+                               error);
+}
+
 static int
 _run_fix(const Options *opts)
 {
@@ -93,8 +137,19 @@ _run_fix(const Options *opts)
     if (!policy)
         return _fail(error);
 
+    if (opts->event && _paused()) {
+        nmf_log_info("event %s ignored: paused by --revert until the next boot or a manual "
+                     "'nm-metric-fix --fix'",
+                     opts->event);
+        return NMF_EXIT_OK;
+    }
     if (opts->event)
         nmf_log_info("run for dispatcher event %s", opts->event);
+    else if (!opts->dry_run && _paused()) {
+        if (!_set_paused(FALSE, &error))
+            return _fail(error);
+        nmf_log_info("resuming after --revert: the dispatcher hook acts on events again");
+    }
     nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
     if (!nm)
         return _fail(error);
@@ -154,6 +209,14 @@ _run_revert(const Options *opts)
         return _fail(error);
     if (!nmf_nm_revert(nm, opts->dry_run, &n, &error))
         return _fail(error);
+    if (!opts->dry_run && !nmf_fix_prune_policy_tables(&error))
+        return _fail(error);
+    if (!opts->dry_run) {
+        if (!_set_paused(TRUE, &error))
+            return _fail(error);
+        nmf_log_info("the dispatcher hook is paused until the next boot or a manual "
+                     "'nm-metric-fix --fix'");
+    }
     return NMF_EXIT_OK;
 }
 
@@ -190,6 +253,10 @@ _run_status(const Options *opts)
         fputs(text, stdout);
     } else {
         verdict = nmf_report_status(out, uplinks, managed, routes);
+        if (_paused())
+            g_string_prepend(out,
+                             _("Automatic fixing is paused (nm-metric-fix --revert); "
+                               "'nm-metric-fix --fix' resumes it.\n\n"));
         _print_with_verdict_colour(out, verdict);
     }
     return verdict == NMF_VERDICT_WRONG_OWNER ? NMF_EXIT_WRONG_OWNER : NMF_EXIT_OK;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nmf-common.h"
+#include "nmf-kernel.h"
 
 GPtrArray *
 nmf_fix_collect_ranked(NmfNm *nm, const NmfPolicy *policy, gboolean *out_managed, GError **error)
@@ -66,6 +67,33 @@ _log_profile_change(const NmfUplink *u, const char *prefix)
                      u->connection_id,
                      u->iface,
                      u->wanted_policy[0] ? u->wanted_policy : "none");
+}
+
+/* NetworkManager leaves routes it no longer wants in tables other than main; after
+ * a rank change (or leaving policy mode) ours would keep a second default route. */
+static gboolean
+_prune_policy_tables(GPtrArray *uplinks, GError **error)
+{
+    g_autoptr(GArray) keep       = uplinks ? nmf_policy_wanted_route_keys(uplinks)
+                                           : g_array_new(FALSE, TRUE, sizeof(NmfRouteKey));
+    g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    if (!nmf_kernel_prune_tables(NMF_POLICY_TABLE_BASE,
+                                 NMF_POLICY_TABLE_BASE + NMF_POLICY_RANGE - 1,
+                                 keep,
+                                 removed,
+                                 error))
+        return FALSE;
+    for (i = 0; i < removed->len; i++)
+        nmf_log_info("removed stale policy route: %s", (const char *) removed->pdata[i]);
+    return TRUE;
+}
+
+gboolean
+nmf_fix_prune_policy_tables(GError **error)
+{
+    return _prune_policy_tables(NULL, error);
 }
 
 static void
@@ -166,6 +194,17 @@ nmf_fix_run(NmfNm           *nm,
             nmf_log_info("%s (%s): already as wanted (another client reapplied it)",
                          u->iface,
                          u->connection_id);
+        }
+    }
+
+    {
+        GError *local = NULL;
+
+        if (!_prune_policy_tables(uplinks, &local)) {
+            if (!first_error)
+                first_error = local;
+            else
+                g_error_free(local);
         }
     }
 

@@ -20,6 +20,9 @@ gboolean nmf_fix_run(NmfNm           *nm,
                      NmfFixResult    *out_result,
                      GError         **error);
 
+/* Delete every route left in our policy-routing tables (after --revert). */
+gboolean nmf_fix_prune_policy_tables(GError **error);
+
 /* Collect and rank without changing anything (for --status). */
 GPtrArray *nmf_fix_collect_ranked(NmfNm           *nm,
                                   const NmfPolicy *policy,

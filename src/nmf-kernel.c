@@ -117,6 +117,152 @@ nmf_kernel_default_routes(GError **error)
     return g_steal_pointer(&result);
 }
 
+typedef struct {
+    guint32    first;
+    guint32    last;
+    GArray    *keep;
+    NlCache   *links;
+    GPtrArray *doomed; /* struct rtnl_route *, referenced */
+} PruneData;
+
+/* A route of ours as a key, and as `ip route` would say it. */
+static gboolean
+_route_key(const PruneData   *data,
+           struct rtnl_route *route,
+           NmfRouteKey       *key,
+           char              *name,
+           char             **text)
+{
+    struct nl_addr      *dst = rtnl_route_get_dst(route);
+    struct rtnl_nexthop *nh =
+      rtnl_route_get_nnexthops(route) == 1 ? rtnl_route_nexthop_n(route, 0) : NULL;
+    struct nl_addr *gw = nh ? rtnl_route_nh_get_gateway(nh) : NULL;
+    char            dest_buf[INET_ADDRSTRLEN];
+    char            gw_buf[INET_ADDRSTRLEN];
+
+    memset(key, 0, sizeof(*key));
+    key->table  = rtnl_route_get_table(route);
+    key->prefix = dst ? nl_addr_get_prefixlen(dst) : 0;
+    if (dst && nl_addr_get_len(dst) == 4) {
+        memcpy(&key->dest, nl_addr_get_binary_addr(dst), 4);
+        key->dest = ntohl(key->dest);
+    }
+    if (gw && nl_addr_get_len(gw) == 4) {
+        memcpy(&key->gateway, nl_addr_get_binary_addr(gw), 4);
+        key->gateway = ntohl(key->gateway);
+    }
+    if (!nh || !rtnl_link_i2name(data->links, rtnl_route_nh_get_ifindex(nh), name, IFNAMSIZ + 1))
+        g_strlcpy(name, "?", IFNAMSIZ + 1);
+    key->iface = name;
+    if (text) {
+        struct in_addr a = { .s_addr = htonl(key->dest) };
+        struct in_addr g = { .s_addr = htonl(key->gateway) };
+
+        inet_ntop(AF_INET, &a, dest_buf, sizeof(dest_buf));
+        inet_ntop(AF_INET, &g, gw_buf, sizeof(gw_buf));
+        *text = g_strdup_printf("%s/%u%s%s dev %s table %u",
+                                dest_buf,
+                                key->prefix,
+                                key->gateway ? " via " : "",
+                                key->gateway ? gw_buf : "",
+                                name,
+                                key->table);
+    }
+    return nh != NULL;
+}
+
+static gboolean
+_route_is_kept(const PruneData *data, struct rtnl_route *route)
+{
+    NmfRouteKey key;
+    char        name[IFNAMSIZ + 1];
+    guint       i;
+
+    if (!_route_key(data, route, &key, name, NULL))
+        return FALSE;
+    for (i = 0; i < data->keep->len; i++) {
+        const NmfRouteKey *k = &g_array_index(data->keep, NmfRouteKey, i);
+
+        if (k->table == key.table && k->dest == key.dest && k->prefix == key.prefix
+            && k->gateway == key.gateway && g_strcmp0(k->iface, key.iface) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+_prune_one(struct nl_object *obj, void *user_data)
+{
+    PruneData         *data  = user_data;
+    struct rtnl_route *route = (struct rtnl_route *) obj;
+    guint32            table = rtnl_route_get_table(route);
+
+    if (rtnl_route_get_family(route) != AF_INET || table < data->first || table > data->last)
+        return;
+    if (!_route_is_kept(data, route)) {
+        nl_object_get(obj);
+        g_ptr_array_add(data->doomed, route);
+    }
+}
+
+gboolean
+nmf_kernel_prune_tables(guint32    first,
+                        guint32    last,
+                        GArray    *keep,
+                        GPtrArray *removed,
+                        GError   **error)
+{
+    g_autoptr(NlSock) sk      = NULL;
+    g_autoptr(NlCache) links  = NULL;
+    g_autoptr(NlCache) routes = NULL;
+    PruneData data            = { .first = first, .last = last, .keep = keep };
+    guint     i;
+    int       err;
+
+    sk = _connect(error);
+    if (!sk)
+        return FALSE;
+    err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+    if (err >= 0)
+        err = rtnl_route_alloc_cache(sk, AF_INET, 0, &routes);
+    if (err < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read routes from the kernel: %s",
+                    nl_geterror(err));
+        return FALSE;
+    }
+    data.links  = links;
+    data.doomed = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
+    nl_cache_foreach(routes, _prune_one, &data);
+
+    for (i = 0; i < data.doomed->len; i++) {
+        struct rtnl_route *route = data.doomed->pdata[i];
+        g_autofree char   *buf   = NULL;
+        NmfRouteKey        key;
+        char               name[IFNAMSIZ + 1];
+
+        _route_key(&data, route, &key, name, &buf);
+        err = rtnl_route_delete(sk, route, 0);
+        /* Gone already (NetworkManager or the link took it): nothing left to do. */
+        if (err < 0 && err != -NLE_OBJ_NOTFOUND) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        err == -NLE_PERM ? NMF_ERROR_PERMISSION : NMF_ERROR_FAILED,
+                        "cannot delete the stale route '%s': %s",
+                        buf,
+                        nl_geterror(err));
+            g_ptr_array_unref(data.doomed);
+            return FALSE;
+        }
+        if (err >= 0)
+            g_ptr_array_add(removed, g_steal_pointer(&buf));
+    }
+    g_ptr_array_unref(data.doomed);
+    return TRUE;
+}
+
 /*****************************************************************************/
 /* --check: addresses, route lookups, reverse-path filter */
 

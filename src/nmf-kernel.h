@@ -14,6 +14,16 @@ G_BEGIN_DECLS
 /* Every default route (IPv4 and IPv6, every table), sorted by family, table, metric. */
 GPtrArray *nmf_kernel_default_routes(GError **error);
 
+/* Delete the IPv4 routes in tables @first..@last that are not in @keep (NmfRouteKey;
+ * metric ignored). NetworkManager never removes routes it stopped wanting from tables
+ * other than main, so a rank change would leave a second default route behind. Adds a
+ * description of each deleted route to @removed. */
+gboolean nmf_kernel_prune_tables(guint32    first,
+                                 guint32    last,
+                                 GArray    *keep,
+                                 GPtrArray *removed,
+                                 GError   **error);
+
 /* Local addresses of @family (AF_INET, AF_INET6 or AF_UNSPEC) on links that are up, as
  * NmfLocalAddress; loopback links and addresses of link or host scope (fe80::/10,
  * 169.254.0.0/16, 127.0.0.0/8, ::1) are skipped, and so are IPv6 addresses that failed

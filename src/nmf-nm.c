@@ -985,12 +985,15 @@ static gboolean
 _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError **error)
 {
     NMConnection *connection = NM_CONNECTION(profile);
-    const char   *id         = nm_connection_get_id(connection);
-    gint64        orig4      = NMF_METRIC_AUTO;
-    gint64        orig6      = NMF_METRIC_AUTO;
-    gint64        cur4;
-    gint64        cur6;
-    gboolean      has6           = nm_connection_get_setting_ip6_config(connection) != NULL;
+    /* A copy: the profile update below refreshes libnm's cached strings. */
+    g_autofree char *id          = g_strdup(nm_connection_get_id(connection));
+    g_autofree char *uuid        = g_strdup(nm_connection_get_uuid(connection));
+    guint            n_user_keys = 0;
+    gint64           orig4       = NMF_METRIC_AUTO;
+    gint64           orig6       = NMF_METRIC_AUTO;
+    gint64           cur4;
+    gint64           cur6;
+    gboolean         has6        = nm_connection_get_setting_ip6_config(connection) != NULL;
     g_autoptr(NMConnection) copy = NULL;
     NMSettingUser   *s_user;
     const GPtrArray *devices = nm_client_get_devices(self->client);
@@ -1030,6 +1033,10 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV4, NULL, NULL);
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV6, NULL, NULL);
     nm_setting_user_set_data(s_user, NMF_USER_WRITTEN, NULL, NULL);
+    /* Leave no empty [user] behind where we were the only ones using it. */
+    nm_setting_user_get_keys(s_user, &n_user_keys);
+    if (n_user_keys == 0)
+        nm_connection_remove_setting(copy, NM_TYPE_SETTING_USER);
     if (!_write_policy(copy, NULL, error) || !_commit_profile(self, profile, copy, error))
         return FALSE;
 
@@ -1045,8 +1052,7 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
         };
 
         if (!active || nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED
-            || g_strcmp0(nm_active_connection_get_uuid(active), nm_connection_get_uuid(connection))
-                 != 0)
+            || g_strcmp0(nm_active_connection_get_uuid(active), uuid) != 0)
             continue;
         _reapply_jobs(self, &job, 1);
         if (job.error) {

@@ -363,6 +363,32 @@ nmf_policy_owns_priority(guint32 priority)
            && priority < NMF_POLICY_PRIORITY_BASE + NMF_POLICY_RANGE;
 }
 
+GArray *
+nmf_policy_wanted_route_keys(GPtrArray *uplinks)
+{
+    GArray *keys = g_array_new(FALSE, TRUE, sizeof(NmfRouteKey));
+    guint   i;
+    guint   j;
+
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        for (j = 0; u->rank && j < u->wanted_routes->len; j++) {
+            const NmfPolicyRoute *r   = &g_array_index(u->wanted_routes, NmfPolicyRoute, j);
+            NmfRouteKey           key = {
+                          .table   = r->table,
+                          .dest    = r->dest,
+                          .prefix  = r->prefix,
+                          .gateway = r->gateway,
+                          .iface   = u->iface,
+            };
+
+            g_array_append_val(keys, key);
+        }
+    }
+    return keys;
+}
+
 static int
 _cmp_str(gconstpointer a, gconstpointer b)
 {

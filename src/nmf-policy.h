@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "nmf-route.h"
+
 G_BEGIN_DECLS
 
 /* What kind of link the uplink is on the machine we run on. */
@@ -182,6 +184,8 @@ NmfUplinkClass nmf_policy_classify(const NmfPolicy *policy, const NmfUplink *upl
 gboolean nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks);
 
 gboolean nmf_policy_owns_table(guint32 table);
+/* The routes the ranked uplinks want in our tables, as NmfRouteKey (iface borrowed). */
+GArray  *nmf_policy_wanted_route_keys(GPtrArray *uplinks);
 gboolean nmf_policy_owns_priority(guint32 priority);
 /* Canonical text of a set of our routes and rules, to compare what is with what should be. */
 char *nmf_policy_signature(GArray *routes, GArray *rules);

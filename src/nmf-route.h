@@ -18,6 +18,15 @@ typedef struct {
     guint32 table;
 } NmfRoute;
 
+/* A route we want to keep in one of our policy-routing tables (IPv4). */
+typedef struct {
+    guint32     table;
+    guint32     dest; /* host byte order */
+    guint8      prefix;
+    guint32     gateway; /* 0: device route */
+    const char *iface;   /* borrowed */
+} NmfRouteKey;
+
 void nmf_route_free(NmfRoute *route);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfRoute, nmf_route_free)
 

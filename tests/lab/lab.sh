@@ -31,6 +31,7 @@ LAB_DIR=
 LAB_GUEST_PID=            # holder of the guest's private mount+UTS namespace
 LAB_DBUS_PID=             # the guest's private dbus-daemon
 LAB_NM_PID=               # NetworkManager in the guest
+LAB_STAGE=                # product staged by lab_stage
 LAB_PROCS=()              # "pid:starttime:label", in start order
 LAB_NETNS=()              # namespaces created, in creation order
 LAB_NS_HOST=
@@ -77,7 +78,8 @@ lab_fail() {
 lab_dump() {
     local f n=${LAB_DUMP_LINES:-40}
     [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] || return 0
-    for f in nm.log dispatcher.log dbus.log dnsmasq-host.log dnsmasq-lan.log; do
+    for f in nm.log dispatcher.log dbus.log dnsmasq-host.log dnsmasq-lan.log \
+        dnsmasq-host6.log dnsmasq-lan6.log; do
         [ -s "$LAB_DIR/$f" ] || continue
         printf '# ---- last %s lines of %s ----\n' "$n" "$LAB_DIR/$f" >&2
         tail -n "$n" "$LAB_DIR/$f" | sed 's/^/#   /' >&2
@@ -581,14 +583,25 @@ lab_start_nm() {
     lab_log "NetworkManager $(lab_guest nmcli -g VERSION general 2>/dev/null) ready in $(lab_elapsed_ms "$t0") ms (PID $LAB_NM_PID${stage:+, product from $stage})"
 }
 
-# lab_add_profiles: keyfile profiles `nat` (eth0) and `lan` (eth1), DHCP,
-# no IPv6, route metric left at -1, no autoconnect.
+# lab_add_profiles [--ipv6]: keyfile profiles `nat` (eth0) and `lan` (eth1),
+# DHCP, route metric left at -1, no autoconnect.  Without options IPv6 is off
+# (ipv6.method ignore); with --ipv6 the profiles take router advertisements
+# (ipv6.method auto, EUI-64 addresses, no privacy addresses, ipv6.route-metric
+# -1): see lab_topology_ipv6.
+# shellcheck disable=SC2120 # the options are optional
 lab_add_profiles() {
-    local id ifc
+    local id ifc v6=(ipv6.method ignore)
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --ipv6) v6=(ipv6.method auto ipv6.addr-gen-mode eui64 ipv6.ip6-privacy 0 ipv6.route-metric -1) ;;
+            *) printf '# lab: ERROR: lab_add_profiles: unknown option %s\n' "$1" >&2; return 2 ;;
+        esac
+        shift
+    done
     for id in nat:eth0 lan:eth1; do
         ifc=${id#*:} id=${id%%:*}
         lab_guest nmcli connection add type ethernet con-name "$id" ifname "$ifc" \
-            connection.autoconnect no ipv4.method auto ipv6.method ignore \
+            connection.autoconnect no ipv4.method auto "${v6[@]}" \
             ipv4.route-metric -1 >/dev/null ||
             { lab_fail "nmcli connection add $id failed"; return 1; }
     done
@@ -621,6 +634,360 @@ lab_remote_ping() {
 lab_guest_pids() {
     [ -n "$LAB_NS_GUEST" ] || return 0
     ip netns pids "$LAB_NS_GUEST" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Topology extensions (optional; call after lab_topology)
+
+# IPv6 of the IPv6 extension (lab_topology_ipv6).  The guest's addresses are
+# EUI-64 (lab_add_profiles --ipv6), written the way `ip` prints them.
+LAB_NAT_PREFIX6=fd00:122::/64
+LAB_LAN_PREFIX6=2001:db8:66::/64
+LAB_NAT_GW6=fd00:122::1
+LAB_LAN_GW6=2001:db8:66::1
+LAB_REMOTE_GW6=2001:db8:72::1
+LAB_REMOTE_ADDR6=2001:db8:72::29
+LAB_GUEST_NAT_ADDR6=fd00:122::5054:ff:fe00:10
+LAB_GUEST_LAN_ADDR6=2001:db8:66:0:5054:ff:fe00:11
+# The host <-> lan router link of the return-path extension
+# (lab_topology_return_path).
+LAB_XLINK_HOST_ADDR=10.255.0.1
+LAB_XLINK_LAN_ADDR=10.255.0.2
+
+lab__need_topology() { # FUNCTION
+    if [ -z "$LAB_ACTIVE" ] || [ ${#LAB_NETNS[@]} -lt 4 ]; then
+        printf '# lab: ERROR: %s needs lab_init and lab_topology first\n' "$1" >&2
+        return 1
+    fi
+}
+
+# lab_topology_ipv6: IPv6 on both sides, by router advertisement only (no
+# DHCPv6): the host bridge advertises fd00:122::/64 (router fd00:122::1), the
+# lan router 2001:db8:66::/64 (router 2001:db8:66::1) and routes to the remote
+# host's 2001:db8:72::29/64.  As with IPv4, the host has no route back to the
+# remote network.  Two more dnsmasq instances (host6, lan6) send the RAs.
+# Guest profiles need ipv6.method auto: lab_add_profiles --ipv6.
+lab_topology_ipv6() {
+    local h=$LAB_NS_HOST l=$LAB_NS_LAN r=$LAB_NS_REMOTE g=$LAB_NS_GUEST ns
+    lab__need_topology lab_topology_ipv6 || return 1
+    # New namespaces normally start with IPv6 on; make sure of it, here only.
+    for ns in "$h" "$l" "$r" "$g"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            net.ipv6.conf.default.disable_ipv6=0 || {
+            lab_fail "enabling IPv6 in $ns failed"
+            return 1
+        }
+    done
+    if ! {
+        ip netns exec "$g" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth1.disable_ipv6=0 &&
+            ip -n "$h" addr add "$LAB_NAT_GW6/64" dev br0 nodad &&
+            ip -n "$l" addr add "$LAB_LAN_GW6/64" dev lan0 nodad &&
+            ip -n "$l" addr add "$LAB_REMOTE_GW6/64" dev wan0 nodad &&
+            ip netns exec "$l" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+            ip -n "$r" addr add "$LAB_REMOTE_ADDR6/64" dev eth0 nodad &&
+            ip -n "$r" -6 route add default via "$LAB_REMOTE_GW6"
+    }; then
+        lab_fail "adding IPv6 to the topology failed"
+        return 1
+    fi
+    lab__dnsmasq host6 "$h" br0 --enable-ra --dhcp-range=::,constructor:br0,ra-only,64,1h || return 1
+    lab__dnsmasq lan6 "$l" lan0 --enable-ra --dhcp-range=::,constructor:lan0,ra-only,64,1h || return 1
+    lab_log "IPv6: RA $LAB_NAT_PREFIX6 on the host bridge, $LAB_LAN_PREFIX6 on the lan router"
+}
+
+# lab_topology_return_path: give the NAT side a way to the remote network, as
+# on a libvirt host that routes: a link host xlan0 (10.255.0.1/30) <-> lan
+# router xhost0 (10.255.0.2/30), forwarding on in the host, host route to
+# 10.72.112.0/24 via the lan router, lan router route to 192.168.122.0/24 via
+# the host.  The lan router filters strictly on its guest-facing link
+# (rp_filter=1 on lan0, anti-spoofing): a reply sourced from 192.168.122.x
+# that leaves the guest by eth1 is dropped there, so the guest's NAT address
+# is reachable from the remote host only if its replies leave by eth0.
+lab_topology_return_path() {
+    local h=$LAB_NS_HOST l=$LAB_NS_LAN
+    lab__need_topology lab_topology_return_path || return 1
+    if ! {
+        ip -n "$h" link add xlan0 type veth peer name xhost0 netns "$l" &&
+            ip -n "$h" addr add "$LAB_XLINK_HOST_ADDR/30" dev xlan0 &&
+            ip -n "$h" link set xlan0 up &&
+            ip -n "$l" addr add "$LAB_XLINK_LAN_ADDR/30" dev xhost0 &&
+            ip -n "$l" link set xhost0 up &&
+            ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 &&
+            ip -n "$h" route add "${LAB_REMOTE_ADDR%.*}.0/24" via "$LAB_XLINK_LAN_ADDR" &&
+            ip -n "$l" route add "${LAB_NAT_GW%.*}.0/24" via "$LAB_XLINK_HOST_ADDR" &&
+            ip netns exec "$l" sysctl -qw net.ipv4.conf.lan0.rp_filter=1
+    }; then
+        lab_fail "adding the return path (host <-> lan router) failed"
+        return 1
+    fi
+    lab_log "return path: host xlan0 $LAB_XLINK_HOST_ADDR <-> lan xhost0 $LAB_XLINK_LAN_ADDR, strict rp_filter on lan0"
+}
+
+# ---------------------------------------------------------------------------
+# Product and guest helpers
+
+# lab_stage BUILD_DIR: `meson install --destdir` BUILD_DIR into
+# $LAB_DIR/stage and set LAB_STAGE (for lab_start_nm "$LAB_STAGE").  The build
+# must use prefix /usr/local.
+lab_stage() {
+    local build=$1
+    [ -n "$LAB_ACTIVE" ] || { printf '# lab: ERROR: lab_stage before lab_init\n' >&2; return 1; }
+    LAB_STAGE=$LAB_DIR/stage
+    if ! meson install -C "$build" --destdir "$LAB_STAGE" --no-rebuild >"$LAB_DIR/meson-install.log" 2>&1; then
+        tail -n 20 "$LAB_DIR/meson-install.log" | sed 's/^/# /' >&2
+        lab_fail "meson install -C $build --destdir $LAB_STAGE --no-rebuild failed"
+        return 1
+    fi
+    if [ ! -x "$LAB_STAGE/usr/local/bin/nm-metric-fix" ]; then
+        lab_fail "$LAB_STAGE has no usr/local/bin/nm-metric-fix (is $build configured with prefix /usr/local?)"
+        return 1
+    fi
+}
+
+# lab_hooks_disable / lab_hooks_enable: take the dispatcher scripts installed
+# from the stage out of the guest's dispatcher directories (to
+# $LAB_DIR/guest/hooks-off) and put them back.  nm-dispatcher lists the
+# directories at every event, so this takes effect with the next event.
+lab_hooks_disable() {
+    lab__hooks_move "$LAB_DIR/guest/etc-nm/dispatcher.d" "$LAB_DIR/guest/hooks-off/etc" &&
+        lab__hooks_move "$LAB_DIR/guest/lib-dispatcher" "$LAB_DIR/guest/hooks-off/lib"
+}
+
+lab_hooks_enable() {
+    lab__hooks_move "$LAB_DIR/guest/hooks-off/etc" "$LAB_DIR/guest/etc-nm/dispatcher.d" &&
+        lab__hooks_move "$LAB_DIR/guest/hooks-off/lib" "$LAB_DIR/guest/lib-dispatcher"
+}
+
+lab__hooks_move() { # FROM TO: move the files, keep the directories
+    local from=$1 to=$2 f rel
+    [ -n "$LAB_DIR" ] || { printf '# lab: ERROR: no lab\n' >&2; return 1; }
+    [ -d "$from" ] || return 0
+    while IFS= read -r -d '' f; do
+        rel=${f#"$from"/}
+        if ! mkdir -p "$to/$(dirname "$rel")" || ! mv -f "$f" "$to/$rel"; then
+            lab_fail "moving dispatcher script $f failed"
+            return 1
+        fi
+    done < <(find "$from" \( -type f -o -type l \) -print0)
+}
+
+# lab_guest_write PATH: write stdin to PATH in the guest's mount namespace
+# (e.g. /usr/local/etc/nm-metric-fix.conf on the guest's private /usr/local).
+lab_guest_write() {
+    # shellcheck disable=SC2016 # expanded by the guest's sh
+    lab_guest sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1"' sh "$1"
+}
+
+# lab_up ID / lab_down ID: nmcli connection up/down in the guest; the nmcli
+# output is shown only on failure.
+lab_up() {
+    local out
+    out=$(lab_guest nmcli connection up "$1" 2>&1) && return 0
+    printf '# lab: nmcli connection up %s failed: %s\n' "$1" "$out" >&2
+    return 1
+}
+
+lab_down() {
+    local out
+    out=$(lab_guest nmcli connection down "$1" 2>&1) && return 0
+    printf '# lab: nmcli connection down %s failed: %s\n' "$1" "$out" >&2
+    return 1
+}
+
+# lab_delete_profiles [ID...]: delete the profiles (default: nat lan) that
+# exist; active ones go down first.
+# shellcheck disable=SC2120 # the arguments are optional
+lab_delete_profiles() {
+    local id ids=("$@")
+    [ ${#ids[@]} -gt 0 ] || ids=(nat lan)
+    for id in "${ids[@]}"; do
+        lab_guest nmcli -g NAME connection show 2>/dev/null | grep -qxF -- "$id" || continue
+        lab_guest nmcli connection delete "$id" >/dev/null ||
+            { lab_fail "nmcli connection delete $id failed"; return 1; }
+    done
+}
+
+# lab_profile_path ID: the profile's D-Bus object path.
+lab_profile_path() {
+    lab_guest nmcli -t -f NAME,DBUS-PATH connection show 2>/dev/null |
+        awk -F: -v id="$1" '$1 == id { print $2; exit }' | grep .
+}
+
+# lab_profile_file ID: the profile's keyfile as the guest sees it.
+lab_profile_file() {
+    lab_guest nmcli -t -f NAME,FILENAME connection show 2>/dev/null |
+        awk -v id="$1" 'index($0, id ":") == 1 { print substr($0, length(id) + 2); exit }' | grep .
+}
+
+# lab_profile_settings ID: the profile as NetworkManager holds it (D-Bus
+# GetSettings, without the activation timestamp).  Needs gdbus.
+lab_profile_settings() {
+    local path
+    path=$(lab_profile_path "$1") || { printf '# lab: ERROR: no profile %s\n' "$1" >&2; return 1; }
+    lab_guest gdbus call --system --dest org.freedesktop.NetworkManager --object-path "$path" \
+        --method org.freedesktop.NetworkManager.Settings.Connection.GetSettings |
+        sed -E "s/'timestamp': <uint64 [0-9]+>, //; s/, 'timestamp': <uint64 [0-9]+>//"
+}
+
+# lab_profile_user_data ID: the profile's user data as NetworkManager holds
+# it, one KEY=VALUE per line, sorted (nothing when there is none).
+lab_profile_user_data() {
+    local s
+    s=$(lab_profile_settings "$1") || return 1
+    case "$s" in
+        *"'user': {'data': <{"*) ;;
+        *) return 0 ;;
+    esac
+    s=${s#*"'user': {'data': <{"}
+    s=${s%%"}>"*}
+    printf '%s\n' "$s" | sed -E "s/', '/'\n'/g" | sed -nE "s/^'([^']*)': '(.*)'\$/\1=\2/p" | sort
+}
+
+# lab_profile_set_user_data ID KEY [VALUE]: set (or without VALUE remove) one
+# user-data key the way an administrator can with nmcli 1.42, which has no
+# property for it: edit the keyfile, then `nmcli connection load` it.  Only
+# the profile changes, not the active connection.
+lab_profile_set_user_data() {
+    local id=$1 key=$2 file
+    file=$(lab_profile_file "$id") || { lab_fail "no keyfile for profile $id"; return 1; }
+    # shellcheck disable=SC2016 # awk program
+    lab_guest awk -v key="$key" -v val="${3-}" -v set="${3+1}" '
+        function out_new() { if (set && !done) print key "=" val; done = 1 }
+        /^\[/ { if (sect == "user") out_new(); sect = substr($0, 2, length($0) - 2) }
+        sect == "user" && index($0, key "=") == 1 { next }
+        { print }
+        END {
+            if (sect == "user") out_new()
+            else if (set && !done) { print ""; print "[user]"; print key "=" val }
+        }' "$file" >"$LAB_DIR/keyfile.new" || { lab_fail "editing $file failed"; return 1; }
+    if ! lab_guest_write "$file" <"$LAB_DIR/keyfile.new" || ! lab_guest chmod 0600 "$file" ||
+        ! lab_guest nmcli connection load "$file" >/dev/null; then
+        lab_fail "writing $file or nmcli connection load failed"
+        return 1
+    fi
+}
+
+# lab_applied ID: the applied connection of the device ID is active on
+# (D-Bus GetAppliedConnection; ends with its version id).  Needs gdbus.
+lab_applied() {
+    local dev path
+    dev=$(lab_guest nmcli -g GENERAL.DEVICES connection show "$1" 2>/dev/null) || dev=
+    if [ -z "$dev" ]; then
+        printf '# lab: ERROR: profile %s is not active\n' "$1" >&2
+        return 1
+    fi
+    path=$(lab_guest nmcli -g GENERAL.DBUS-PATH device show "$dev" 2>/dev/null) || return 1
+    lab_guest gdbus call --system --dest org.freedesktop.NetworkManager --object-path "$path" \
+        --method org.freedesktop.NetworkManager.Device.GetAppliedConnection 0
+}
+
+# lab_kernel_state: the guest's routes (all tables) and rules, both families;
+# RA lifetimes ("expires NNNsec") left out so that two calls can be compared.
+lab_kernel_state() {
+    local f
+    for f in -4 -6; do
+        printf '== ip %s route show table all\n' "$f"
+        lab_ns guest ip "$f" route show table all | sed -E 's/ expires [0-9]+sec//'
+        printf '== ip %s rule\n' "$f"
+        lab_ns guest ip "$f" rule
+    done
+}
+
+# lab_state_snapshot [ID...]: what a run of the product could change, for a
+# byte-for-byte comparison before/after: each profile (default: all) as
+# NetworkManager holds it and its keyfile, the applied connection of the
+# active ones (with its version id, which every Reapply bumps), and
+# lab_kernel_state.  Needs gdbus.
+# shellcheck disable=SC2120 # the arguments are optional
+lab_state_snapshot() {
+    local profiles devices line name path file dev state devpath want=" $* "
+    local nm=org.freedesktop.NetworkManager
+    profiles=$(lab_guest nmcli -t -f NAME,DBUS-PATH,FILENAME,DEVICE,STATE connection show | sort) ||
+        { printf '# lab: ERROR: nmcli connection show failed\n' >&2; return 1; }
+    devices=$(lab_guest nmcli -t -f DEVICE,DBUS-PATH device) || return 1
+    while IFS=: read -r name path file dev state; do
+        [ $# -eq 0 ] || [[ $want == *" $name "* ]] || continue
+        printf '== profile %s\n' "$name"
+        lab_guest gdbus call --system --dest $nm --object-path "$path" \
+            --method $nm.Settings.Connection.GetSettings |
+            sed -E "s/'timestamp': <uint64 [0-9]+>, //; s/, 'timestamp': <uint64 [0-9]+>//"
+        case "$file" in
+            /etc/*)
+                printf '== keyfile %s\n' "$file"
+                lab_guest cat "$file"
+                ;;
+        esac
+        [ "$state" = activated ] || continue
+        devpath=$(awk -F: -v d="$dev" '$1 == d { print $2; exit }' <<<"$devices")
+        printf '== applied %s on %s\n' "$name" "$dev"
+        lab_guest gdbus call --system --dest $nm --object-path "$devpath" \
+            --method $nm.Device.GetAppliedConnection 0
+    done <<<"$profiles"
+    lab_kernel_state
+}
+
+# lab_default_routes [-4|-6]: the guest's default routes in the main table,
+# "DEV METRIC" per line, lowest metric first.
+lab_default_routes() {
+    lab_ns guest ip "${1:--4}" route show table main default 2>/dev/null | awk '
+        { dev = ""; metric = 0
+          for (i = 1; i < NF; i++) {
+              if ($i == "dev") dev = $(i + 1)
+              if ($i == "metric") metric = $(i + 1) + 0
+          }
+          if (dev != "") print dev, metric }' | sort -k2,2n -k1,1
+}
+
+# lab_default_metric -4|-6 DEV: metric of DEV's default route (main table);
+# empty (and 1) if it has none.
+lab_default_metric() {
+    lab_default_routes "$1" | awk -v dev="$2" '$1 == dev { print $2; found = 1; exit } END { exit !found }'
+}
+
+# lab_nm_auto_metric DEV: the default-route metric NetworkManager reserved for
+# DEV (route-metric-default-effective in /run/NetworkManager/devices/IFINDEX):
+# what DEV gets while its profile's route metric is -1.  It is chosen at
+# activation (100 for the first Ethernet device, then the next free one) and
+# kept until the device deactivates.
+lab_nm_auto_metric() {
+    local idx
+    idx=$(lab_ns guest ip -o link show dev "$1" 2>/dev/null | cut -d: -f1) && [ -n "$idx" ] || return 1
+    lab_guest sed -n 's/^route-metric-default-effective=//p' "/run/NetworkManager/devices/$idx" | grep .
+}
+
+# lab_default_dev6: device of the guest's lowest-metric IPv6 default route.
+lab_default_dev6() {
+    lab_default_routes -6 | awk 'NR == 1 { print $1 }'
+}
+
+lab_default_dev6_is() {
+    [ "$(lab_default_dev6)" = "$1" ]
+}
+
+# lab_remote_ping6 ADDR: one ping from remote over IPv6, 1 s timeout.
+lab_remote_ping6() {
+    ip netns exec "$LAB_NS_REMOTE" ping -6 -n -q -c 1 -W 1 "$1" >/dev/null 2>&1
+}
+
+# lab_ipv6_settled: no IPv6 address in the guest is still tentative (duplicate
+# address detection over), so the kernel adds no more local routes for them
+# on its own; for lab_wait_for before a lab_state_snapshot.
+lab_ipv6_settled() {
+    [ -z "$(lab_ns guest ip -6 addr show tentative 2>/dev/null)" ]
+}
+
+# lab_guest_proc_running PATTERN: a process in the guest netns has a command
+# line matching the shell glob *PATTERN* (e.g. nm-metric-fix: the dispatcher
+# hook or the helper is still at work).
+lab_guest_proc_running() {
+    local pid cmd
+    for pid in $(lab_guest_pids); do
+        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+        case "$cmd" in
+            *$1*) return 0 ;;
+        esac
+    done
+    return 1
 }
 
 # ---------------------------------------------------------------------------
@@ -678,7 +1045,7 @@ lab_cleanup() {
         fi
     fi
     LAB_ACTIVE='' LAB_GUEST_PID='' LAB_DIR='' LAB_PREFIX=''
-    LAB_DBUS_PID='' LAB_NM_PID=''
+    LAB_DBUS_PID='' LAB_NM_PID='' LAB_STAGE=''
     LAB_NS_HOST='' LAB_NS_LAN='' LAB_NS_REMOTE='' LAB_NS_GUEST=''
     trap - EXIT INT TERM
     return 0

@@ -289,6 +289,16 @@ test_policy_mode_plan(void)
     g_assert_false(nmf_policy_owns_table(254));
     g_assert_false(nmf_policy_owns_priority(32766));
 
+    {
+        g_autoptr(GArray) keys = nmf_policy_wanted_route_keys(uplinks);
+        const NmfRouteKey *k   = &g_array_index(keys, NmfRouteKey, 0);
+
+        /* lan: default + subnet in 30501; nat: default + subnet in 30502. */
+        g_assert_cmpuint(keys->len, ==, 4);
+        g_assert_cmpstr(k->iface, ==, "eth1");
+        g_assert_cmpuint(k->table, ==, 30501);
+    }
+
     /* Metric mode wants none of ours: leftovers from policy mode get removed. */
     policy->mode = NMF_MODE_METRIC;
     g_free(lan->profile_policy);
@@ -299,6 +309,11 @@ test_policy_mode_plan(void)
     g_assert_true(nmf_policy_rank(policy, uplinks));
     g_assert_cmpstr(lan->wanted_policy, ==, "");
     g_assert_true(nmf_uplink_profile_needs_update(lan));
+    {
+        g_autoptr(GArray) keys = nmf_policy_wanted_route_keys(uplinks);
+
+        g_assert_cmpuint(keys->len, ==, 0);
+    }
 }
 
 int

@@ -1,0 +1,274 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Several functions below only run through lab_wait_for:
+# shellcheck disable=SC2317
+#
+# nm-metric-fix with IPv6 on both uplinks, against the real NetworkManager
+# (namespace lab, tests/lab/lab.sh, lab_topology_ipv6): router advertisements
+# from dnsmasq give eth0 fd00:122::/64 and eth1 2001:db8:66::/64.  Without the
+# product the IPv6 default route follows NetworkManager's activation order
+# (up nat, up lan: eth0); with the dispatcher hook, the same activation gives
+# eth1's IPv6 default route the lower
+# metric, the profiles carry ipv6.route-metric lan < nat, --status shows both
+# families, and --revert gives IPv6 back its original metrics.  TAP output.
+#
+# usage: test-ipv6.sh BUILD_DIR
+#
+# Needs root; prints "1..0 # SKIP ..." without root or network namespaces.
+# LAB_KEEP=1 keeps the lab directory (logs) for inspection.
+
+set -u
+
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
+. "$HERE/../lab/lab.sh"
+
+NTESTS=6
+FAILED=0
+NUM=0
+NMF=/usr/local/bin/nm-metric-fix
+RA_S=20          # deadline for router advertisements (dnsmasq answers in 0.1-5 s)
+SETTLE_S=20      # deadline for the dispatcher + helper
+
+BUILD_DIR=${1:-}
+if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
+    echo "Bail out! usage: test-ipv6.sh BUILD_DIR (got '${BUILD_DIR}')"
+    exit 1
+fi
+BUILD_DIR=$(readlink -f "$BUILD_DIR")
+
+if [ "$(id -u)" != 0 ]; then
+    echo "1..0 # SKIP needs root (network namespaces, mounts)"
+    exit 0
+fi
+if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null 2>&1; then
+    echo "1..0 # SKIP no network namespace support"
+    exit 0
+fi
+if ! lab_check_requirements 2>/dev/null || ! command -v gdbus >/dev/null 2>&1 ||
+    ! command -v meson >/dev/null 2>&1; then
+    lab_check_requirements
+    echo "Bail out! missing tools (need NetworkManager, dnsmasq, dbus-daemon, iproute2, ping, gdbus (libglib2.0-bin), meson)"
+    exit 1
+fi
+if [ ! -e /proc/sys/net/ipv6 ]; then
+    echo "1..0 # SKIP the kernel has no IPv6"
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------
+# TAP helpers
+
+diag() {
+    local line
+    while IFS= read -r line; do
+        printf '# %s\n' "$line"
+    done <<<"$*"
+}
+
+result() {
+    NUM=$((NUM + 1))
+    if [ -z "$2" ]; then
+        printf 'ok %s - %s\n' "$NUM" "$1"
+    else
+        printf 'not ok %s - %s\n' "$NUM" "$1"
+        diag "$2"
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+bail() {
+    echo "Bail out! $*"
+    lab_dump
+    exit 1
+}
+
+add_why() {
+    WHY="$WHY${WHY:+; }$*"
+}
+
+# ---------------------------------------------------------------------------
+# Helpers on top of the lab
+
+nmf() {
+    lab_guest "$NMF" "$@" >"$LAB_DIR/nmf.out" 2>"$LAB_DIR/nmf.err"
+    NMF_RC=$?
+    NMF_OUT=$(tr -d '\0' <"$LAB_DIR/nmf.out")
+    NMF_ERR=$(tr -d '\0' <"$LAB_DIR/nmf.err")
+    diag "\$ nm-metric-fix $* -> exit $NMF_RC"
+    [ -z "$NMF_OUT" ] || diag "$(sed 's/^/  /' "$LAB_DIR/nmf.out" | cat -v)"
+    [ -z "$NMF_ERR" ] || diag "$(sed 's/^/  /' "$LAB_DIR/nmf.err" | cat -v)"
+}
+
+last_line() {
+    printf '%s\n' "$1" | awk 'NF { l = $0 } END { print l }'
+}
+
+# defaults -4|-6: "DEV METRIC ..." of the default routes, best first.
+defaults() {
+    lab_default_routes "$1" | paste -sd' '
+}
+
+# defaults_are "V4" "V6": both families' default routes as expected.
+defaults_are() {
+    [ "$(defaults -4)" = "$1" ] && [ "$(defaults -6)" = "$2" ]
+}
+
+profile_metric() { # ID FAMILY
+    lab_guest nmcli -g "$2.route-metric" connection show "$1" 2>/dev/null
+}
+
+# helper_idle: no dispatcher hook or helper process in the guest.
+helper_idle() {
+    ! lab_guest_proc_running nm-metric-fix
+}
+
+lan_router_ping6() {
+    lab_ns lan ping -6 -n -q -c 1 -W 1 "$LAB_GUEST_LAN_ADDR6" >/dev/null 2>&1
+}
+
+remote_ping6_lan() {
+    lab_remote_ping6 "$LAB_GUEST_LAN_ADDR6"
+}
+
+routes_diag() {
+    diag "guest default routes:
+$(lab_ns guest ip -4 route show default)
+$(lab_ns guest ip -6 route show default)"
+}
+
+echo "1..$NTESTS"
+
+lab_init nmf6 || bail "lab_init failed"
+lab_stage "$BUILD_DIR" || bail "staging the product failed"
+lab_topology || bail "lab_topology failed"
+lab_topology_ipv6 || bail "lab_topology_ipv6 failed"
+lab_start_nm "$LAB_STAGE" || bail "lab_start_nm (with the product) failed"
+# The hook stays out until the bug state has been observed.
+lab_hooks_disable || bail "lab_hooks_disable failed"
+lab_add_profiles --ipv6 || bail "lab_add_profiles --ipv6 failed"
+T0=$(lab__now_us)
+
+# ---------------------------------------------------------------------------
+# 1-2: NetworkManager alone: activation order decides, for IPv6 too.
+
+WHY=
+lab_up nat || add_why "nmcli connection up nat failed"
+lab_up lan || add_why "nmcli connection up lan failed"
+t0=$(lab__now_us)
+if lab_wait_for "$RA_S" defaults_are "eth0 100 eth1 101" "eth0 100 eth1 101"; then
+    diag "both IPv6 default routes (from RAs) $(lab_elapsed_ms "$t0") ms after the activation"
+else
+    add_why "default routes IPv4 '$(defaults -4)', IPv6 '$(defaults -6)'; expected eth0 100 eth1 101 for both"
+fi
+routes_diag
+for id in nat lan; do
+    m=$(profile_metric "$id" ipv6)
+    [ "$m" = -1 ] || add_why "$id's ipv6.route-metric is $m, expected -1 before the fix"
+done
+# Control: the LAN path works over IPv6 (router -> guest), so a failing remote
+# ping is the asymmetric routing, not a broken lab.
+lab_wait_for 5 lan_router_ping6 || add_why "control: the lan router cannot ping6 $LAB_GUEST_LAN_ADDR6"
+remote_ping6_lan && add_why "remote ping6 to $LAB_GUEST_LAN_ADDR6 works without the fix"
+result "without the hook: eth0 owns the IPv4 and IPv6 default routes, remote ping6 to eth1 fails" "$WHY"
+
+WHY=
+nmf --status
+[ "$NMF_RC" = 3 ] || add_why "--status exit $NMF_RC, expected 3"
+printf '%s\n' "$NMF_OUT" | grep -Eq '^ +ipv6 default via fe80:[0-9a-f:]+ dev eth0 metric 100 ' ||
+    add_why "no 'ipv6 default via ... dev eth0 metric 100' line"
+printf '%s\n' "$NMF_OUT" | grep -Eq '^ +ipv6 default via fe80:[0-9a-f:]+ dev eth1 metric 101 ' ||
+    add_why "no 'ipv6 default via ... dev eth1 metric 101' line"
+printf '%s\n' "$NMF_OUT" | grep -q '^IPv6 default route: eth0' || add_why "no 'IPv6 default route: eth0 ...' verdict"
+[[ $(last_line "$NMF_OUT") == *eth0* ]] || add_why "the IPv4 verdict (last line) does not name eth0"
+result "--status before the fix exits 3 and shows both families with eth0 ahead" "$WHY"
+
+# ---------------------------------------------------------------------------
+# 3-5: with the hook.
+
+# The same activation as above, now with the hook: fresh profiles, up nat, up lan.
+WHY=
+if ! lab_delete_profiles || ! lab_add_profiles --ipv6; then
+    bail "re-creating the profiles failed"
+fi
+lab_hooks_enable || bail "lab_hooks_enable failed"
+off=$(stat -c %s "$LAB_DIR/dispatcher.log")
+lab_up nat || add_why "nmcli connection up nat failed"
+t0=$(lab__now_us)
+lab_up lan || add_why "nmcli connection up lan failed"
+if lab_wait_for "$SETTLE_S" defaults_are "eth1 100 eth0 101" "eth1 100 eth0 101"; then
+    diag "IPv4 and IPv6 default routes ranked $(lab_elapsed_ms "$t0") ms after 'up lan'"
+else
+    add_why "default routes IPv4 '$(defaults -4)', IPv6 '$(defaults -6)'; expected eth1 100 eth0 101 for both"
+fi
+lab_wait_for "$SETTLE_S" helper_idle || add_why "the hook/helper still runs after ${SETTLE_S} s"
+routes_diag
+diag "helper log since the profiles came back:
+$(tail -c "+$((off + 1))" "$LAB_DIR/dispatcher.log" | grep -a 'nm-metric-fix\[' | cat -v)"
+tail -c "+$((off + 1))" "$LAB_DIR/dispatcher.log" | grep -aq 'ipv6.route-metric too' ||
+    add_why "the helper's log does not mention ipv6.route-metric"
+lab_wait_for 5 remote_ping6_lan || add_why "remote ping6 to $LAB_GUEST_LAN_ADDR6 still fails"
+lab_wait_for 5 lab_remote_ping "$LAB_GUEST_LAN_ADDR" || add_why "remote ping to $LAB_GUEST_LAN_ADDR fails"
+result "after the hook ran: eth1's IPv6 default route has the lower metric (100 vs 101), remote ping6 works" "$WHY"
+
+WHY=
+for f in ipv4 ipv6; do
+    m_lan=$(profile_metric lan "$f") m_nat=$(profile_metric nat "$f")
+    diag "profile $f.route-metric: lan=$m_lan nat=$m_nat"
+    if [[ $m_lan =~ ^[0-9]+$ ]] && [[ $m_nat =~ ^[0-9]+$ ]]; then
+        [ "$m_lan" -lt "$m_nat" ] || add_why "$f: lan ($m_lan) is not below nat ($m_nat)"
+    else
+        add_why "$f metrics not set (lan='$m_lan', nat='$m_nat')"
+    fi
+done
+result "profiles carry ipv4.route-metric and ipv6.route-metric lan < nat" "$WHY"
+
+WHY=
+nmf --status
+[ "$NMF_RC" = 0 ] || add_why "--status exit $NMF_RC, expected 0"
+printf '%s\n' "$NMF_OUT" | grep -Eq '^ +ipv4 default via [0-9.]+ dev eth1 metric 100 ' ||
+    add_why "no 'ipv4 default via ... dev eth1 metric 100' line"
+printf '%s\n' "$NMF_OUT" | grep -Eq '^ +ipv6 default via fe80:[0-9a-f:]+ dev eth1 metric 100 ' ||
+    add_why "no 'ipv6 default via ... dev eth1 metric 100' line"
+printf '%s\n' "$NMF_OUT" | grep -Eq '^ +ipv6 default via fe80:[0-9a-f:]+ dev eth0 metric 101 ' ||
+    add_why "no 'ipv6 default via ... dev eth0 metric 101' line"
+# The table: eth1's KERNEL6 column (the last one) shows the IPv6 metric.
+printf '%s\n' "$NMF_OUT" | awk '$1 == "eth1" && $NF == 100 { f = 1 } END { exit !f }' ||
+    add_why "eth1's row does not end in its IPv6 kernel metric 100"
+printf '%s\n' "$NMF_OUT" | grep -q '^IPv6 default route: eth1' || add_why "no 'IPv6 default route: eth1' verdict"
+[[ $(last_line "$NMF_OUT") == *eth1* ]] || add_why "the IPv4 verdict (last line) does not name eth1"
+result "--status after the fix exits 0 and shows eth1 ahead in both families" "$WHY"
+
+# ---------------------------------------------------------------------------
+# 6: --revert gives IPv6 its original metrics back.
+
+WHY=
+lab_hooks_disable || bail "lab_hooks_disable failed"
+nmf --revert
+[ "$NMF_RC" = 0 ] || add_why "--revert exit $NMF_RC"
+for id in nat lan; do
+    for f in ipv4 ipv6; do
+        m=$(profile_metric "$id" "$f")
+        [ "$m" = -1 ] || add_why "$id's $f.route-metric is $m after --revert, expected -1"
+    done
+    lab_profile_user_data "$id" | grep -q '^nm-metric-fix\.' && add_why "$id still carries nm-metric-fix.* user data"
+done
+# A Reapply restarts IPv6 autoconfiguration: the route comes back with the next RA.
+if lab_wait_for "$RA_S" defaults_are "eth0 100 eth1 101" "eth0 100 eth1 101"; then
+    :
+else
+    add_why "default routes IPv4 '$(defaults -4)', IPv6 '$(defaults -6)'; expected eth0 100 eth1 101 (as before the fix)"
+fi
+routes_diag
+result "--revert restores ipv4/ipv6.route-metric -1 and the activation-order metrics of both families" "$WHY"
+
+diag "test body took $(lab_elapsed_ms "$T0") ms"
+if [ "$NUM" != "$NTESTS" ]; then
+    echo "Bail out! ran $NUM subtests, planned $NTESTS"
+    exit 1
+fi
+if [ "$FAILED" != 0 ]; then
+    lab_dump
+    exit 1
+fi
+exit 0
