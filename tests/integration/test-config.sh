@@ -83,7 +83,7 @@ MALFORMED=(
     'malformed group header|1|[main\nmode=metric\n'
 )
 # Plus one malformed default file (no --config).
-NTESTS=$((15 + ${#MALFORMED[@]} + 1))
+NTESTS=$((15 + ${#MALFORMED[@]} + 2))
 
 # ---------------------------------------------------------------------------
 # TAP helpers
@@ -578,6 +578,22 @@ if [ -z "$WHY" ] && [ -z "$conclusive" ]; then
 else
     result "--revert with the dispatcher hook installed stays reverted (the dhcp4-change its Reapply causes does not re-fix)" "$WHY"
 fi
+
+# After --revert the hook is paused: --status says so, a hook-started run does
+# nothing, and a manual --fix resumes.
+WHY=
+nmf --status
+[[ $NMF_OUT == *"Automatic fixing is paused"* ]] || add_why "--status does not say the hook is paused"
+nmf --fix --event=eth1:dhcp4-change
+[ "$NMF_RC" = 0 ] || add_why "a paused hook run exit $NMF_RC"
+[[ $NMF_ERR == *"ignored: paused by --revert"* ]] || add_why "a paused hook run does not say it is paused"
+[ "$(profile_metric lan)" = -1 ] || add_why "a paused hook run changed lan's metric to $(profile_metric lan)"
+nmf --fix
+[[ $NMF_ERR == *"resuming after --revert"* ]] || add_why "a manual --fix does not say it resumes"
+lab_wait_for "$ROUTE_S" defaults_are "eth1 100 eth0 101" || add_why "the manual --fix did not take: '$(defaults)'"
+nmf --status
+[[ $NMF_OUT != *"paused"* ]] || add_why "--status still says paused after a manual --fix"
+result "--revert pauses the hook: --status says so, hook runs do nothing, a manual --fix resumes" "$WHY"
 
 diag "test body took $(lab_elapsed_ms "$T0") ms"
 if [ "$NUM" != "$NTESTS" ]; then
