@@ -141,6 +141,8 @@ reset_before_lan() {
     labx_hook_off
     wait_quiet
     lab_guest "$HELPER" --revert >/dev/null 2>&1
+    # --revert pauses the hook; here it is only a reset.
+    lab_guest rm -f /run/nm-metric-fix/paused
     lab_guest nmcli connection down lan >/dev/null 2>&1
     lab_guest nmcli connection down nat >/dev/null 2>&1
     lab_guest nmcli connection up nat >/dev/null 2>&1 || die "up nat failed"

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# Functions below run through lab_wait_for; A && B || bail is meant:
+# shellcheck disable=SC2317,SC2015
 #
 # nm-metric-fix --check and --observe against the real NetworkManager, in the
 # network namespaces of tests/lab/lab.sh.  TAP output.
@@ -16,14 +18,15 @@
 set -u
 
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-# shellcheck source=../lab/lab.sh
+# shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
 . "$HERE/../lab/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
+. "$HERE/../lab/lab-tap.sh"
 
 NTESTS=11
 OBSERVE_S=3           # --observe window
 PING_INTERVAL=0.2     # remote ping while observing: bounded, outlasts the window
 PING_COUNT=$(((OBSERVE_S + 3) * 5))
-FAILED=0
 PING_PID=
 
 # IPv6 case: addresses the lab does not configure (its profiles say ipv6 ignore).
@@ -33,48 +36,9 @@ V6_GUEST_NAT=fd00:122::100
 V6_NAT_GW=fd00:122::1
 V6_REMOTE=fd00:72::29
 
-BUILD_DIR=${1:-}
-if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
-    echo "Bail out! usage: test-check.sh BUILD_DIR (got '${BUILD_DIR}')"
-    exit 1
-fi
-BUILD_DIR=$(readlink -f "$BUILD_DIR")
-
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (network namespaces, mounts, packet capture)"
-    exit 0
-fi
-if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null 2>&1; then
-    echo "1..0 # SKIP no network namespace support"
-    exit 0
-fi
-if ! lab_check_requirements 2>/dev/null || ! command -v meson >/dev/null 2>&1 ||
-    ! command -v setpriv >/dev/null 2>&1; then
-    lab_check_requirements
-    echo "Bail out! missing tools (need NetworkManager, dnsmasq, dbus-daemon, iproute2, ping, meson, setpriv)"
-    exit 1
-fi
-
+tap_setup "${1:-}" setpriv
 # ---------------------------------------------------------------------------
 # TAP helpers
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done <<<"$*"
-}
-
-# result NUM DESC REASON: REASON empty = ok.
-result() {
-    if [ -z "$3" ]; then
-        printf 'ok %s - %s\n' "$1" "$2"
-    else
-        printf 'not ok %s - %s\n' "$1" "$2"
-        diag "$3"
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 bail() {
     echo "Bail out! $*"
@@ -203,7 +167,7 @@ expect_rc why 5
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth0 *ASYMMETRIC: reply leaves via eth0"
 expect_line why "192.168.122." "192.168.122.* eth0 *eth0 * symmetric (NAT link, not counted)"
 expect_line why "Run 'nm-metric-fix --fix'" "*mode=policy*"
-result 1 "before the fix, --check reports eth1's $LAB_GUEST_LAN_ADDR ASYMMETRIC (reply via eth0) and exits 5" "$why"
+result "before the fix, --check reports eth1's $LAB_GUEST_LAN_ADDR ASYMMETRIC (reply via eth0) and exits 5" "$why"
 
 why=
 run_nmf_unprivileged --check "$LAB_REMOTE_ADDR"
@@ -211,7 +175,7 @@ diag "nm-metric-fix --check as nobody, no capabilities: exit $RC:
 $OUT"
 expect_rc why 5
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth0 *ASYMMETRIC: reply leaves via eth0"
-result 2 "--check needs no privileges" "$why"
+result "--check needs no privileges" "$why"
 
 why=
 observe_during_ping
@@ -221,7 +185,7 @@ expect_rc why 5
 expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
     "*icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR: requests in eth1, replies out eth0  ASYMMETRIC*"
 expect_line why "Verdict:" "Verdict: ASYMMETRIC*"
-result 3 "before the fix, --observe during a remote ping sees requests in eth1, replies out eth0" "$why"
+result "before the fix, --observe during a remote ping sees requests in eth1, replies out eth0" "$why"
 
 # Strict reverse-path filtering while eth0 owns the default route: the kernel
 # now drops the requests instead of answering them the wrong way.
@@ -236,7 +200,7 @@ diag "nm-metric-fix --check with rp_filter all=1 eth1=1 (was all=$rp_all eth1=$r
 $OUT"
 expect_rc why 5
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth0 *1 (strict) *dropped by rp_filter (strict)"
-result 4 "with strict rp_filter, --check says eth1's requests are dropped by rp_filter" "$why"
+result "with strict rp_filter, --check says eth1's requests are dropped by rp_filter" "$why"
 
 why=
 observe_during_ping
@@ -246,7 +210,7 @@ expect_rc why 5
 expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
     "*requests in eth1, no reply  NO REPLY*"
 expect_line why "Verdict:" "Verdict: no reply*"
-result 5 "with strict rp_filter, --observe sees requests in eth1 and no reply" "$why"
+result "with strict rp_filter, --observe sees requests in eth1 and no reply" "$why"
 
 guest_sysctl_set net.ipv4.conf.all.rp_filter "$rp_all" && guest_sysctl_set net.ipv4.conf.eth1.rp_filter "$rp_eth1" ||
     bail "cannot restore rp_filter in the guest"
@@ -277,7 +241,7 @@ expect_line why "nm_metric_fix_default_route_owner_info{" \
     'nm_metric_fix_default_route_owner_info{family="ipv4",interface="eth0"} 1'
 expect_line why 'nm_metric_fix_default_route_intended{family="ipv4"}' \
     'nm_metric_fix_default_route_intended{family="ipv4"} 0'
-result 6 "--status --json (valid against the schema) and --prometheus name eth0 as the wrong owner" "$why"
+result "--status --json (valid against the schema) and --prometheus name eth0 as the wrong owner" "$why"
 
 # ---------------------------------------------------------------------------
 # After nm-metric-fix --fix: eth1 owns the default route.
@@ -299,7 +263,7 @@ expect_rc why 0
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth1 * symmetric"
 expect_line why "192.168.122." "192.168.122.* eth0 *eth1 * ASYMMETRIC: reply leaves via eth1 (NAT link, not counted)"
 expect_line why "Result:" "Result: symmetric.*"
-result 7 "after --fix, --check reports eth1 symmetric (the NAT link not counted) and exits 0" "$why"
+result "after --fix, --check reports eth1 symmetric (the NAT link not counted) and exits 0" "$why"
 
 why=
 observe_during_ping
@@ -309,7 +273,7 @@ expect_rc why 0
 expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
     "*icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR: requests in eth1, replies out eth1  symmetric*"
 expect_line why "Verdict:" "Verdict: symmetric*"
-result 8 "after --fix, --observe sees requests and replies on eth1 and exits 0" "$why"
+result "after --fix, --observe sees requests and replies on eth1 and exits 0" "$why"
 
 # ---------------------------------------------------------------------------
 # IPv6: the profiles leave IPv6 alone, so give eth0/eth1 global addresses and
@@ -331,7 +295,7 @@ expect_rc why 5
 expect_line why "$V6_GUEST_LAN " "$V6_GUEST_LAN *eth1 *eth0 *- *ASYMMETRIC: reply leaves via eth0"
 expect_line why "$V6_GUEST_NAT " "$V6_GUEST_NAT *eth0 *eth0 *- *symmetric (NAT link, not counted)"
 [[ $OUT != *fe80:* ]] || why="$why${why:+; }link-local addresses are listed"
-result 9 "IPv6: --check reports eth1's $V6_GUEST_LAN ASYMMETRIC (reply via eth0) and exits 5" "$why"
+result "IPv6: --check reports eth1's $V6_GUEST_LAN ASYMMETRIC (reply via eth0) and exits 5" "$why"
 
 why=
 lab_ns guest ip -6 route del default via "$V6_LAN_GW" dev eth1 metric 101 &&
@@ -342,7 +306,7 @@ diag "nm-metric-fix --check $V6_REMOTE (eth1 owns the IPv6 default route) exit $
 $OUT"
 expect_rc why 0
 expect_line why "$V6_GUEST_LAN " "$V6_GUEST_LAN *eth1 *eth1 *- *symmetric"
-result 10 "IPv6: with eth1 owning the IPv6 default route, --check exits 0" "$why"
+result "IPv6: with eth1 owning the IPv6 default route, --check exits 0" "$why"
 
 # ---------------------------------------------------------------------------
 # Usage and permissions.
@@ -353,11 +317,7 @@ run_nmf --check not-an-address
 run_nmf_unprivileged --observe "$LAB_REMOTE_ADDR" --seconds 1
 [ "$RC" = 4 ] || why="$why${why:+; }--observe without privileges: exit $RC, expected 4 ($OUT)"
 diag "--observe without privileges: $OUT"
-result 11 "--check rejects a non-address (exit 2); --observe without privileges exits 4" "$why"
+result "--check rejects a non-address (exit 2); --observe without privileges exits 4" "$why"
 
 stop_remote_ping
-if [ "$FAILED" != 0 ]; then
-    lab_dump
-    exit 1
-fi
-exit 0
+tap_finish "$NTESTS"

@@ -22,36 +22,15 @@ set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
 . "$HERE/../lab/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
+. "$HERE/../lab/lab-tap.sh"
 
-FAILED=0
-NUM=0
-NMF=/usr/local/bin/nm-metric-fix
 DEFAULT_CONF=/usr/local/etc/nm-metric-fix.conf   # the lab build's default
 CONFDIR=/usr/local/etc/nmf-test                  # test configurations (guest)
 ROUTE_S=5                                        # deadline for kernel routes
 SETTLE_S=20                                      # deadline for dispatcher events
 
-BUILD_DIR=${1:-}
-if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
-    echo "Bail out! usage: test-config.sh BUILD_DIR (got '${BUILD_DIR}')"
-    exit 1
-fi
-BUILD_DIR=$(readlink -f "$BUILD_DIR")
-
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (network namespaces, mounts)"
-    exit 0
-fi
-if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null 2>&1; then
-    echo "1..0 # SKIP no network namespace support"
-    exit 0
-fi
-if ! lab_check_requirements 2>/dev/null || ! command -v gdbus >/dev/null 2>&1 ||
-    ! command -v meson >/dev/null 2>&1; then
-    lab_check_requirements
-    echo "Bail out! missing tools (need NetworkManager, dnsmasq, dbus-daemon, iproute2, ping, gdbus (libglib2.0-bin), meson)"
-    exit 1
-fi
+tap_setup "${1:-}" gdbus
 
 # ---------------------------------------------------------------------------
 # Malformed configurations: "NAME|LINE|CONTENT" (CONTENT with \n escapes; LINE
@@ -86,56 +65,7 @@ MALFORMED=(
 NTESTS=$((15 + ${#MALFORMED[@]} + 2))
 
 # ---------------------------------------------------------------------------
-# TAP helpers
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done <<<"$*"
-}
-
-# result DESC REASON: REASON empty = ok; numbers the subtests.
-result() {
-    NUM=$((NUM + 1))
-    if [ -z "$2" ]; then
-        printf 'ok %s - %s\n' "$NUM" "$1"
-    else
-        printf 'not ok %s - %s\n' "$NUM" "$1"
-        diag "$2"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-bail() {
-    echo "Bail out! $*"
-    lab_dump
-    exit 1
-}
-
-# add_why TEXT: append to the current failure reason WHY.
-add_why() {
-    WHY="$WHY${WHY:+; }$*"
-}
-
-# ---------------------------------------------------------------------------
 # Helpers on top of the lab
-
-# nmf ARGS...: run the helper in the guest; NMF_RC, NMF_OUT, NMF_ERR.
-nmf() {
-    lab_guest "$NMF" "$@" >"$LAB_DIR/nmf.out" 2>"$LAB_DIR/nmf.err"
-    NMF_RC=$?
-    NMF_OUT=$(tr -d '\0' <"$LAB_DIR/nmf.out")
-    NMF_ERR=$(tr -d '\0' <"$LAB_DIR/nmf.err")
-    diag "\$ nm-metric-fix $* -> exit $NMF_RC"
-    [ -z "$NMF_OUT" ] || diag "$(sed 's/^/  /' "$LAB_DIR/nmf.out" | cat -v)"
-    [ -z "$NMF_ERR" ] || diag "$(sed 's/^/  /' "$LAB_DIR/nmf.err" | cat -v)"
-}
-
-# last_line TEXT: its last non-empty line (the --status verdict).
-last_line() {
-    printf '%s\n' "$1" | awk 'NF { l = $0 } END { print l }'
-}
 
 # put_conf NAME: stdin (printf escapes expanded by the caller) becomes
 # $CONFDIR/NAME.conf in the guest; sets CONF to its path.
@@ -596,12 +526,4 @@ nmf --status
 result "--revert pauses the hook: --status says so, hook runs do nothing, a manual --fix resumes" "$WHY"
 
 diag "test body took $(lab_elapsed_ms "$T0") ms"
-if [ "$NUM" != "$NTESTS" ]; then
-    echo "Bail out! ran $NUM subtests, planned $NTESTS"
-    exit 1
-fi
-if [ "$FAILED" != 0 ]; then
-    lab_dump
-    exit 1
-fi
-exit 0
+tap_finish "$NTESTS"

@@ -18,76 +18,19 @@ set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
 . "$HERE/../lab/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
+. "$HERE/../lab/lab-tap.sh"
 
 NTESTS=7
 SETTLE_S=20          # deadline for the dispatcher + helper to finish
 OBSERVE_S=5          # observation window for the "no Reapply loop" check
-FAILED=0
 
-BUILD_DIR=${1:-}
-if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
-    echo "Bail out! usage: test-e2e.sh BUILD_DIR (got '${BUILD_DIR}')"
-    exit 1
-fi
-BUILD_DIR=$(readlink -f "$BUILD_DIR")
-
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (network namespaces, mounts)"
-    exit 0
-fi
-if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null 2>&1; then
-    echo "1..0 # SKIP no network namespace support"
-    exit 0
-fi
-if ! lab_check_requirements 2>/dev/null || ! command -v gdbus >/dev/null 2>&1 ||
-    ! command -v meson >/dev/null 2>&1; then
-    lab_check_requirements
-    echo "Bail out! missing tools (need NetworkManager, dnsmasq, dbus-daemon, iproute2, ping, gdbus (libglib2.0-bin), meson)"
-    exit 1
-fi
-
+tap_setup "${1:-}" gdbus
 # ---------------------------------------------------------------------------
 # TAP helpers
 
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done <<<"$*"
-}
-
-# result NUM DESC REASON: REASON empty = ok.
-result() {
-    if [ -z "$3" ]; then
-        printf 'ok %s - %s\n' "$1" "$2"
-    else
-        printf 'not ok %s - %s\n' "$1" "$2"
-        diag "$3"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-bail() {
-    echo "Bail out! $*"
-    lab_dump
-    exit 1
-}
-
 # ---------------------------------------------------------------------------
 # Helpers on top of the lab
-
-# stage_product: meson install the build into $LAB_DIR/stage.
-stage_product() {
-    STAGE=$LAB_DIR/stage
-    if ! meson install -C "$BUILD_DIR" --destdir "$STAGE" --no-rebuild >"$LAB_DIR/meson-install.log" 2>&1; then
-        diag "$(tail -n 20 "$LAB_DIR/meson-install.log")"
-        bail "meson install -C $BUILD_DIR --destdir $STAGE --no-rebuild failed"
-    fi
-    [ -x "$STAGE/usr/local/bin/nm-metric-fix" ] ||
-        bail "stage has no usr/local/bin/nm-metric-fix (is $BUILD_DIR configured with prefix /usr/local?)"
-    [ -e "$STAGE/etc/NetworkManager/dispatcher.d/90-nm-metric-fix" ] ||
-        bail "stage has no etc/NetworkManager/dispatcher.d/90-nm-metric-fix"
-}
 
 # new_lab TAG [STAGE_INTO_GUEST]: fresh lab with NM and the two profiles.
 new_lab() {
@@ -212,7 +155,7 @@ lab_ns lan ping -n -q -c 1 -W 1 "$LAB_GUEST_LAN_ADDR" >/dev/null 2>&1 ||
 if lab_remote_ping "$LAB_GUEST_LAN_ADDR"; then
     why="$why${why:+; }remote ping to $LAB_GUEST_LAN_ADDR succeeded without the fix"
 fi
-result 1 "without nm-metric-fix: eth0 owns the default route and the remote ping fails" "$why"
+result "without nm-metric-fix: eth0 owns the default route and the remote ping fails" "$why"
 
 why=
 run_status "$STAGE/usr/local/bin/nm-metric-fix"
@@ -220,7 +163,7 @@ diag "nm-metric-fix --status (no fix) exit $STATUS_RC:
 $STATUS_OUT"
 [ "$STATUS_RC" = 3 ] || why="exit status $STATUS_RC, expected 3"
 [[ $STATUS_LAST == *eth0* ]] || why="$why${why:+; }verdict line '$STATUS_LAST' does not name eth0"
-result 2 "nm-metric-fix --status before the fix exits 3 and names eth0" "$why"
+result "nm-metric-fix --status before the fix exits 3 and names eth0" "$why"
 
 lab_cleanup
 
@@ -256,7 +199,7 @@ diag "nm-metric-fix --status exit $STATUS_RC:
 $STATUS_OUT"
 [ "$STATUS_RC" = 0 ] || why="$why${why:+; }--status exit $STATUS_RC, expected 0"
 [[ $STATUS_LAST == *eth1* ]] || why="$why${why:+; }verdict line '$STATUS_LAST' does not name eth1"
-result 3 "with nm-metric-fix: after up nat, up lan, eth1 owns the default route and the remote ping works" "$why"
+result "with nm-metric-fix: after up nat, up lan, eth1 owns the default route and the remote ping works" "$why"
 
 # Test 7 observes right after the fix has settled; its line is printed last.
 why7=
@@ -281,7 +224,7 @@ v1_after=$(applied_version eth1) || v1_after='?'
 diag "applied-connection version ids: eth0 ${v0_before:-?} -> $v0_after, eth1 ${v1_before:-?} -> $v1_after"
 [ "${v0_before:-x}" = "$v0_after" ] || why="$why${why:+; }eth0's applied connection changed"
 [ "${v1_before:-x}" = "$v1_after" ] || why="$why${why:+; }eth1's applied connection changed"
-result 4 "re-running nm-metric-fix --fix changes nothing" "$why"
+result "re-running nm-metric-fix --fix changes nothing" "$why"
 
 why=
 off=$(log_size)
@@ -297,7 +240,7 @@ dev=$(lab_default_dev)
 lab_wait_for 3 ping_lan_from_remote || why="$why${why:+; }remote ping fails"
 diag "guest routes after the second 'up nat':
 $(lab_guest ip -4 route)"
-result 5 "after 'nmcli connection up nat' again, eth1 still owns the default route" "$why"
+result "after 'nmcli connection up nat' again, eth1 still owns the default route" "$why"
 
 why=
 m_lan=$(lab_guest nmcli -g ipv4.route-metric connection show lan 2>&1)
@@ -308,12 +251,8 @@ if [[ $m_lan =~ ^[0-9]+$ ]] && [[ $m_nat =~ ^[0-9]+$ ]]; then
 else
     why="metrics not set explicitly (lan='$m_lan', nat='$m_nat')"
 fi
-result 6 "profiles carry distinct ipv4.route-metric values, lan < nat" "$why"
+result "profiles carry distinct ipv4.route-metric values, lan < nat" "$why"
 
-result 7 "no Reapply loop: no further reapply within ${OBSERVE_S} s after the fix" "$why7"
+result "no Reapply loop: no further reapply within ${OBSERVE_S} s after the fix" "$why7"
 
-if [ "$FAILED" != 0 ]; then
-    lab_dump
-    exit 1
-fi
-exit 0
+tap_finish "$NTESTS"

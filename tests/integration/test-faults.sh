@@ -32,6 +32,8 @@ set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
 . "$HERE/../lab/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
+. "$HERE/../lab/lab-tap.sh"
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
 . "$HERE/../lab/lab-scale.sh"
 
@@ -43,36 +45,10 @@ HOOK_FAST_MS=2000    # the hook must return within this (it only forks)
 SLOW_US=200000       # strace delay per sendmsg() of a slowed helper
 HELPER=/usr/local/bin/nm-metric-fix
 HOOK=/etc/NetworkManager/dispatcher.d/90-nm-metric-fix
-FAILED=0
 SCAN_FILES=()        # helper outputs of the current lab to scan (test 10)
 SIGNAL_DEATHS=()     # helper runs that ended by a signal
 
-BUILD_DIR=${1:-}
-if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
-    echo "Bail out! usage: test-faults.sh BUILD_DIR (got '${BUILD_DIR}')"
-    exit 1
-fi
-BUILD_DIR=$(readlink -f "$BUILD_DIR")
-
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (network namespaces, mounts)"
-    exit 0
-fi
-if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null 2>&1; then
-    echo "1..0 # SKIP no network namespace support"
-    exit 0
-fi
-for t in gdbus meson strace setpriv; do
-    if ! command -v "$t" >/dev/null 2>&1; then
-        echo "Bail out! missing tool $t (packages: libglib2.0-bin meson strace util-linux)"
-        exit 1
-    fi
-done
-if ! lab_check_requirements; then
-    echo "Bail out! missing lab tools (see tests/lab/README.md)"
-    exit 1
-fi
-
+tap_setup "${1:-}" gdbus strace setpriv
 # Under LeakSanitizer a ptraced process cannot be checked for leaks (LSan
 # refuses to run under ptrace): the strace-slowed runs switch leak checking
 # off, everything else keeps the caller's sanitizer options.
@@ -81,46 +57,11 @@ SLOW_ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # ---------------------------------------------------------------------------
 # TAP helpers
 
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done <<<"$*"
-}
-
-result() { # NUM DESC REASON (empty = ok)
-    if [ -z "$3" ]; then
-        printf 'ok %s - %s\n' "$1" "$2"
-    else
-        printf 'not ok %s - %s\n' "$1" "$2"
-        diag "$3"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-bail() {
-    echo "Bail out! $*"
-    lab_dump
-    exit 1
-}
-
 why=
 fail() { why="$why${why:+; }$*"; }
 
 # ---------------------------------------------------------------------------
 # Lab helpers
-
-stage_product() {
-    STAGE=$LAB_DIR/stage
-    if ! meson install -C "$BUILD_DIR" --destdir "$STAGE" --no-rebuild >"$LAB_DIR/meson-install.log" 2>&1; then
-        diag "$(tail -n 20 "$LAB_DIR/meson-install.log")"
-        bail "meson install -C $BUILD_DIR --destdir $STAGE --no-rebuild failed"
-    fi
-    [ -x "$STAGE/usr/local/bin/nm-metric-fix" ] ||
-        bail "stage has no usr/local/bin/nm-metric-fix (is $BUILD_DIR configured with prefix /usr/local?)"
-    [ -e "$STAGE/etc/NetworkManager/dispatcher.d/90-nm-metric-fix" ] ||
-        bail "stage has no etc/NetworkManager/dispatcher.d/90-nm-metric-fix"
-}
 
 new_lab() { # TAG
     lab_init "$1" || bail "lab_init failed"
@@ -172,6 +113,8 @@ bug_state() {
     lab_wait_for "$SETTLE_S" labx_quiet || { diag "not quiet before resetting"; return 1; }
     lab_guest "$HELPER" --revert >"$LAB_DIR/revert.log" 2>&1 ||
         { diag "--revert failed: $(cat "$LAB_DIR/revert.log")"; return 1; }
+    # --revert pauses the hook (see test-config); here it is only a reset.
+    lab_guest rm -f /run/nm-metric-fix/paused
     lab_guest nmcli connection down lan >/dev/null 2>&1
     lab_guest nmcli connection down nat >/dev/null 2>&1
     up nat && up lan || return 1
@@ -296,7 +239,7 @@ m_lan=$(lab_guest nmcli -g ipv4.route-metric connection show lan 2>&1)
 m_nat=$(lab_guest nmcli -g ipv4.route-metric connection show nat 2>&1)
 [[ $m_lan =~ ^[0-9]+$ ]] && [[ $m_nat =~ ^[0-9]+$ ]] && [ "$m_lan" -lt "$m_nat" ] ||
     fail "profile metrics lan='$m_lan' nat='$m_nat'"
-result 1 "20 dispatcher events at once: eth1 owns the default route, at most one Reapply per device" "$why"
+result "20 dispatcher events at once: eth1 owns the default route, at most one Reapply per device" "$why"
 
 # 2: the fix's Reapply makes NM emit 'reapply' and 'dhcp4-change'; the hook
 # must ignore the first and the helper must find nothing to do on the second.
@@ -342,7 +285,7 @@ other_reapply=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c ': reapply ')
 diag "NM itself ran the hook for $dhcp_events 'dhcp4-change' event(s) after the fix; helper runs other than the fixing one ($fixer): $other_runs, of which 'no changes needed': $other_noop, reapply lines: $other_reapply"
 [ "$other_reapply" = 0 ] || fail "a helper run after the fix reapplied again"
 [ "$other_noop" = "$other_runs" ] || fail "not every later helper run ended in 'no changes needed'"
-result 2 "no loop: NM's reapply/dhcp4-change events after the fix lead to no Reapply in ${OBSERVE_S} s (since the fix ended $(($(lab_elapsed_ms "$t_fix_done"))) ms ago)" "$why"
+result "no loop: NM's reapply/dhcp4-change events after the fix lead to no Reapply in ${OBSERVE_S} s (since the fix ended $(($(lab_elapsed_ms "$t_fix_done"))) ms ago)" "$why"
 
 end_lab
 
@@ -376,7 +319,7 @@ labx_nm_start || bail "NetworkManager does not come back"
 lab_wait_for 20 labx_device_managed eth0 && lab_wait_for 20 labx_device_managed eth1 ||
     fail "the links are not managed after the restart"
 converge_after_event || fail "no convergence after the restart"
-result 3 "NetworkManager restarted while --fix runs: no crash, a clear error, a later event converges" "$why"
+result "NetworkManager restarted while --fix runs: no crash, a clear error, a later event converges" "$why"
 
 why=
 bug_state || bail "cannot make the bug state again"
@@ -401,7 +344,7 @@ esac
 lab_wait_for 10 default_is_eth1 || fail "with eth0 gone, the default route is on '$(lab_default_dev)'"
 labx_recreate_eth0 || bail "cannot re-create eth0"
 converge_after_event || fail "no convergence once eth0 is back"
-result 4 "a device deleted while --fix runs: no crash, a clear error, a later event converges" "$why"
+result "a device deleted while --fix runs: no crash, a clear error, a later event converges" "$why"
 
 why=
 bug_state || bail "cannot make the bug state again"
@@ -437,7 +380,7 @@ exit_is_signal "$SLOW_RC" && fail "--fix died by signal $((SLOW_RC - 128))"
 [ "$SLOW_RC" = 0 ] || fail "exit $SLOW_RC, expected 0 (the retry should succeed once the other client stops)"
 grep -q 'reapply eth0 ' "$err" || fail "eth0 was not reapplied in the end"
 converge_after_event || fail "no convergence after the race"
-result 5 "a Reapply racing another client is retried ('retrying reapply'), no crash, converges" "$why"
+result "a Reapply racing another client is retried ('retrying reapply'), no crash, converges" "$why"
 
 # ---------------------------------------------------------------------------
 # NetworkManager not running, hung, no bus.
@@ -467,7 +410,7 @@ for mode in --status --fix; do
     [ "$ms" -lt $((NM_DEADLINE_S * 1000)) ] || fail "$mode without a bus took $ms ms"
 done
 labx_nm_start || bail "NetworkManager does not come back"
-result 6 "NetworkManager not running (or no system bus): --status and --fix exit 8 with a clear message at once" "$why"
+result "NetworkManager not running (or no system bus): --status and --fix exit 8 with a clear message at once" "$why"
 
 why=
 lab_wait_for 20 labx_device_managed eth1 || fail "eth1 not managed after the restart"
@@ -498,7 +441,7 @@ for mode in --status --fix; do
     grep -q 'NetworkManager' "$LAB_DIR/hung$mode.out" || fail "$mode: the message does not name NetworkManager"
 done
 lab_wait_for 10 labx_nm_running || fail "NetworkManager does not answer after SIGCONT"
-result 7 "NetworkManager hung: --status and --fix give up with exit 8 within ${NM_DEADLINE_S} s (status ${hung_ms[--status]} ms, fix ${hung_ms[--fix]} ms)" "$why"
+result "NetworkManager hung: --status and --fix give up with exit 8 within ${NM_DEADLINE_S} s (status ${hung_ms[--status]} ms, fix ${hung_ms[--fix]} ms)" "$why"
 
 # ---------------------------------------------------------------------------
 # Unprivileged user.
@@ -556,7 +499,7 @@ snapshot "$LAB_DIR/after.snap"
 if ! cmp -s "$LAB_DIR/before.snap" "$LAB_DIR/after.snap"; then
     fail "profiles or kernel state changed: $(diff "$LAB_DIR/before.snap" "$LAB_DIR/after.snap" | head -n 20)"
 fi
-result 8 "unprivileged user: --status works, --fix refuses with exit 4 and changes nothing" "$why"
+result "unprivileged user: --status works, --fix refuses with exit 4 and changes nothing" "$why"
 
 # Converged again before test 9, so that no NM event of a fix competes with
 # the hook runs counted there.
@@ -638,7 +581,7 @@ grep -q 'unexpected argument\|Unknown option' "$hook_err" && fail "an interface 
 diag "hook wall times (ms, incl. nsenter):$HOOK_TIMES"
 lab_guest ip -4 route show default >/dev/null
 lab_wait_for 10 default_is_eth1 || fail "after the odd events the default route is on '$(lab_default_dev)'"
-result 9 "the hook with hostile interface names and no environment: exit 0 at once, no injection, events reach the helper as data" "$why"
+result "the hook with hostile interface names and no environment: exit 0 at once, no injection, events reach the helper as data" "$why"
 
 end_lab
 
@@ -650,9 +593,6 @@ why=
 [ ${#SIGNAL_DEATHS[@]} -eq 0 ] || fail "killed by a signal: ${SIGNAL_DEATHS[*]}"
 sanitize=$(meson introspect "$BUILD_DIR" --buildoptions 2>/dev/null |
     python3 -c 'import json,sys; print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"), "?"))' 2>/dev/null)
-result 10 "no sanitizer report, GLib warning or death by signal in $SCANNED helper outputs (b_sanitize=${sanitize:-?})" "$why"
+result "no sanitizer report, GLib warning or death by signal in $SCANNED helper outputs (b_sanitize=${sanitize:-?})" "$why"
 
-if [ "$FAILED" != 0 ]; then
-    exit 1
-fi
-exit 0
+tap_finish "$NTESTS"

@@ -21,24 +21,15 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 SRCDIR=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab.sh
 . "$HERE/../lab/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
+. "$HERE/../lab/lab-tap.sh"
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
 . "$HERE/../lab/lab-scale.sh"
 
 VG_ERROR_EXIT=97
 HELPER=/usr/local/bin/nm-metric-fix
-FAILED=0
 
-BUILD_DIR=${1:-}
-if [ -z "$BUILD_DIR" ] || [ ! -d "$BUILD_DIR" ]; then
-    echo "Bail out! usage: run-valgrind.sh BUILD_DIR (got '${BUILD_DIR}')"
-    exit 1
-fi
-BUILD_DIR=$(readlink -f "$BUILD_DIR")
-
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (network namespaces, mounts)"
-    exit 0
-fi
+tap_setup "${1:-}"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "1..0 # SKIP valgrind not installed"
     exit 0
@@ -49,39 +40,12 @@ if [ -n "$sanitize" ] && [ "$sanitize" != none ]; then
     echo "1..0 # SKIP $BUILD_DIR is built with b_sanitize=$sanitize (valgrind needs a plain build)"
     exit 0
 fi
-if ! lab_check_requirements; then
-    echo "Bail out! missing lab tools (see tests/lab/README.md)"
-    exit 1
-fi
 
 SUPPS=(--suppressions="$HERE/nm-metric-fix.supp")
 [ -r /usr/share/glib-2.0/valgrind/glib.supp ] && SUPPS+=(--suppressions=/usr/share/glib-2.0/valgrind/glib.supp)
 
 # Our sources, as they appear in valgrind's frames: "(nmf-nm.c:123)".
 OUR_FILES=$(cd "$SRCDIR/src" && ls -- *.c | paste -sd '|' | sed 's/\./\\./g')
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done <<<"$*"
-}
-
-result() {
-    if [ -z "$3" ]; then
-        printf 'ok %s - %s\n' "$1" "$2"
-    else
-        printf 'not ok %s - %s\n' "$1" "$2"
-        diag "$3"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-bail() {
-    echo "Bail out! $*"
-    lab_dump
-    exit 1
-}
 
 # our_error_blocks LOG: memcheck error/leak records (blocks between blank
 # lines after "==PID== ") that have a frame in our sources.
@@ -120,7 +84,7 @@ $ours"
         diag "memcheck records outside our code (first 60 lines):
 $(sed 's/^==[0-9]*== \{0,1\}//' "$log" | sed -n '/^Command:/,$p' | head -n 60)"
     fi
-    result "$num" "$desc" "$why"
+    result "$desc" "$why"
 }
 
 echo "1..3"
@@ -141,7 +105,4 @@ vg_run 2 "--fix (bug state: profile updates and Reapply) under memcheck: exit 0,
 lab_wait_for 10 lab_default_dev_is eth1 || diag "after the valgrind --fix the default route is on '$(lab_default_dev)'"
 vg_run 3 "--fix (nothing to do) under memcheck: exit 0, no definite leak, no error in our code" 0 --fix
 
-if [ "$FAILED" != 0 ]; then
-    exit 1
-fi
-exit 0
+tap_finish 3
