@@ -45,6 +45,36 @@ _connect(GError **error)
     return g_steal_pointer(&sk);
 }
 
+/* A socket, the link cache (when @out_links) and the routes of @family. */
+static gboolean
+_read_routes(int family, NlSock **out_sk, NlCache **out_links, NlCache **out_routes, GError **error)
+{
+    g_autoptr(NlSock) sk      = _connect(error);
+    g_autoptr(NlCache) links  = NULL;
+    g_autoptr(NlCache) routes = NULL;
+    int err                   = 0;
+
+    if (!sk)
+        return FALSE;
+    if (out_links)
+        err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+    if (err >= 0)
+        err = rtnl_route_alloc_cache(sk, family, 0, &routes);
+    if (err < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read routes from the kernel: %s",
+                    nl_geterror(err));
+        return FALSE;
+    }
+    *out_sk = g_steal_pointer(&sk);
+    if (out_links)
+        *out_links = g_steal_pointer(&links);
+    *out_routes = g_steal_pointer(&routes);
+    return TRUE;
+}
+
 typedef struct {
     GPtrArray *routes;
     NlCache   *links;
@@ -93,22 +123,9 @@ nmf_kernel_default_routes(GError **error)
     g_autoptr(NlCache) routes   = NULL;
     g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     CollectData data;
-    int         err;
 
-    sk = _connect(error);
-    if (!sk)
+    if (!_read_routes(AF_UNSPEC, &sk, &links, &routes, error))
         return NULL;
-    err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
-    if (err >= 0)
-        err = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes);
-    if (err < 0) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_FAILED,
-                    "cannot read routes from the kernel: %s",
-                    nl_geterror(err));
-        return NULL;
-    }
 
     data.routes = result;
     data.links  = links;
@@ -219,20 +236,8 @@ nmf_kernel_prune_tables(guint32    first,
     guint     i;
     int       err;
 
-    sk = _connect(error);
-    if (!sk)
+    if (!_read_routes(AF_INET, &sk, &links, &routes, error))
         return FALSE;
-    err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
-    if (err >= 0)
-        err = rtnl_route_alloc_cache(sk, AF_INET, 0, &routes);
-    if (err < 0) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_FAILED,
-                    "cannot read routes from the kernel: %s",
-                    nl_geterror(err));
-        return FALSE;
-    }
     data.links  = links;
     data.doomed = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
     nl_cache_foreach(routes, _prune_one, &data);
@@ -568,23 +573,12 @@ nmf_kernel_links_with_route_to(int family, const char *dst, GError **error)
     g_autoptr(GHashTable) result = g_hash_table_new(g_direct_hash, g_direct_equal);
     guint8      target[16];
     RouteToData data;
-    int         err;
 
     g_return_val_if_fail(family == AF_INET || family == AF_INET6, NULL);
     if (!_parse_address(family, dst, target, error))
         return NULL;
-    sk = _connect(error);
-    if (!sk)
+    if (!_read_routes(family, &sk, NULL, &routes, error))
         return NULL;
-    err = rtnl_route_alloc_cache(sk, family, 0, &routes);
-    if (err < 0) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_FAILED,
-                    "cannot read routes from the kernel: %s",
-                    nl_geterror(err));
-        return NULL;
-    }
     data.family    = family;
     data.target    = target;
     data.ifindexes = result;
