@@ -31,7 +31,7 @@ main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (g_file_test(argv[i], G_FILE_TEST_IS_DIR)) {
             g_autoptr(GDir) dir = g_dir_open(argv[i], 0, NULL);
-            const char     *name;
+            const char *name;
 
             while (dir && (name = g_dir_read_name(dir))) {
                 g_autofree char *path = g_build_filename(argv[i], name, NULL);
