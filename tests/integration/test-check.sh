@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
 
-NTESTS=11
+NTESTS=12
 OBSERVE_S=3           # --observe window
 PING_INTERVAL=0.2     # remote ping while observing: bounded, outlasts the window
 PING_COUNT=$(((OBSERVE_S + 3) * 5))
@@ -242,6 +242,21 @@ expect_line why "nm_metric_fix_default_route_owner_info{" \
 expect_line why 'nm_metric_fix_default_route_intended{family="ipv4"}' \
     'nm_metric_fix_default_route_intended{family="ipv4"} 0'
 result "--status --json (valid against the schema) and --prometheus name eth0 as the wrong owner" "$why"
+
+# Colour: only on a terminal (script(1) gives the helper one), never with NO_COLOR.
+why=
+esc=$'\033['
+tty_status() { # ENV...: --status on a pseudo-terminal, with ENV
+    lab_guest env "$@" script -qec "$NMF --status" /dev/null 2>&1
+}
+OUT=$(tty_status TERM=xterm)
+[[ $OUT == *"${esc}1;31mDefault route: eth0, but eth1 should own it."* ]] ||
+    why="on a terminal the wrong-owner verdict is not red: $(printf '%s' "$OUT" | tail -n 1 | cat -v)"
+OUT=$(tty_status TERM=xterm NO_COLOR=1)
+[[ $OUT != *"$esc"* ]] || why="$why${why:+; }NO_COLOR=1 still colours: $(printf '%s' "$OUT" | tail -n 1 | cat -v)"
+run_nmf --status
+[[ $OUT != *"$esc"* ]] || why="$why${why:+; }colour without a terminal"
+result "--status colours its verdict only on a terminal, and not with NO_COLOR" "$why"
 
 # ---------------------------------------------------------------------------
 # After nm-metric-fix --fix: eth1 owns the default route.
