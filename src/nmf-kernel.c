@@ -142,66 +142,60 @@ typedef struct {
     GPtrArray *doomed; /* struct rtnl_route *, referenced */
 } PruneData;
 
-/* A route of ours as a key, and as `ip route` would say it. */
-static gboolean
-_route_key(const PruneData   *data,
-           struct rtnl_route *route,
-           NmfRouteKey       *key,
-           char              *name,
-           char             **text)
+/* A route in one of our tables, as text: the key to compare with what we keep. */
+typedef struct {
+    int     family;
+    guint32 table;
+    char    dest[INET6_ADDRSTRLEN];
+    guint8  prefix;
+    char    gateway[INET6_ADDRSTRLEN];
+    char    iface[IFNAMSIZ + 1];
+} RouteText;
+
+static void
+_addr_text(struct nl_addr *addr, int family, char *buf)
+{
+    guint8 zero[16] = { 0 };
+
+    /* A default route may come without a destination: that is 0.0.0.0 or ::. */
+    if (addr && nl_addr_get_len(addr) == (family == AF_INET ? 4u : 16u))
+        inet_ntop(family, nl_addr_get_binary_addr(addr), buf, INET6_ADDRSTRLEN);
+    else
+        inet_ntop(family, zero, buf, INET6_ADDRSTRLEN);
+}
+
+static void
+_route_text(const PruneData *data, struct rtnl_route *route, RouteText *t)
 {
     struct nl_addr      *dst = rtnl_route_get_dst(route);
     struct rtnl_nexthop *nh =
       rtnl_route_get_nnexthops(route) == 1 ? rtnl_route_nexthop_n(route, 0) : NULL;
     struct nl_addr *gw = nh ? rtnl_route_nh_get_gateway(nh) : NULL;
-    char            dest_buf[INET_ADDRSTRLEN];
-    char            gw_buf[INET_ADDRSTRLEN];
 
-    memset(key, 0, sizeof(*key));
-    key->table  = rtnl_route_get_table(route);
-    key->prefix = dst ? nl_addr_get_prefixlen(dst) : 0;
-    if (dst && nl_addr_get_len(dst) == 4) {
-        memcpy(&key->dest, nl_addr_get_binary_addr(dst), 4);
-        key->dest = ntohl(key->dest);
-    }
-    if (gw && nl_addr_get_len(gw) == 4) {
-        memcpy(&key->gateway, nl_addr_get_binary_addr(gw), 4);
-        key->gateway = ntohl(key->gateway);
-    }
-    if (!nh || !rtnl_link_i2name(data->links, rtnl_route_nh_get_ifindex(nh), name, IFNAMSIZ + 1))
-        g_strlcpy(name, "?", IFNAMSIZ + 1);
-    key->iface = name;
-    if (text) {
-        struct in_addr a = { .s_addr = htonl(key->dest) };
-        struct in_addr g = { .s_addr = htonl(key->gateway) };
-
-        inet_ntop(AF_INET, &a, dest_buf, sizeof(dest_buf));
-        inet_ntop(AF_INET, &g, gw_buf, sizeof(gw_buf));
-        *text = g_strdup_printf("%s/%u%s%s dev %s table %u",
-                                dest_buf,
-                                key->prefix,
-                                key->gateway ? " via " : "",
-                                key->gateway ? gw_buf : "",
-                                name,
-                                key->table);
-    }
-    return nh != NULL;
+    memset(t, 0, sizeof(*t));
+    t->family = rtnl_route_get_family(route);
+    t->table  = rtnl_route_get_table(route);
+    t->prefix = dst ? nl_addr_get_prefixlen(dst) : 0;
+    _addr_text(dst, t->family, t->dest);
+    if (gw)
+        _addr_text(gw, t->family, t->gateway);
+    if (!nh
+        || !rtnl_link_i2name(
+          data->links, rtnl_route_nh_get_ifindex(nh), t->iface, sizeof(t->iface)))
+        g_strlcpy(t->iface, "?", sizeof(t->iface));
 }
 
 static gboolean
-_route_is_kept(const PruneData *data, struct rtnl_route *route)
+_route_is_kept(const PruneData *data, const RouteText *t)
 {
-    NmfRouteKey key;
-    char        name[IFNAMSIZ + 1];
-    guint       i;
+    guint i;
 
-    if (!_route_key(data, route, &key, name, NULL))
-        return FALSE;
     for (i = 0; i < data->keep->len; i++) {
         const NmfRouteKey *k = &g_array_index(data->keep, NmfRouteKey, i);
 
-        if (k->table == key.table && k->dest == key.dest && k->prefix == key.prefix
-            && k->gateway == key.gateway && g_strcmp0(k->iface, key.iface) == 0)
+        if (k->family == t->family && k->table == t->table && k->prefix == t->prefix
+            && g_strcmp0(k->dest, t->dest) == 0 && g_strcmp0(k->gateway, t->gateway) == 0
+            && g_strcmp0(k->iface, t->iface) == 0)
             return TRUE;
     }
     return FALSE;
@@ -210,13 +204,19 @@ _route_is_kept(const PruneData *data, struct rtnl_route *route)
 static void
 _prune_one(struct nl_object *obj, void *user_data)
 {
-    PruneData         *data  = user_data;
-    struct rtnl_route *route = (struct rtnl_route *) obj;
-    guint32            table = rtnl_route_get_table(route);
+    PruneData         *data   = user_data;
+    struct rtnl_route *route  = (struct rtnl_route *) obj;
+    guint32            table  = rtnl_route_get_table(route);
+    int                family = rtnl_route_get_family(route);
+    RouteText          t;
 
-    if (rtnl_route_get_family(route) != AF_INET || table < data->first || table > data->last)
+    if ((family != AF_INET && family != AF_INET6) || table < data->first || table > data->last)
         return;
-    if (!_route_is_kept(data, route)) {
+    /* The kernel's own IPv6 routes (multicast, local) are not ours to judge. */
+    if (rtnl_route_get_type(route) != RTN_UNICAST)
+        return;
+    _route_text(data, route, &t);
+    if (!_route_is_kept(data, &t)) {
         nl_object_get(obj);
         g_ptr_array_add(data->doomed, route);
     }
@@ -236,7 +236,7 @@ nmf_kernel_prune_tables(guint32    first,
     guint     i;
     int       err;
 
-    if (!_read_routes(AF_INET, &sk, &links, &routes, error))
+    if (!_read_routes(AF_UNSPEC, &sk, &links, &routes, error))
         return FALSE;
     data.links  = links;
     data.doomed = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
@@ -245,10 +245,16 @@ nmf_kernel_prune_tables(guint32    first,
     for (i = 0; i < data.doomed->len; i++) {
         struct rtnl_route *route = data.doomed->pdata[i];
         g_autofree char   *buf   = NULL;
-        NmfRouteKey        key;
-        char               name[IFNAMSIZ + 1];
+        RouteText          t;
 
-        _route_key(&data, route, &key, name, &buf);
+        _route_text(&data, route, &t);
+        buf = g_strdup_printf("%s/%u%s%s dev %s table %u",
+                              t.dest,
+                              t.prefix,
+                              t.gateway[0] ? " via " : "",
+                              t.gateway,
+                              t.iface,
+                              t.table);
         err = rtnl_route_delete(sk, route, 0);
         /* Gone already (NetworkManager or the link took it): nothing left to do. */
         if (err < 0 && err != -NLE_OBJ_NOTFOUND) {

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /* Every default route (IPv4 and IPv6, every table), sorted by family, table, metric. */
 GPtrArray *nmf_kernel_default_routes(GError **error);
 
-/* Delete the IPv4 routes in tables @first..@last that are not in @keep (NmfRouteKey;
+/* Delete the routes (IPv4 and IPv6) in tables @first..@last that are not in @keep (NmfRouteKey;
  * metric ignored). NetworkManager never removes routes it stopped wanting from tables
  * other than main, so a rank change would leave a second default route behind. Adds a
  * description of each deleted route to @removed. */

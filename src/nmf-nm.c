@@ -3,6 +3,7 @@
 
 #include "nmf-nm.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -369,7 +370,8 @@ _link_kind(NMDevice *device)
  * their libnm functions are looked up at run time; routes in other tables (the
  * "table" attribute, 1.10) are plain 1.14 API. */
 
-#define AS_STRING_FLAGS_AF_INET 0x1 /* NM_IP_ROUTING_RULE_AS_STRING_FLAGS_AF_INET */
+#define AS_STRING_FLAGS_AF_INET  0x1 /* NM_IP_ROUTING_RULE_AS_STRING_FLAGS_AF_INET */
+#define AS_STRING_FLAGS_AF_INET6 0x2 /* NM_IP_ROUTING_RULE_AS_STRING_FLAGS_AF_INET6 */
 
 typedef struct {
     gboolean available;
@@ -421,44 +423,68 @@ _route_table_of(NMIPRoute *route, guint32 *out_table)
     return TRUE;
 }
 
+/* NetworkManager keeps addresses in canonical text; ours are made with inet_ntop
+ * too, but normalise anyway so a signature never differs by spelling alone. */
+static void
+_canonical(int family, const char *text, char *buf)
+{
+    guint8 bin[16];
+
+    if (text && inet_pton(family, text, bin) == 1)
+        inet_ntop(family, bin, buf, NMF_ADDR_LEN);
+    else
+        g_strlcpy(buf, text ? text : "", NMF_ADDR_LEN);
+}
+
+static NMSettingIPConfig *
+_ip_setting(NMConnection *connection, int family)
+{
+    return family == AF_INET ? nm_connection_get_setting_ip4_config(connection)
+                             : nm_connection_get_setting_ip6_config(connection);
+}
+
+static const int families[] = { AF_INET, AF_INET6 };
+
 /* The canonical text of the routes and rules of ours that @connection carries. */
 static char *
 _policy_signature(NMConnection *connection)
 {
-    NMSettingIPConfig *s4    = nm_connection_get_setting_ip4_config(connection);
-    const RuleApi     *api   = _rule_api();
+    const RuleApi *api       = _rule_api();
     g_autoptr(GArray) routes = g_array_new(FALSE, TRUE, sizeof(NmfPolicyRoute));
     g_autoptr(GArray) rules  = g_array_new(FALSE, TRUE, sizeof(NmfPolicyRule));
+    guint f;
     guint i;
 
-    if (!s4)
-        return g_strdup("");
-    for (i = 0; i < nm_setting_ip_config_get_num_routes(s4); i++) {
-        NMIPRoute     *route = nm_setting_ip_config_get_route(s4, i);
-        NmfPolicyRoute r     = { 0 };
+    for (f = 0; f < G_N_ELEMENTS(families); f++) {
+        NMSettingIPConfig *s_ip = _ip_setting(connection, families[f]);
 
-        if (!_route_table_of(route, &r.table) || !nmf_policy_owns_table(r.table)
-            || nm_ip_route_get_family(route) != AF_INET)
+        if (!s_ip)
             continue;
-        nmf_parse_ip4(nm_ip_route_get_dest(route), &r.dest);
-        r.prefix = nm_ip_route_get_prefix(route);
-        if (nm_ip_route_get_next_hop(route))
-            nmf_parse_ip4(nm_ip_route_get_next_hop(route), &r.gateway);
-        g_array_append_val(routes, r);
-    }
-    for (i = 0; api->available && i < api->get_num(s4); i++) {
-        gpointer      rule = api->get_rule(s4, i);
-        NmfPolicyRule r    = { 0 };
-        gint64        prio = api->get_priority(rule);
+        for (i = 0; i < nm_setting_ip_config_get_num_routes(s_ip); i++) {
+            NMIPRoute     *route = nm_setting_ip_config_get_route(s_ip, i);
+            NmfPolicyRoute r     = { .family = families[f] };
 
-        if (prio < 0 || !nmf_policy_owns_priority((guint32) prio))
-            continue;
-        r.priority = (guint32) prio;
-        r.table    = api->get_table(rule);
-        r.from_len = api->get_from_len(rule);
-        if (api->get_from(rule))
-            nmf_parse_ip4(api->get_from(rule), &r.from);
-        g_array_append_val(rules, r);
+            if (!_route_table_of(route, &r.table) || !nmf_policy_owns_table(r.table))
+                continue;
+            _canonical(r.family, nm_ip_route_get_dest(route), r.dest);
+            r.prefix = nm_ip_route_get_prefix(route);
+            if (nm_ip_route_get_next_hop(route))
+                _canonical(r.family, nm_ip_route_get_next_hop(route), r.gateway);
+            g_array_append_val(routes, r);
+        }
+        for (i = 0; api->available && i < api->get_num(s_ip); i++) {
+            gpointer      rule = api->get_rule(s_ip, i);
+            NmfPolicyRule r    = { .family = families[f] };
+            gint64        prio = api->get_priority(rule);
+
+            if (prio < 0 || !nmf_policy_owns_priority((guint32) prio))
+                continue;
+            r.priority = (guint32) prio;
+            r.table    = api->get_table(rule);
+            r.from_len = api->get_from_len(rule);
+            _canonical(r.family, api->get_from(rule), r.from);
+            g_array_append_val(rules, r);
+        }
     }
     return nmf_policy_signature(routes, rules);
 }
@@ -467,58 +493,70 @@ _policy_signature(NMConnection *connection)
 static gboolean
 _write_policy(NMConnection *connection, const NmfUplink *uplink, GError **error)
 {
-    NMSettingIPConfig *s4  = nm_connection_get_setting_ip4_config(connection);
-    const RuleApi     *api = _rule_api();
-    guint              i;
+    const RuleApi *api = _rule_api();
+    guint          f;
+    guint          i;
 
-    if (!s4)
-        return TRUE;
-    for (i = nm_setting_ip_config_get_num_routes(s4); i > 0; i--) {
-        guint32 table;
+    for (f = 0; f < G_N_ELEMENTS(families); f++) {
+        NMSettingIPConfig *s_ip = _ip_setting(connection, families[f]);
 
-        if (_route_table_of(nm_setting_ip_config_get_route(s4, i - 1), &table)
-            && nmf_policy_owns_table(table))
-            nm_setting_ip_config_remove_route(s4, i - 1);
-    }
-    for (i = api->available ? api->get_num(s4) : 0; i > 0; i--) {
-        gint64 prio = api->get_priority(api->get_rule(s4, i - 1));
+        if (!s_ip)
+            continue;
+        for (i = nm_setting_ip_config_get_num_routes(s_ip); i > 0; i--) {
+            guint32 table;
 
-        if (prio >= 0 && nmf_policy_owns_priority((guint32) prio))
-            api->remove_rule(s4, i - 1);
+            if (_route_table_of(nm_setting_ip_config_get_route(s_ip, i - 1), &table)
+                && nmf_policy_owns_table(table))
+                nm_setting_ip_config_remove_route(s_ip, i - 1);
+        }
+        for (i = api->available ? api->get_num(s_ip) : 0; i > 0; i--) {
+            gint64 prio = api->get_priority(api->get_rule(s_ip, i - 1));
+
+            if (prio >= 0 && nmf_policy_owns_priority((guint32) prio))
+                api->remove_rule(s_ip, i - 1);
+        }
     }
     if (!uplink)
         return TRUE;
 
     for (i = 0; i < uplink->wanted_routes->len; i++) {
         const NmfPolicyRoute *r    = &g_array_index(uplink->wanted_routes, NmfPolicyRoute, i);
-        g_autofree char      *dest = nmf_format_ip4(r->dest);
-        g_autofree char      *gw   = r->gateway ? nmf_format_ip4(r->gateway) : NULL;
+        NMSettingIPConfig    *s_ip = _ip_setting(connection, r->family);
         NMIPRoute            *route;
 
-        route = nm_ip_route_new(AF_INET, dest, r->prefix, gw, -1, error);
+        if (!s_ip)
+            continue;
+        route = nm_ip_route_new(
+          r->family, r->dest, r->prefix, r->gateway[0] ? r->gateway : NULL, -1, error);
         if (!route)
             return FALSE;
         nm_ip_route_set_attribute(
           route, NM_IP_ROUTE_ATTRIBUTE_TABLE, g_variant_new_uint32(r->table));
-        nm_setting_ip_config_add_route(s4, route);
+        nm_setting_ip_config_add_route(s_ip, route);
         nm_ip_route_unref(route);
     }
     for (i = 0; i < uplink->wanted_rules->len; i++) {
         const NmfPolicyRule *r    = &g_array_index(uplink->wanted_rules, NmfPolicyRule, i);
-        g_autofree char     *from = nmf_format_ip4(r->from);
+        NMSettingIPConfig   *s_ip = _ip_setting(connection, r->family);
         g_autofree char     *text = g_strdup_printf(
-          "priority %u from %s/%u table %u", r->priority, from, r->from_len, r->table);
+          "priority %u from %s/%u table %u", r->priority, r->from, r->from_len, r->table);
         gpointer rule;
 
+        if (!s_ip)
+            continue;
         if (!api->available) {
             g_set_error_literal(
               error, NMF_ERROR, NMF_ERROR_FAILED, "this libnm has no routing rules (needs 1.18)");
             return FALSE;
         }
-        rule = api->from_string(text, AS_STRING_FLAGS_AF_INET, NULL, error);
+        rule = api->from_string(text,
+                                r->family == AF_INET ? AS_STRING_FLAGS_AF_INET
+                                                     : AS_STRING_FLAGS_AF_INET6,
+                                NULL,
+                                error);
         if (!rule)
             return FALSE;
-        api->add_rule(s4, rule);
+        api->add_rule(s_ip, rule);
         api->unref(rule);
     }
     return TRUE;
@@ -551,6 +589,29 @@ nmf_nm_check_policy_mode(NmfNm *self, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+static void
+_fill_ip6(NmfUplink *uplink, NMDevice *device)
+{
+    NMIPConfig *ip6 = nm_device_get_ip6_config(device);
+    GPtrArray  *addresses;
+    const char *gateway;
+    guint       i;
+
+    if (!ip6)
+        return;
+    addresses = nm_ip_config_get_addresses(ip6);
+    for (i = 0; addresses && i < addresses->len; i++) {
+        NMIPAddress *a = addresses->pdata[i];
+        guint8       bin[16];
+
+        if (inet_pton(AF_INET6, nm_ip_address_get_address(a), bin) == 1)
+            nmf_uplink_add_address6(uplink, bin, nm_ip_address_get_prefix(a));
+    }
+    gateway = nm_ip_config_get_gateway(ip6);
+    if (gateway && *gateway)
+        uplink->gateway6 = g_strdup(gateway);
 }
 
 static void
@@ -630,6 +691,7 @@ nmf_nm_collect(NmfNm *self, GError **error)
         _read_user_data(uplink, NM_CONNECTION(profile));
         uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
         _fill_ip4(uplink, device);
+        _fill_ip6(uplink, device);
         _read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
         g_free(uplink->profile_policy);
         uplink->profile_policy = _policy_signature(NM_CONNECTION(profile));

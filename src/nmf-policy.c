@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 NmfUplink *
 nmf_uplink_new(const char *iface, const char *connection_id, const char *connection_uuid)
@@ -14,6 +15,7 @@ nmf_uplink_new(const char *iface, const char *connection_id, const char *connect
     uplink->connection_id   = g_strdup(connection_id ? connection_id : "");
     uplink->connection_uuid = g_strdup(connection_uuid ? connection_uuid : "");
     uplink->addresses4      = g_array_new(FALSE, TRUE, sizeof(NmfIp4Address));
+    uplink->addresses6      = g_array_new(FALSE, TRUE, sizeof(NmfIp6Address));
     uplink->kind            = NMF_LINK_ETHERNET;
     uplink->profile_metric4 = NMF_METRIC_AUTO;
     uplink->profile_metric6 = NMF_METRIC_AUTO;
@@ -47,6 +49,8 @@ nmf_uplink_free(NmfUplink *uplink)
     g_array_unref(uplink->wanted_rules);
     g_free(uplink->wanted_policy);
     g_array_unref(uplink->addresses4);
+    g_array_unref(uplink->addresses6);
+    g_free(uplink->gateway6);
     g_free(uplink);
 }
 
@@ -56,6 +60,15 @@ nmf_uplink_add_address4(NmfUplink *uplink, guint32 address, guint8 prefix)
     NmfIp4Address a = { .address = address, .prefix = MIN(prefix, 32) };
 
     g_array_append_val(uplink->addresses4, a);
+}
+
+void
+nmf_uplink_add_address6(NmfUplink *uplink, const guint8 address[16], guint8 prefix)
+{
+    NmfIp6Address a = { .prefix = MIN(prefix, 128) };
+
+    memcpy(a.address, address, 16);
+    g_array_append_val(uplink->addresses6, a);
 }
 
 static guint32
@@ -376,6 +389,7 @@ nmf_policy_wanted_route_keys(GPtrArray *uplinks)
         for (j = 0; u->rank && j < u->wanted_routes->len; j++) {
             const NmfPolicyRoute *r   = &g_array_index(u->wanted_routes, NmfPolicyRoute, j);
             NmfRouteKey           key = {
+                          .family  = r->family,
                           .table   = r->table,
                           .dest    = r->dest,
                           .prefix  = r->prefix,
@@ -403,26 +417,23 @@ nmf_policy_signature(GArray *routes, GArray *rules)
     guint    i;
 
     for (i = 0; routes && i < routes->len; i++) {
-        const NmfPolicyRoute *r    = &g_array_index(routes, NmfPolicyRoute, i);
-        g_autofree char      *dest = nmf_format_ip4(r->dest);
-        g_autofree char      *gw   = r->gateway ? nmf_format_ip4(r->gateway) : NULL;
+        const NmfPolicyRoute *r = &g_array_index(routes, NmfPolicyRoute, i);
 
         g_ptr_array_add(items,
                         g_strdup_printf("route %s/%u%s%s table %u",
-                                        dest,
+                                        r->dest,
                                         r->prefix,
-                                        gw ? " via " : "",
-                                        gw ? gw : "",
+                                        r->gateway[0] ? " via " : "",
+                                        r->gateway,
                                         r->table));
     }
     for (i = 0; rules && i < rules->len; i++) {
-        const NmfPolicyRule *r    = &g_array_index(rules, NmfPolicyRule, i);
-        g_autofree char     *from = nmf_format_ip4(r->from);
+        const NmfPolicyRule *r = &g_array_index(rules, NmfPolicyRule, i);
 
         g_ptr_array_add(
           items,
           g_strdup_printf(
-            "rule priority %u from %s/%u table %u", r->priority, from, r->from_len, r->table));
+            "rule priority %u from %s/%u table %u", r->priority, r->from, r->from_len, r->table));
     }
     /* Order-independent: NetworkManager may hand them back in any order. */
     g_ptr_array_sort(items, _cmp_str);
@@ -434,34 +445,89 @@ nmf_policy_signature(GArray *routes, GArray *rules)
     return g_string_free(out, FALSE);
 }
 
+static void
+_ip4_text(guint32 address, char *buf)
+{
+    struct in_addr a = { .s_addr = htonl(address) };
+
+    inet_ntop(AF_INET, &a, buf, NMF_ADDR_LEN);
+}
+
+static void
+_ip6_text(const guint8 *address, guint8 prefix, char *buf)
+{
+    guint8 masked[16];
+    guint  i;
+
+    /* Keep the first @prefix bits: the network of the address. */
+    for (i = 0; i < 16; i++) {
+        guint bits = prefix > i * 8 ? MIN(8u, prefix - i * 8) : 0;
+
+        masked[i] = address[i] & (guint8) (0xFF00u >> bits);
+    }
+    inet_ntop(AF_INET6, masked, buf, NMF_ADDR_LEN);
+}
+
+static gboolean
+_ip6_is_link_local(const guint8 *address)
+{
+    return address[0] == 0xfe && (address[1] & 0xc0) == 0x80;
+}
+
 /* A table with the uplink's own default route and subnets, and a rule per address,
- * so replies from that address leave by that uplink whoever owns the main table. */
+ * so replies from that address leave by that uplink whoever owns the main table.
+ * IPv6 the same way, when the profile's IPv6 is ours to manage and has a gateway. */
 static void
 _plan_policy_routing(NmfUplink *u, guint rank)
 {
-    guint32 table = NMF_POLICY_TABLE_BASE + rank;
-    guint   i;
+    guint32        table    = NMF_POLICY_TABLE_BASE + rank;
+    guint32        priority = NMF_POLICY_PRIORITY_BASE + rank;
+    NmfPolicyRoute route;
+    NmfPolicyRule  rule;
+    guint          i;
 
     u->policy_table = table;
     for (i = 0; i < u->addresses4->len; i++) {
-        const NmfIp4Address *a    = &g_array_index(u->addresses4, NmfIp4Address, i);
-        NmfPolicyRoute       net  = { .dest   = a->address & _prefix_mask(a->prefix),
-                                      .prefix = a->prefix,
-                                      .table  = table };
-        NmfPolicyRule        rule = { .priority = NMF_POLICY_PRIORITY_BASE + rank,
-                                      .from     = a->address,
-                                      .from_len = 32,
-                                      .table    = table };
+        const NmfIp4Address *a = &g_array_index(u->addresses4, NmfIp4Address, i);
 
-        if (a->prefix < 32)
-            g_array_append_val(u->wanted_routes, net);
+        if (a->prefix < 32) {
+            route = (NmfPolicyRoute){ .family = AF_INET, .prefix = a->prefix, .table = table };
+            _ip4_text(a->address & _prefix_mask(a->prefix), route.dest);
+            g_array_append_val(u->wanted_routes, route);
+        }
+        rule = (NmfPolicyRule){
+            .family = AF_INET, .priority = priority, .from_len = 32, .table = table
+        };
+        _ip4_text(a->address, rule.from);
         g_array_append_val(u->wanted_rules, rule);
     }
-    {
-        NmfPolicyRoute def = { .dest = 0, .prefix = 0, .gateway = u->gateway4, .table = table };
+    route = (NmfPolicyRoute){ .family = AF_INET, .table = table };
+    _ip4_text(0, route.dest);
+    _ip4_text(u->gateway4, route.gateway);
+    g_array_append_val(u->wanted_routes, route);
 
-        g_array_append_val(u->wanted_routes, def);
+    if (!u->has_ipv6 || !u->gateway6)
+        return;
+    for (i = 0; i < u->addresses6->len; i++) {
+        const NmfIp6Address *a = &g_array_index(u->addresses6, NmfIp6Address, i);
+
+        if (_ip6_is_link_local(a->address))
+            continue;
+        if (a->prefix < 128) {
+            route = (NmfPolicyRoute){ .family = AF_INET6, .prefix = a->prefix, .table = table };
+            _ip6_text(a->address, a->prefix, route.dest);
+            g_array_append_val(u->wanted_routes, route);
+        }
+        rule = (NmfPolicyRule){
+            .family = AF_INET6, .priority = priority, .from_len = 128, .table = table
+        };
+        _ip6_text(a->address, 128, rule.from);
+        g_array_append_val(u->wanted_rules, rule);
     }
+    route = (NmfPolicyRoute){ .family = AF_INET6, .table = table };
+    g_strlcpy(route.dest, "::", sizeof(route.dest));
+    g_strlcpy(route.gateway, u->gateway6, sizeof(route.gateway));
+    g_array_append_val(u->wanted_routes, route);
 }
 
 gboolean

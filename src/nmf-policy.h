@@ -77,19 +77,29 @@ typedef struct {
 #define NMF_POLICY_PRIORITY_BASE 30500u
 #define NMF_POLICY_RANGE         100u
 
+/* Addresses are canonical text (inet_ntop), so IPv4 and IPv6 compare alike. */
+#define NMF_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
+
 typedef struct {
-    guint32 dest; /* host byte order */
+    int     family;             /* AF_INET or AF_INET6 */
+    char    dest[NMF_ADDR_LEN]; /* masked network */
     guint8  prefix;
-    guint32 gateway; /* 0: on-link device route */
+    char    gateway[NMF_ADDR_LEN]; /* "": on-link device route */
     guint32 table;
 } NmfPolicyRoute;
 
 typedef struct {
+    int     family;
     guint32 priority;
-    guint32 from; /* host byte order */
+    char    from[NMF_ADDR_LEN];
     guint8  from_len;
     guint32 table;
 } NmfPolicyRule;
+
+typedef struct {
+    guint8 address[16];
+    guint8 prefix;
+} NmfIp6Address;
 
 typedef struct {
     /* Filled by the caller from NetworkManager. */
@@ -101,6 +111,8 @@ typedef struct {
     NmfLinkKind kind;
     GArray     *addresses4; /* of NmfIp4Address */
     guint32     gateway4;   /* host byte order; 0 when the device has no IPv4 default gateway */
+    GArray     *addresses6; /* of NmfIp6Address: global ones only */
+    char       *gateway6;   /* IPv6 default gateway as text, or NULL */
     gboolean    has_ipv6;   /* the profile has an ipv6 setting whose metric we keep in step */
     gint64      profile_metric4;
     gint64      profile_metric6;
@@ -166,6 +178,7 @@ NmfUplink *nmf_uplink_new(const char *iface,
                           const char *connection_uuid);
 void       nmf_uplink_free(NmfUplink *uplink);
 void       nmf_uplink_add_address4(NmfUplink *uplink, guint32 address, guint8 prefix);
+void       nmf_uplink_add_address6(NmfUplink *uplink, const guint8 address[16], guint8 prefix);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfUplink, nmf_uplink_free)
 
 NmfPolicy *nmf_policy_new_default(void);

@@ -18,12 +18,13 @@ typedef struct {
     guint32 table;
 } NmfRoute;
 
-/* A route we want to keep in one of our policy-routing tables (IPv4). */
+/* A route we want to keep in one of our policy-routing tables. */
 typedef struct {
+    int         family;
     guint32     table;
-    guint32     dest; /* host byte order */
+    const char *dest; /* canonical text, masked; borrowed */
     guint8      prefix;
-    guint32     gateway; /* 0: device route */
+    const char *gateway; /* "" for a device route; borrowed */
     const char *iface;   /* borrowed */
 } NmfRouteKey;
 

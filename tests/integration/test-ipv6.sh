@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
 
-NTESTS=6
+NTESTS=7
 RA_S=20          # deadline for router advertisements (dnsmasq answers in 0.1-5 s)
 SETTLE_S=20      # deadline for the dispatcher + helper
 
@@ -195,6 +195,49 @@ else
 fi
 routes_diag
 result "--revert restores ipv4/ipv6.route-metric -1 and the activation-order metrics of both families" "$WHY"
+
+# ---------------------------------------------------------------------------
+# 7: mode=policy keeps IPv6 in step: per-uplink tables and source rules.
+
+# route_dev6 FROM: the interface the kernel picks for the remote host from FROM.
+route_dev6() {
+    lab_ns guest ip -6 route get "$LAB_REMOTE_ADDR6" from "$1" 2>/dev/null |
+        sed -nE 's/.* dev ([^ ]+).*/\1/p' | head -n 1
+}
+v6_policy_in_place() {
+    lab_ns guest ip -6 rule | grep -q "from $LAB_GUEST_LAN_ADDR6 lookup 30501" &&
+        lab_ns guest ip -6 rule | grep -q "from $LAB_GUEST_NAT_ADDR6 lookup 30502" &&
+        lab_ns guest ip -6 route show table 30502 | grep -Eq '^default via fe80:[0-9a-f:]+ dev eth0'
+}
+v6_policy_gone() {
+    ! lab_ns guest ip -6 rule | grep -q 'lookup 305[0-9][0-9]' &&
+        [ -z "$(lab_ns guest ip -6 route show table 30501 2>/dev/null)" ] &&
+        [ -z "$(lab_ns guest ip -6 route show table 30502 2>/dev/null)" ]
+}
+
+WHY=
+printf '[main]\nmode=policy\n' | lab_guest_write /usr/local/etc/nm-metric-fix.conf ||
+    bail "writing the configuration failed"
+nmf --fix
+[ "$NMF_RC" = 0 ] || add_why "--fix (mode=policy) exit $NMF_RC"
+lab_wait_for "$RA_S" v6_policy_in_place ||
+    add_why "no IPv6 rules/tables of ours: rules '$(lab_ns guest ip -6 rule | paste -sd '|')', table 30502 '$(lab_ns guest ip -6 route show table 30502 | paste -sd '|')'"
+# The NAT link does not own the IPv6 default route, yet replies from its address
+# leave by it: that is what the source rule and table 30502 are for.
+dev=$(route_dev6 "$LAB_GUEST_NAT_ADDR6")
+[ "$dev" = eth0 ] || add_why "the kernel sends replies from $LAB_GUEST_NAT_ADDR6 by '$dev', expected eth0"
+dev=$(route_dev6 "$LAB_GUEST_LAN_ADDR6")
+[ "$dev" = eth1 ] || add_why "the kernel sends replies from $LAB_GUEST_LAN_ADDR6 by '$dev', expected eth1"
+lab_guest rm -f /usr/local/etc/nm-metric-fix.conf
+nmf --fix
+[ "$NMF_RC" = 0 ] || add_why "--fix back in mode=metric exit $NMF_RC"
+lab_wait_for 5 v6_policy_gone ||
+    add_why "back in mode=metric our IPv6 rules/tables stay: '$(lab_ns guest ip -6 rule | grep 305 | paste -sd '|')'"
+# The Reapply restarts IPv6 autoconfiguration: the default route returns with the next RA.
+nat_replies_by_eth1() { [ "$(route_dev6 "$LAB_GUEST_NAT_ADDR6")" = eth1 ]; }
+lab_wait_for "$RA_S" nat_replies_by_eth1 ||
+    add_why "in mode=metric replies from $LAB_GUEST_NAT_ADDR6 leave by '$(route_dev6 "$LAB_GUEST_NAT_ADDR6")', expected eth1 (the main table)"
+result "mode=policy: IPv6 source rules and tables send each address's replies by its own link; mode=metric removes them" "$WHY"
 
 diag "test body took $(lab_elapsed_ms "$T0") ms"
 tap_finish "$NTESTS"

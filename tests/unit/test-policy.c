@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
 #include "nmf-policy.h"
 
 static NmfUplink *
@@ -316,6 +318,38 @@ test_policy_mode_plan(void)
     }
 }
 
+static void
+test_policy_mode_plan_ipv6(void)
+{
+    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+    NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
+    g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
+    guint8 global[16]     = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x66, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+    guint8 link_local[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+
+    policy->mode = NMF_MODE_POLICY;
+    nmf_uplink_add_address6(lan, global, 64);
+    nmf_uplink_add_address6(lan, link_local, 64);
+    lan->gateway6 = g_strdup("fe80::1");
+    /* Without a managed IPv6 setting nothing IPv6 is planned... */
+    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_null(strstr(lan->wanted_policy, "2001:db8"));
+    /* ...with it: subnet, default via the router, a /128 rule; link-local skipped. */
+    lan->has_ipv6 = TRUE;
+    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_cmpstr(
+      lan->wanted_policy,
+      ==,
+      "route 0.0.0.0/0 via 10.66.61.254 table 30501; route 10.66.60.0/23 table 30501; "
+      "route 2001:db8:66::/64 table 30501; route ::/0 via fe80::1 table 30501; "
+      "rule priority 30501 from 10.66.60.236/32 table 30501; "
+      "rule priority 30501 from 2001:db8:66::5/128 table 30501");
+    /* An uplink without an IPv6 gateway gets no IPv6 table. */
+    nat->has_ipv6 = TRUE;
+    g_assert_null(strstr(nat->wanted_policy, "::"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -329,5 +363,6 @@ main(int argc, char **argv)
     g_test_add_func("/policy/needs-update", test_needs_update);
     g_test_add_func("/policy/ip4", test_parse_format_ip4);
     g_test_add_func("/policy/mode-policy-plan", test_policy_mode_plan);
+    g_test_add_func("/policy/mode-policy-plan-ipv6", test_policy_mode_plan_ipv6);
     return g_test_run();
 }
