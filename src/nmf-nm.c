@@ -591,49 +591,39 @@ nmf_nm_check_policy_mode(NmfNm *self, GError **error)
     return TRUE;
 }
 
+/* Addresses and default gateway of @family from the device's IP configuration. */
 static void
-_fill_ip6(NmfUplink *uplink, NMDevice *device)
+_fill_ip(NmfUplink *uplink, NMDevice *device, int family)
 {
-    NMIPConfig *ip6 = nm_device_get_ip6_config(device);
+    NMIPConfig *ip =
+      family == AF_INET ? nm_device_get_ip4_config(device) : nm_device_get_ip6_config(device);
     GPtrArray  *addresses;
     const char *gateway;
     guint       i;
 
-    if (!ip6)
+    if (!ip)
         return;
-    addresses = nm_ip_config_get_addresses(ip6);
+    addresses = nm_ip_config_get_addresses(ip);
     for (i = 0; addresses && i < addresses->len; i++) {
         NMIPAddress *a = addresses->pdata[i];
         guint8       bin[16];
 
-        if (inet_pton(AF_INET6, nm_ip_address_get_address(a), bin) == 1)
+        if (inet_pton(family, nm_ip_address_get_address(a), bin) != 1)
+            continue;
+        if (family == AF_INET) {
+            guint32 address;
+
+            memcpy(&address, bin, sizeof(address));
+            nmf_uplink_add_address4(uplink, ntohl(address), nm_ip_address_get_prefix(a));
+        } else
             nmf_uplink_add_address6(uplink, bin, nm_ip_address_get_prefix(a));
     }
-    gateway = nm_ip_config_get_gateway(ip6);
-    if (gateway && *gateway)
-        uplink->gateway6 = g_strdup(gateway);
-}
-
-static void
-_fill_ip4(NmfUplink *uplink, NMDevice *device)
-{
-    NMIPConfig *ip4 = nm_device_get_ip4_config(device);
-    GPtrArray  *addresses;
-    const char *gateway;
-    guint       i;
-
-    if (!ip4)
+    gateway = nm_ip_config_get_gateway(ip);
+    if (!gateway || !*gateway)
         return;
-    addresses = nm_ip_config_get_addresses(ip4);
-    for (i = 0; addresses && i < addresses->len; i++) {
-        NMIPAddress *a = addresses->pdata[i];
-        guint32      address;
-
-        if (nmf_parse_ip4(nm_ip_address_get_address(a), &address))
-            nmf_uplink_add_address4(uplink, address, nm_ip_address_get_prefix(a));
-    }
-    gateway = nm_ip_config_get_gateway(ip4);
-    if (gateway && !nmf_parse_ip4(gateway, &uplink->gateway4))
+    if (family == AF_INET6)
+        uplink->gateway6 = g_strdup(gateway);
+    else if (!nmf_parse_ip4(gateway, &uplink->gateway4))
         uplink->gateway4 = 0;
 }
 
@@ -690,8 +680,8 @@ nmf_nm_collect(NmfNm *self, GError **error)
         uplink->device_type = g_strdup(nm_device_get_type_description(device));
         _read_user_data(uplink, NM_CONNECTION(profile));
         uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
-        _fill_ip4(uplink, device);
-        _fill_ip6(uplink, device);
+        _fill_ip(uplink, device, AF_INET);
+        _fill_ip(uplink, device, AF_INET6);
         _read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
         g_free(uplink->profile_policy);
         uplink->profile_policy = _policy_signature(NM_CONNECTION(profile));
