@@ -9,7 +9,7 @@
 # one).  Ends with the line "N passed, N failed, N skipped" counted over every
 # TAP subtest of both runs.
 #
-#   sudo tests/run-all.sh                   # everything
+#   tests/run-all.sh                        # everything (as root)
 #   NMF_SKIP_INSTALL=1 tests/run-all.sh     # dependencies are already there
 #   NMF_SKIP_SANITIZE=1 tests/run-all.sh    # only the first (plain) run
 #   NMF_FUZZ_SECONDS=N                      # libFuzzer budget (default 60)
