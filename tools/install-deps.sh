@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(
-    meson ninja-build pkg-config gcc clang python3 gettext
+    meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3 gettext
     libglib2.0-dev libglib2.0-bin libnm-dev libnl-3-dev libnl-route-3-dev
     libpcap-dev libjson-glib-dev
     network-manager dnsmasq-base dbus iproute2 iputils-ping tcpdump util-linux procps
