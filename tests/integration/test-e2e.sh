@@ -77,7 +77,7 @@ product_results_since() {
 helper_busy() {
     local pid cmd
     for pid in $(lab_guest_pids); do
-        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+        cmd=$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) || continue
         case "$cmd" in
             *nm-metric-fix*) return 0 ;;
         esac
