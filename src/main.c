@@ -156,7 +156,7 @@ _run_fix(const Options *opts)
     nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
     if (policy->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, &error))
         return _fail(error);
-    if (!nmf_fix_run(nm, policy, opts->dry_run, NULL, &error))
+    if (!nmf_fix_run(nm, policy, opts->dry_run, &error))
         return _fail(error);
     return NMF_EXIT_OK;
 }
@@ -202,12 +202,11 @@ _run_revert(const Options *opts)
 {
     g_autoptr(NmfNm) nm = NULL;
     GError *error       = NULL;
-    guint   n           = 0;
 
     nm = nmf_nm_new(DEFAULT_TIMEOUT_MS, &error);
     if (!nm)
         return _fail(error);
-    if (!nmf_nm_revert(nm, opts->dry_run, &n, &error))
+    if (!nmf_nm_revert(nm, opts->dry_run, &error))
         return _fail(error);
     if (!opts->dry_run && !nmf_fix_prune_policy_tables(&error))
         return _fail(error);

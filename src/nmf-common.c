@@ -9,6 +9,27 @@ G_DEFINE_QUARK(nmf - error - quark, nmf_error)
 static NmfLogLevel log_level = NMF_LOG_INFO;
 
 void
+nmf_error_keep(GError **first, GError *error, const char *context)
+{
+    if (!*first) {
+        *first = error;
+        return;
+    }
+    if (g_error_matches(error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)
+        && !g_error_matches(*first, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
+        GError *replaced = *first;
+
+        *first = error;
+        error  = replaced;
+    }
+    if (context)
+        nmf_log_info("%s: %s", context, error->message);
+    else
+        nmf_log_info("%s", error->message);
+    g_error_free(error);
+}
+
+void
 nmf_log_set_level(NmfLogLevel level)
 {
     log_level = level;

@@ -18,6 +18,11 @@ typedef enum {
     NMF_ERROR_CONFIG,
 } NmfErrorCode;
 
+/* For runs that go on after a failure: keep the first error in *first, except that
+ * NetworkManager going away replaces it (that is what the caller must hear); log
+ * the one not kept, prefixed by @context when given. Takes @error. */
+void nmf_error_keep(GError **first, GError *error, const char *context);
+
 /* Exit statuses; documented in --help and nm-metric-fix(8). */
 typedef enum {
     NMF_EXIT_OK             = 0,

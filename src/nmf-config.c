@@ -194,7 +194,7 @@ _parse_subnet(const char *text, guint32 *out_network, guint8 *out_prefix)
     if (!parts[0] || !parts[1] || !nmf_parse_ip4(parts[0], &network)
         || !_parse_uint(parts[1], 0, 32, &prefix))
         return FALSE;
-    *out_network = prefix ? network & (0xFFFFFFFFu << (32 - prefix)) : 0;
+    *out_network = network & nmf_ip4_prefix_mask((guint8) prefix);
     *out_prefix  = (guint8) prefix;
     return TRUE;
 }

@@ -111,19 +111,16 @@ _log_reapply(const NmfUplink *u, const char *prefix)
 }
 
 gboolean
-nmf_fix_run(NmfNm           *nm,
-            const NmfPolicy *policy,
-            gboolean         dry_run,
-            NmfFixResult    *out_result,
-            GError         **error)
+nmf_fix_run(NmfNm *nm, const NmfPolicy *policy, gboolean dry_run, GError **error)
 {
     g_autoptr(GPtrArray) uplinks    = NULL;
     g_autoptr(GPtrArray) to_reapply = NULL;
     g_autoptr(GPtrArray) to_update  = NULL;
-    GError      *first_error        = NULL;
-    NmfFixResult result             = { 0 };
-    gboolean     managed            = FALSE;
-    guint        i;
+    GError  *first_error            = NULL;
+    GError  *local                  = NULL;
+    gboolean managed                = FALSE;
+    gboolean changed                = FALSE;
+    guint    i;
 
     uplinks = nmf_fix_collect_ranked(nm, policy, &managed, error);
     if (!uplinks)
@@ -144,8 +141,6 @@ nmf_fix_run(NmfNm           *nm,
     if (!managed) {
         nmf_log_info("no NAT uplink competes with another uplink; leaving metrics alone");
         nmf_log_info("no changes needed");
-        if (out_result)
-            *out_result = result;
         return TRUE;
     }
     _log_ranking(uplinks);
@@ -163,15 +158,15 @@ nmf_fix_run(NmfNm           *nm,
             g_ptr_array_add(to_update, u);
     }
 
-    if (dry_run || (to_reapply->len == 0 && to_update->len == 0)) {
+    if (to_reapply->len == 0 && to_update->len == 0) {
+        nmf_log_info("no changes needed");
+        return TRUE;
+    }
+    if (dry_run) {
         for (i = 0; i < to_reapply->len; i++)
             _log_reapply(to_reapply->pdata[i], "would ");
         for (i = 0; i < to_update->len; i++)
             _log_profile_change(to_update->pdata[i], "would ");
-        if (to_reapply->len == 0 && to_update->len == 0)
-            nmf_log_info("no changes needed");
-        if (out_result)
-            *out_result = result;
         return TRUE;
     }
 
@@ -189,7 +184,7 @@ nmf_fix_run(NmfNm           *nm,
 
         if (u->reapplied) {
             _log_reapply(u, "");
-            result.n_reapplied++;
+            changed = TRUE;
         } else if (!u->reapply_failed) {
             nmf_log_info("%s (%s): already as wanted (another client reapplied it)",
                          u->iface,
@@ -197,37 +192,18 @@ nmf_fix_run(NmfNm           *nm,
         }
     }
 
-    {
-        GError *local = NULL;
-
-        if (!_prune_policy_tables(uplinks, &local)) {
-            if (!first_error)
-                first_error = local;
-            else
-                g_error_free(local);
-        }
-    }
+    if (!_prune_policy_tables(uplinks, &local))
+        nmf_error_keep(&first_error, g_steal_pointer(&local), NULL);
 
     for (i = 0; i < to_update->len; i++)
         _log_profile_change(to_update->pdata[i], "");
-    {
-        GError *local = NULL;
+    if (nmf_nm_update_profiles(nm, to_update, &local))
+        changed |= to_update->len > 0;
+    else
+        nmf_error_keep(&first_error, g_steal_pointer(&local), NULL);
 
-        if (nmf_nm_update_profiles(nm, to_update, &local)) {
-            result.n_profiles_updated = to_update->len;
-        } else if (!first_error || g_error_matches(local, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
-            g_clear_error(&first_error);
-            first_error = local;
-        } else {
-            nmf_log_info("%s", local->message);
-            g_error_free(local);
-        }
-    }
-
-    if (result.n_profiles_updated == 0 && result.n_reapplied == 0 && !first_error)
+    if (!changed && !first_error)
         nmf_log_info("no changes needed");
-    if (out_result)
-        *out_result = result;
     if (first_error) {
         g_propagate_error(error, first_error);
         return FALSE;

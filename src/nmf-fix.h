@@ -7,18 +7,9 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-    guint n_profiles_updated;
-    guint n_reapplied;
-} NmfFixResult;
-
 /* Rank the active uplinks and make profiles and devices match. With @dry_run
  * it logs the same decisions and changes nothing. */
-gboolean nmf_fix_run(NmfNm           *nm,
-                     const NmfPolicy *policy,
-                     gboolean         dry_run,
-                     NmfFixResult    *out_result,
-                     GError         **error);
+gboolean nmf_fix_run(NmfNm *nm, const NmfPolicy *policy, gboolean dry_run, GError **error);
 
 /* Delete every route left in our policy-routing tables (after --revert). */
 gboolean nmf_fix_prune_policy_tables(GError **error);

@@ -293,25 +293,17 @@ _read_metrics(NMConnection *connection, gint64 *out_metric4, gint64 *out_metric6
     *out_metric6 = s6 ? nm_setting_ip_config_get_route_metric(s6) : NMF_METRIC_AUTO;
 }
 
+/* IPv6's metric only with @set_ipv6: the admin's IPv6 stays untouched otherwise. */
 static void
-_write_metrics6(NMConnection *connection, gint64 metric)
-{
-    NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
-
-    if (s6)
-        g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
-}
-
-static void
-_write_metrics(NMConnection *connection, gint64 metric, gboolean with_ipv6)
+_write_metrics(NMConnection *connection, gint64 metric4, gint64 metric6, gboolean set_ipv6)
 {
     NMSettingIPConfig *s4 = nm_connection_get_setting_ip4_config(connection);
     NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
 
     if (s4)
-        g_object_set(s4, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
-    if (s6 && with_ipv6)
-        g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric, NULL);
+        g_object_set(s4, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric4, NULL);
+    if (s6 && set_ipv6)
+        g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric6, NULL);
 }
 
 static const char *
@@ -631,50 +623,30 @@ GPtrArray *
 nmf_nm_collect(NmfNm *self, GError **error)
 {
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
-    g_autoptr(GPtrArray) active  = g_ptr_array_new();
     const GPtrArray *devices     = nm_client_get_devices(self->client);
     g_autofree Call *calls       = NULL;
     g_auto(Wait) wait            = { 0 };
     guint i;
 
+    /* Everything from libnm's cache first: it may change once the main loop runs. */
     for (i = 0; devices && i < devices->len; i++) {
-        NMDevice           *device = devices->pdata[i];
-        NMActiveConnection *ac     = nm_device_get_active_connection(device);
-        const char         *iface  = nm_device_get_ip_iface(device);
+        NMDevice           *device  = devices->pdata[i];
+        NMActiveConnection *ac      = nm_device_get_active_connection(device);
+        NMRemoteConnection *profile = ac ? nm_active_connection_get_connection(ac) : NULL;
+        const char         *iface   = nm_device_get_ip_iface(device);
+        UplinkHandle       *handle;
+        NmfUplink          *uplink;
 
         if (!iface)
             iface = nm_device_get_iface(device);
-        if (nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED || !ac
-            || !nm_active_connection_get_connection(ac) || !iface || strcmp(iface, "lo") == 0)
+        if (nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED || !profile || !iface
+            || strcmp(iface, "lo") == 0)
             continue;
-        g_ptr_array_add(active, device);
-    }
 
-    /* All applied connections at once: one round trip, however many devices. */
-    calls = g_new0(Call, active->len);
-    _wait_init(&wait, self->timeout_ms);
-    for (i = 0; i < active->len; i++)
-        nm_device_get_applied_connection_async(
-          active->pdata[i], 0, wait.cancellable, _call_cb, _wait_start(&wait, &calls[i]));
-    _wait_all(&wait);
-
-    for (i = 0; i < active->len; i++) {
-        NMDevice           *device = active->pdata[i];
-        NMRemoteConnection *profile =
-          nm_active_connection_get_connection(nm_device_get_active_connection(device));
-        const char *iface               = nm_device_get_ip_iface(device);
-        g_autoptr(NMConnection) applied = NULL;
-        GError       *local             = NULL;
-        UplinkHandle *handle;
-        NmfUplink    *uplink;
-
-        if (!iface)
-            iface = nm_device_get_iface(device);
         uplink = nmf_uplink_new(iface,
                                 nm_connection_get_id(NM_CONNECTION(profile)),
                                 nm_connection_get_uuid(NM_CONNECTION(profile)));
         g_ptr_array_add(uplinks, uplink);
-
         uplink->kind        = _link_kind(device);
         uplink->hw_address  = g_strdup(nm_device_get_hw_address(device));
         uplink->device_type = g_strdup(nm_device_get_type_description(device));
@@ -686,7 +658,31 @@ nmf_nm_collect(NmfNm *self, GError **error)
         g_free(uplink->profile_policy);
         uplink->profile_policy = _policy_signature(NM_CONNECTION(profile));
 
-        applied = nm_device_get_applied_connection_finish(device, calls[i].result, NULL, &local);
+        handle              = g_new0(UplinkHandle, 1);
+        handle->device      = g_object_ref(device);
+        handle->profile     = g_object_ref(profile);
+        uplink->handle      = handle;
+        uplink->handle_free = _uplink_handle_free;
+    }
+
+    /* All applied connections at once: one round trip, however many devices. */
+    calls = g_new0(Call, uplinks->len);
+    _wait_init(&wait, self->timeout_ms);
+    for (i = 0; i < uplinks->len; i++) {
+        UplinkHandle *h = ((NmfUplink *) uplinks->pdata[i])->handle;
+
+        nm_device_get_applied_connection_async(
+          h->device, 0, wait.cancellable, _call_cb, _wait_start(&wait, &calls[i]));
+    }
+    _wait_all(&wait);
+
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink    *uplink            = uplinks->pdata[i];
+        UplinkHandle *h                 = uplink->handle;
+        g_autoptr(NMConnection) applied = NULL;
+        GError *local                   = NULL;
+
+        applied = nm_device_get_applied_connection_finish(h->device, calls[i].result, NULL, &local);
         _call_clear(&calls[i]);
         if (applied) {
             _read_metrics(applied, &uplink->applied_metric4, &uplink->applied_metric6);
@@ -695,15 +691,10 @@ nmf_nm_collect(NmfNm *self, GError **error)
             uplink->applied_known  = TRUE;
         } else {
             /* Not fatal: --status still has the kernel's view; --fix reapplies anyway. */
-            nmf_log_debug("%s: cannot read the applied connection: %s", iface, local->message);
+            nmf_log_debug(
+              "%s: cannot read the applied connection: %s", uplink->iface, local->message);
             g_clear_error(&local);
         }
-
-        handle              = g_new0(UplinkHandle, 1);
-        handle->device      = g_object_ref(device);
-        handle->profile     = g_object_ref(profile);
-        uplink->handle      = handle;
-        uplink->handle_free = _uplink_handle_free;
     }
     if (_nm_gone(self)) {
         g_set_error_literal(error,
@@ -801,18 +792,6 @@ _commit_profile(NmfNm *self, NMRemoteConnection *profile, NMConnection *settings
     return TRUE;
 }
 
-/* Keep the first error in *first; log the others, which would otherwise be lost. */
-static void
-_keep_first_error(GError **first, GError *error, const char *iface)
-{
-    if (!*first) {
-        *first = error;
-        return;
-    }
-    nmf_log_info("%s: %s", iface, error->message);
-    g_error_free(error);
-}
-
 gboolean
 nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, GError **error)
 {
@@ -831,10 +810,10 @@ nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, GError **error)
         /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
         copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
         _record_originals(copy, uplink);
-        _write_metrics(copy, uplink->wanted_metric, uplink->has_ipv6);
+        _write_metrics(copy, uplink->wanted_metric, uplink->wanted_metric, uplink->has_ipv6);
         if (!_write_policy(copy, uplink, &local)) {
             g_object_unref(copy);
-            _keep_first_error(&first_error, local, uplink->iface);
+            nmf_error_keep(&first_error, local, uplink->iface);
             continue;
         }
         jobs[n_jobs].profile    = h->profile;
@@ -842,12 +821,9 @@ nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, GError **error)
     }
     _commit_profiles(self, jobs, n_jobs);
     for (i = 0; i < n_jobs; i++) {
-        if (jobs[i].error) {
-            if (g_error_matches(jobs[i].error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
-                g_clear_error(&first_error);
-            _keep_first_error(
+        if (jobs[i].error)
+            nmf_error_keep(
               &first_error, jobs[i].error, nm_connection_get_id(NM_CONNECTION(jobs[i].profile)));
-        }
     }
     if (first_error) {
         g_propagate_error(error, first_error);
@@ -925,9 +901,7 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
                 /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
                 job->done = TRUE;
             } else {
-                _write_metrics(job->applied, job->metric4, FALSE);
-                if (job->set_ipv6)
-                    _write_metrics6(job->applied, job->metric6);
+                _write_metrics(job->applied, job->metric4, job->metric6, job->set_ipv6);
                 if (!_write_policy(job->applied, job->policy_from, &job->error))
                     job->done = TRUE;
             }
@@ -1019,12 +993,8 @@ nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, GError **error)
 
         uplink->reapplied      = jobs[i].reapplied;
         uplink->reapply_failed = jobs[i].error != NULL;
-        if (jobs[i].error) {
-            /* NetworkManager gone trumps everything: that is what the caller must hear. */
-            if (g_error_matches(jobs[i].error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
-                g_clear_error(&first_error);
-            _keep_first_error(&first_error, jobs[i].error, uplink->iface);
-        }
+        if (jobs[i].error)
+            nmf_error_keep(&first_error, jobs[i].error, uplink->iface);
     }
     if (first_error) {
         g_propagate_error(error, first_error);
@@ -1078,9 +1048,7 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
         return TRUE;
 
     copy = nm_simple_connection_new_clone(connection);
-    _write_metrics(copy, orig4, FALSE);
-    if (has6)
-        _write_metrics6(copy, orig6);
+    _write_metrics(copy, orig4, orig6, has6);
     s_user = _ensure_user_setting(copy);
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV4, NULL, NULL);
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV6, NULL, NULL);
@@ -1121,7 +1089,7 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
 }
 
 gboolean
-nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error)
+nmf_nm_revert(NmfNm *self, gboolean dry_run, GError **error)
 {
     const GPtrArray *connections = nm_client_get_connections(self->client);
     GError          *first_error = NULL;
@@ -1138,21 +1106,13 @@ nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error
             n++;
             continue;
         }
-        if (g_error_matches(local, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
-            g_clear_error(&first_error);
-            first_error = local;
+        /* Restore the others, unless NetworkManager is gone; report the first failure. */
+        nmf_error_keep(&first_error, local, NULL);
+        if (g_error_matches(first_error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
             break;
-        }
-        /* Restore the others; report the first failure. */
-        nmf_log_info("%s", local->message);
-        if (!first_error)
-            first_error = local;
-        else
-            g_error_free(local);
     }
     if (n == 0 && !first_error)
         nmf_log_info("nothing to revert: no profile carries a record of ours");
-    *out_reverted = n;
     if (first_error) {
         g_propagate_error(error, first_error);
         return FALSE;

@@ -37,7 +37,7 @@ gboolean nmf_nm_check_policy_mode(NmfNm *self, GError **error);
 
 /* Restore the original metrics recorded in every profile's user data (profile and
  * live) and remove the records. */
-gboolean nmf_nm_revert(NmfNm *self, gboolean dry_run, guint *out_reverted, GError **error);
+gboolean nmf_nm_revert(NmfNm *self, gboolean dry_run, GError **error);
 
 /* Set or clear the per-profile opt-out (user data nm-metric-fix.skip=yes); nmcli
  * cannot edit user data. */

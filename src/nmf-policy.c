@@ -71,8 +71,8 @@ nmf_uplink_add_address6(NmfUplink *uplink, const guint8 address[16], guint8 pref
     g_array_append_val(uplink->addresses6, a);
 }
 
-static guint32
-_prefix_mask(guint8 prefix)
+guint32
+nmf_ip4_prefix_mask(guint8 prefix)
 {
     return prefix == 0 ? 0 : (0xFFFFFFFFu << (32 - MIN(prefix, 32)));
 }
@@ -84,7 +84,7 @@ _add_nat_range(GArray *ranges, const char *network, guint8 prefix, const char *g
 
     if (!nmf_parse_ip4(network, &r.network))
         g_return_if_reached();
-    r.network &= _prefix_mask(prefix);
+    r.network &= nmf_ip4_prefix_mask(prefix);
     if (gateway && !nmf_parse_ip4(gateway, &r.gateway))
         g_return_if_reached();
     g_array_append_val(ranges, r);
@@ -142,13 +142,21 @@ nmf_parse_ip4(const char *text, guint32 *out_address)
     return TRUE;
 }
 
+static void
+_ip4_text(guint32 address, char *buf)
+{
+    struct in_addr a = { .s_addr = htonl(address) };
+
+    inet_ntop(AF_INET, &a, buf, NMF_ADDR_LEN);
+}
+
 char *
 nmf_format_ip4(guint32 address)
 {
-    struct in_addr a = { .s_addr = htonl(address) };
-    char           buf[INET_ADDRSTRLEN];
+    char buf[NMF_ADDR_LEN];
 
-    return g_strdup(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+    _ip4_text(address, buf);
+    return g_strdup(buf);
 }
 
 const char *
@@ -170,7 +178,7 @@ nmf_uplink_class_to_string(NmfUplinkClass klass)
 static gboolean
 _in_range(const NmfNatRange *range, guint32 address)
 {
-    return (address & _prefix_mask(range->prefix)) == range->network;
+    return (address & nmf_ip4_prefix_mask(range->prefix)) == range->network;
 }
 
 static gboolean
@@ -446,14 +454,6 @@ nmf_policy_signature(GArray *routes, GArray *rules)
 }
 
 static void
-_ip4_text(guint32 address, char *buf)
-{
-    struct in_addr a = { .s_addr = htonl(address) };
-
-    inet_ntop(AF_INET, &a, buf, NMF_ADDR_LEN);
-}
-
-static void
 _ip6_text(const guint8 *address, guint8 prefix, char *buf)
 {
     guint8 masked[16];
@@ -492,7 +492,7 @@ _plan_policy_routing(NmfUplink *u, guint rank)
 
         if (a->prefix < 32) {
             route = (NmfPolicyRoute){ .family = AF_INET, .prefix = a->prefix, .table = table };
-            _ip4_text(a->address & _prefix_mask(a->prefix), route.dest);
+            _ip4_text(a->address & nmf_ip4_prefix_mask(a->prefix), route.dest);
             g_array_append_val(u->wanted_routes, route);
         }
         rule = (NmfPolicyRule){

@@ -186,6 +186,7 @@ void       nmf_policy_free(NmfPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPolicy, nmf_policy_free)
 
 gboolean    nmf_parse_ip4(const char *text, guint32 *out_address);
+guint32     nmf_ip4_prefix_mask(guint8 prefix);
 char       *nmf_format_ip4(guint32 address);
 const char *nmf_uplink_class_to_string(NmfUplinkClass klass);
 
