@@ -30,7 +30,8 @@ if [ ! -e "$policy" ]; then
     chmod 755 "$policy"
     created_policy=1
 fi
-cleanup() { [ -n "$created_policy" ] && rm -f "$policy"; }
+# An EXIT trap must not change the exit status: test with if, not &&.
+cleanup() { if [ -n "$created_policy" ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
