@@ -12,6 +12,9 @@
 #include <netlink/attr.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
+#include <poll.h>
+#include <time.h>
 #include <netlink/route/route.h>
 
 #include "nmf-common.h"
@@ -620,4 +623,156 @@ nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out)
 
         out->iface = _read_sysctl_int(path);
     }
+}
+
+/* Neighbour states that carry a link-layer address worth believing. */
+#define NEIGH_USABLE_STATES \
+    (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
+
+typedef struct {
+    int             ifindex;
+    struct nl_addr *dst;
+    gboolean        found;
+    gboolean        failed;
+    guint8          mac[6];
+} NeighWait;
+
+static void
+_neigh_match(struct nl_object *obj, void *user_data)
+{
+    NeighWait          *wait  = user_data;
+    struct rtnl_neigh  *neigh = (struct rtnl_neigh *) obj;
+    struct nl_addr     *ll;
+    int                 state;
+
+    if (rtnl_neigh_get_ifindex(neigh) != wait->ifindex || !rtnl_neigh_get_dst(neigh)
+        || nl_addr_cmp(rtnl_neigh_get_dst(neigh), wait->dst) != 0)
+        return;
+    state = rtnl_neigh_get_state(neigh);
+    ll    = rtnl_neigh_get_lladdr(neigh);
+    if ((state & NEIGH_USABLE_STATES) && ll && nl_addr_get_len(ll) == 6) {
+        memcpy(wait->mac, nl_addr_get_binary_addr(ll), 6);
+        wait->found = TRUE;
+    } else if (state & NUD_FAILED) {
+        wait->failed = TRUE;
+    }
+}
+
+static int
+_neigh_event_cb(struct nl_msg *msg, void *arg)
+{
+    nl_msg_parse(msg, _neigh_match, arg);
+    return NL_OK;
+}
+
+static gint64
+_now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+/* RTM_NEWNEIGH with NTF_USE and no state: the kernel creates the entry if needed and starts
+ * resolving it (neigh_event_send), without us writing any address into its table. */
+static int
+_neigh_request_resolution(NlSock *sk, int family, int ifindex, const guint8 *dst, guint alen)
+{
+    g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+    struct ndmsg ndm     = { 0 };
+    int          err;
+
+    if (!msg)
+        return -NLE_NOMEM;
+    ndm.ndm_family  = family;
+    ndm.ndm_ifindex = ifindex;
+    ndm.ndm_flags   = NTF_USE;
+    ndm.ndm_state   = NUD_NONE;
+    if (nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0
+        || nla_put(msg, NDA_DST, alen, dst) < 0)
+        return -NLE_NOMEM;
+    err = nl_send_auto(sk, msg);
+    if (err < 0)
+        return err;
+    return nl_wait_for_ack(sk);
+}
+
+gboolean
+nmf_kernel_gateway_mac(int         family,
+                       const char *gateway,
+                       int         ifindex,
+                       gboolean    resolve,
+                       guint       timeout_ms,
+                       gboolean   *out_found,
+                       guint8      out_mac[6],
+                       GError    **error)
+{
+    g_autoptr(NlSock) sk      = NULL;
+    g_autoptr(NlSock) events  = NULL;
+    g_autoptr(NlCache) neighs = NULL;
+    guint8    dst_buf[16];
+    guint     alen = _address_len(family);
+    NeighWait wait = { .ifindex = ifindex };
+    gint64    deadline;
+    int       err;
+
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, FALSE);
+    if (!_parse_address(family, gateway, dst_buf, error))
+        return FALSE;
+    sk = _connect(error);
+    if (!sk)
+        return FALSE;
+    /* Listen before looking, so that an answer between the two is not missed. */
+    if (resolve) {
+        events = _connect(error);
+        if (!events)
+            return FALSE;
+        nl_socket_disable_seq_check(events);
+        nl_socket_modify_cb(events, NL_CB_VALID, NL_CB_CUSTOM, _neigh_event_cb, &wait);
+        err = nl_socket_add_membership(events, RTNLGRP_NEIGH);
+        if (err < 0) {
+            g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED,
+                        "cannot listen to neighbour events: %s", nl_geterror(err));
+            return FALSE;
+        }
+    }
+    wait.dst = nl_addr_build(family, dst_buf, alen);
+    if (!wait.dst) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return FALSE;
+    }
+    err = rtnl_neigh_alloc_cache(sk, &neighs);
+    if (err < 0) {
+        nl_addr_put(wait.dst);
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED,
+                    "cannot read the neighbour table: %s", nl_geterror(err));
+        return FALSE;
+    }
+    nl_cache_foreach(neighs, _neigh_match, &wait);
+
+    if (!wait.found && resolve) {
+        wait.failed = FALSE;
+        err         = _neigh_request_resolution(sk, family, ifindex, dst_buf, alen);
+        if (err < 0) {
+            nmf_log_debug("cannot ask the kernel to resolve %s: %s", gateway, nl_geterror(err));
+        } else {
+            deadline = _now_ms() + timeout_ms;
+            while (!wait.found && !wait.failed) {
+                struct pollfd pfd = { .fd = nl_socket_get_fd(events), .events = POLLIN };
+                gint64        left = deadline - _now_ms();
+
+                if (left <= 0 || poll(&pfd, 1, (int) left) <= 0)
+                    break;
+                if (nl_recvmsgs_default(events) < 0)
+                    break;
+            }
+        }
+    }
+    nl_addr_put(wait.dst);
+    nmf_log_debug("gateway %s on ifindex %d: %s",
+                  gateway,
+                  ifindex,
+                  wait.found ? "link-layer address known" : "no link-layer address");
+    *out_found = wait.found;
+    if (wait.found)
+        memcpy(out_mac, wait.mac, 6);
+    return TRUE;
 }

@@ -49,6 +49,21 @@ GHashTable *nmf_kernel_links_with_route_to(int family, const char *dst, GError *
  * that cannot be read are -1. */
 void nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out);
 
+/* The link-layer address of @gateway (IPv4 or IPv6 text) on link @ifindex, from the kernel's
+ * neighbour table.  With @resolve (needs CAP_NET_ADMIN) and no usable entry, the kernel is
+ * asked to resolve one (RTM_NEWNEIGH with NTF_USE: an ARP or neighbour solicitation, as a
+ * packet to the gateway would cause) and the answer is awaited for at most @timeout_ms:
+ * right after boot a guest may not have talked to its gateway yet.  Returns FALSE only when
+ * the kernel could not be asked; *@out_found tells whether @out_mac was set. */
+gboolean nmf_kernel_gateway_mac(int         family,
+                                const char *gateway,
+                                int         ifindex,
+                                gboolean    resolve,
+                                guint       timeout_ms,
+                                gboolean   *out_found,
+                                guint8      out_mac[6],
+                                GError    **error);
+
 G_END_DECLS
 
 #endif /* NMF_KERNEL_H */
