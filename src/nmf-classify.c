@@ -98,7 +98,7 @@ nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
     if (e->dhcp_server_known)
         _say(text, "DHCP server %s the gateway", e->dhcp_server_is_gateway ? "is" : "is not");
     if (e->in_nat_table)
-        _say(text, "subnet in the NAT table");
+        _say(text, "subnet in the %s NAT table", e->nat_table_configured ? "configured" : "built-in");
 
     switch (mac_kind) {
     case NMF_GATEWAY_MAC_SLIRP:
@@ -116,7 +116,7 @@ nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
     case NMF_GATEWAY_MAC_LOCAL:
         /* A gateway that is not QEMU's is never a libvirt NAT, whatever its subnet. */
         klass = _class_of_kind(e->kind);
-        if (e->in_nat_table)
+        if (e->in_nat_table && !e->nat_table_configured)
             _say(text, "the gateway MAC outweighs the subnet");
         break;
     default:
@@ -124,6 +124,12 @@ nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
         break;
     }
 
+    /* nat-ranges written by the admin are a statement, not a guess: they decide like a rule. */
+    if (e->in_nat_table && e->nat_table_configured && klass != NMF_CLASS_NAT) {
+        _say(text, "nat-ranges decides");
+        klass = NMF_CLASS_NAT;
+    }
+    conflict = conflict && !(e->in_nat_table && e->nat_table_configured);
     if (conflict)
         _say(text, "evidence conflicts: a [rule] with class= decides");
     if (e->rule_sets_class) {

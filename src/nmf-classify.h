@@ -36,7 +36,8 @@ typedef struct {
     gboolean      has_gateway_mac;
     guint8        gateway_mac[6]; /* of the IPv4 gateway, else of the IPv6 router */
     gboolean      gateway_is_ipv6;
-    gboolean      in_nat_table;      /* address and gateway in a configured NAT range */
+    gboolean      in_nat_table;      /* address and gateway in a NAT range */
+    gboolean      nat_table_configured; /* ... that the admin wrote (nat-ranges=), not built in */
     gboolean      dhcp_server_known; /* an IPv4 lease names its server */
     gboolean      dhcp_server_is_gateway;
     gboolean      rule_sets_class; /* a configuration rule names the class */

@@ -140,6 +140,22 @@ test_conflict_and_rule(void)
     g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_NAT);
 }
 
+/* nat-ranges in the configuration file decide, like a rule; the built-in table does not. */
+static void
+test_configured_nat_ranges_decide(void)
+{
+    NmfClassEvidence e = _evidence(vendor_mac, NMF_LINK_ETHERNET, TRUE);
+    gboolean         conflict = TRUE;
+
+    g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_LAN);
+    e.nat_table_configured = TRUE;
+    g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_NAT);
+    e = _evidence(libvirt_mac, NMF_LINK_BRIDGE, TRUE);
+    e.nat_table_configured = TRUE;
+    g_assert_cmpint(_class(&e, &conflict), ==, NMF_CLASS_NAT);
+    g_assert_false(conflict);
+}
+
 static void
 test_evidence_text(void)
 {
@@ -152,7 +168,7 @@ test_evidence_text(void)
     g_assert_cmpstr(v.evidence,
                     ==,
                     "IPv4 gateway 3c:a6:2f:12:34:56 (vendor OUI); DHCP server is the gateway; "
-                    "subnet in the NAT table; the gateway MAC outweighs the subnet");
+                    "subnet in the built-in NAT table; the gateway MAC outweighs the subnet");
     nmf_class_verdict_clear(&v);
 
     e                 = _evidence(libvirt_mac, NMF_LINK_ETHERNET, FALSE);
@@ -171,6 +187,7 @@ main(int argc, char **argv)
     g_test_add_func("/classify/libvirt-gateway-is-nat-anywhere", test_libvirt_gateway_is_nat_anywhere);
     g_test_add_func("/classify/unknown-gateway-falls-back", test_unknown_gateway_falls_back);
     g_test_add_func("/classify/conflict-and-rule", test_conflict_and_rule);
+    g_test_add_func("/classify/configured-nat-ranges-decide", test_configured_nat_ranges_decide);
     g_test_add_func("/classify/evidence-text", test_evidence_text);
     return g_test_run();
 }
