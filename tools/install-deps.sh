@@ -23,7 +23,8 @@ if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 
-policy=/usr/sbin/policy-rc.d
+# NMF_POLICY_RC_D: for the test of this script only.
+policy=${NMF_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 created_policy=
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\n# nm-metric-fix tests: start no services\nexit 101\n' >"$policy"
