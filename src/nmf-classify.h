@@ -16,7 +16,7 @@
 
 #include <glib.h>
 
-#include "nmf-policy.h"
+#include "nmf-uplink.h"
 
 G_BEGIN_DECLS
 

@@ -9,6 +9,7 @@
 
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-rank.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 
@@ -67,7 +68,7 @@ _uplinks_from_bytes(const guint8 *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
-    static NmfPolicy *policy     = NULL;
+    static NmfConfig *policy     = NULL;
     g_autoptr(GPtrArray) uplinks = _uplinks_from_bytes(data, size);
     g_autoptr(GPtrArray) again   = NULL;
     gint64   last                = -1;
@@ -82,7 +83,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         g_assert_no_error(error);
     }
 
-    managed = nmf_policy_rank(policy, uplinks);
+    managed = nmf_rank(policy, uplinks);
     for (i = 0; i < uplinks->len; i++) {
         const NmfUplink *u = uplinks->pdata[i];
 
@@ -106,7 +107,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         again->pdata[i]                  = again->pdata[again->len - 1 - i];
         again->pdata[again->len - 1 - i] = tmp;
     }
-    g_assert_true(nmf_policy_rank(policy, again) == managed);
+    g_assert_true(nmf_rank(policy, again) == managed);
     for (i = 0; i < uplinks->len; i++) {
         const NmfUplink *a = uplinks->pdata[i];
         const NmfUplink *b = again->pdata[i];

@@ -3,8 +3,9 @@
 
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-rank.h"
 
-static NmfPolicy *
+static NmfConfig *
 _parse(const char *text, GError **error)
 {
     return nmf_config_parse("test.conf", text, strlen(text), error);
@@ -14,7 +15,7 @@ static void
 test_defaults(void)
 {
     g_autoptr(GError) error     = NULL;
-    g_autoptr(NmfPolicy) policy = _parse("# nothing\n\n", &error);
+    g_autoptr(NmfConfig) policy = _parse("# nothing\n\n", &error);
 
     g_assert_no_error(error);
     g_assert_cmpint(policy->mode, ==, NMF_MODE_METRIC);
@@ -47,7 +48,7 @@ test_full(void)
                                   "match-device-type=vlan\n"
                                   "action=ignore\n";
     g_autoptr(GError) error     = NULL;
-    g_autoptr(NmfPolicy) policy = _parse(text, &error);
+    g_autoptr(NmfConfig) policy = _parse(text, &error);
     NmfRule     *rule;
     NmfNatRange *r;
 
@@ -83,7 +84,7 @@ static void
 test_empty_nat_ranges(void)
 {
     g_autoptr(GError) error     = NULL;
-    g_autoptr(NmfPolicy) policy = _parse("[main]\nnat-ranges=\n", &error);
+    g_autoptr(NmfConfig) policy = _parse("[main]\nnat-ranges=\n", &error);
 
     g_assert_no_error(error);
     g_assert_cmpuint(policy->nat_ranges->len, ==, 0);
@@ -127,7 +128,7 @@ test_malformed(void)
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error     = NULL;
-        g_autoptr(NmfPolicy) policy = _parse(cases[i].text, &error);
+        g_autoptr(NmfConfig) policy = _parse(cases[i].text, &error);
 
         {
             g_autofree char *escaped = g_strescape(cases[i].text, NULL);
@@ -147,7 +148,7 @@ test_nul_byte(void)
 {
     g_autoptr(GError) error = NULL;
     const char text[]       = "[main]\0mode=metric\n";
-    NmfPolicy *policy       = nmf_config_parse("x.conf", text, sizeof(text) - 1, &error);
+    NmfConfig *policy       = nmf_config_parse("x.conf", text, sizeof(text) - 1, &error);
 
     g_assert_null(policy);
     g_assert_error(error, NMF_ERROR, NMF_ERROR_CONFIG);
@@ -177,7 +178,7 @@ test_rules_rank(void)
                                    "match-interface=eth2\n"
                                    "action=ignore\n";
     g_autoptr(GError) error      = NULL;
-    g_autoptr(NmfPolicy) policy  = _parse(text, &error);
+    g_autoptr(NmfConfig) policy  = _parse(text, &error);
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     NmfUplink *eth0              = _uplink("eth0", "192.168.122.100", 24, "192.168.122.1");
     NmfUplink *eth1              = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
@@ -189,7 +190,7 @@ test_rules_rank(void)
     g_ptr_array_add(uplinks, eth1);
     g_ptr_array_add(uplinks, eth2);
     g_ptr_array_add(uplinks, eth0);
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(eth0->rank, ==, 1);
     g_assert_cmpstr(eth0->rule_name, ==, "real-uplink");
     g_assert_cmpint(eth0->wanted_metric, ==, 100);
@@ -206,7 +207,7 @@ test_rules_avoid_and_hand_set(void)
                                    "match-subnet=10.2.0.0/16\n"
                                    "action=avoid\n";
     g_autoptr(GError) error      = NULL;
-    g_autoptr(NmfPolicy) policy  = _parse(text, &error);
+    g_autoptr(NmfConfig) policy  = _parse(text, &error);
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     NmfUplink *a                 = _uplink("eth0", "10.2.1.5", 24, "10.2.1.1");
     NmfUplink *b                 = _uplink("eth1", "10.3.1.5", 24, "10.3.1.1");
@@ -221,7 +222,7 @@ test_rules_avoid_and_hand_set(void)
     g_ptr_array_add(uplinks, hand);
     g_ptr_array_add(uplinks, skip);
     /* No NAT among the ranked links, but a rule says the order matters. */
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(b->rank, ==, 1);
     g_assert_cmpuint(a->rank, ==, 2);
     g_assert_cmpint(hand->unranked, ==, NMF_UNRANKED_HAND_SET);
@@ -230,7 +231,7 @@ test_rules_avoid_and_hand_set(void)
     /* A metric we wrote ourselves is not the admin's. */
     hand->has_record      = TRUE;
     hand->recorded_metric = 50;
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(hand->rank, ==, 2);
     g_assert_cmpuint(a->rank, ==, 3);
 }

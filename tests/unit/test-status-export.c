@@ -11,8 +11,9 @@
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
-#include "nmf-json.h"
-#include "nmf-policy.h"
+#include "nmf-rank.h"
+#include "nmf-status-export.h"
+#include "nmf-uplink.h"
 #include "nmf-route.h"
 
 typedef struct {
@@ -62,14 +63,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Scenario, _scenario_clear)
 static void
 _scenario_lab(Scenario *s, gboolean fixed)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
 
     s->name    = fixed ? "ok" : "wrong-owner";
     s->uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     s->routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     g_ptr_array_add(s->uplinks, _uplink("eth0", "nat", "192.168.122.100", 24, "192.168.122.1"));
     g_ptr_array_add(s->uplinks, _uplink("eth1", "lan", "10.66.60.236", 23, "10.66.61.254"));
-    s->managed = nmf_policy_rank(policy, s->uplinks);
+    s->managed = nmf_rank(policy, s->uplinks);
     g_assert_true(s->managed);
     if (fixed) {
         guint i;
@@ -95,7 +96,7 @@ _scenario_lab(Scenario *s, gboolean fixed)
 static void
 _scenario_left_alone(Scenario *s)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     NmfUplink *odd;
 
     s->name    = "left-alone";
@@ -105,7 +106,7 @@ _scenario_left_alone(Scenario *s)
     odd = _uplink("eth2", "Büro \"WLAN\" \\ 2\nzweite Zeile", "172.16.0.5", 16, NULL);
     odd->applied_known = FALSE;
     g_ptr_array_add(s->uplinks, odd);
-    s->managed = nmf_policy_rank(policy, s->uplinks);
+    s->managed = nmf_rank(policy, s->uplinks);
     g_assert_false(s->managed);
     g_ptr_array_add(s->routes, _route(AF_INET, "eth1", 100, NMF_TABLE_MAIN));
 }
@@ -168,7 +169,7 @@ test_json_wrong_owner(void)
     JsonObject      *owner;
 
     _scenario_lab(&s, FALSE);
-    text = nmf_json_status(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes);
     g_assert_true(g_str_has_suffix(text, "}\n"));
     doc = _parse(text, &parser);
     g_assert_cmpint(json_object_get_int_member(doc, "schema_version"), ==, 1);
@@ -213,7 +214,7 @@ test_json_ok(void)
     JsonArray       *routes;
 
     _scenario_lab(&s, TRUE);
-    text = nmf_json_status(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes);
     doc  = _parse(text, &parser);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "ok");
     g_assert_cmpstr(json_object_get_string_member(
@@ -241,7 +242,7 @@ test_json_left_alone(void)
     JsonObject      *odd;
 
     _scenario_left_alone(&s);
-    text = nmf_json_status(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes);
     doc  = _parse(text, &parser);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "left-alone");
     g_assert_true(_is_null(doc, "intended_owner"));
@@ -265,7 +266,7 @@ test_json_empty(void)
     JsonObject      *doc;
 
     _scenario_empty(&s);
-    text = nmf_json_status(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes);
     doc  = _parse(text, &parser);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "left-alone");
     g_assert_cmpuint(json_array_get_length(json_object_get_array_member(doc, "interfaces")), ==, 0);
@@ -335,7 +336,7 @@ test_prometheus_lab(void)
     g_autofree char *text = NULL;
 
     _scenario_lab(&s, FALSE);
-    text = nmf_prometheus_status(s.uplinks, s.managed, s.routes);
+    text = nmf_status_prometheus(s.uplinks, s.managed, s.routes);
     _assert_exposition_format(text);
     g_assert_nonnull(strstr(text, "# TYPE nm_metric_fix_default_route_intended gauge\n"));
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv4\"} 0\n"));
@@ -358,7 +359,7 @@ test_prometheus_lab(void)
     g_clear_pointer(&text, g_free);
     _scenario_clear(&s);
     _scenario_lab(&s, TRUE);
-    text = nmf_prometheus_status(s.uplinks, s.managed, s.routes);
+    text = nmf_status_prometheus(s.uplinks, s.managed, s.routes);
     _assert_exposition_format(text);
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv4\"} 1\n"));
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv6\"} 1\n"));
@@ -384,7 +385,7 @@ test_prometheus_escaped_labels(void)
     odd->applied_metric4 = 100;
     g_ptr_array_add(uplinks, odd);
     g_ptr_array_add(routes, _route(AF_INET, "br\"0", 100, NMF_TABLE_MAIN));
-    text = nmf_prometheus_status(uplinks, TRUE, routes);
+    text = nmf_status_prometheus(uplinks, TRUE, routes);
     _assert_exposition_format(text);
     g_assert_nonnull(
       strstr(text,
@@ -412,7 +413,7 @@ _emit_json(void)
             _scenario_lab(&s, i == 1);
         else
             builders[i - 2](&s);
-        text = nmf_json_status(s.uplinks, s.managed, s.routes);
+        text = nmf_status_json(s.uplinks, s.managed, s.routes);
         printf("\x1e%s", text);
     }
     return 0;

@@ -2,7 +2,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nmf-report.h"
+#include "nmf-rank.h"
+#include "nmf-status-report.h"
 
 static NmfRoute *
 _route(int family, const char *iface, guint32 metric, guint32 table)
@@ -18,7 +19,7 @@ _route(int family, const char *iface, guint32 metric, guint32 table)
 }
 
 static GPtrArray *
-_lab_uplinks(NmfPolicy *policy, gboolean *out_managed)
+_lab_uplinks(NmfConfig *policy, gboolean *out_managed)
 {
     GPtrArray *uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     NmfUplink *nat     = nmf_uplink_new("eth0", "nat", "u-nat");
@@ -34,14 +35,14 @@ _lab_uplinks(NmfPolicy *policy, gboolean *out_managed)
     nat->applied_known = lan->applied_known = TRUE;
     g_ptr_array_add(uplinks, nat);
     g_ptr_array_add(uplinks, lan);
-    *out_managed = nmf_policy_rank(policy, uplinks);
+    *out_managed = nmf_rank(policy, uplinks);
     return uplinks;
 }
 
 static void
 test_status_wrong_owner(void)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     g_autoptr(GString) out      = g_string_new(NULL);
     g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
@@ -60,7 +61,7 @@ test_status_wrong_owner(void)
 static void
 test_status_ok(void)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     g_autoptr(GString) out      = g_string_new(NULL);
     g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
@@ -82,7 +83,7 @@ test_status_ok(void)
 static void
 test_status_ipv6(void)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
     g_autoptr(GString) out       = g_string_new(NULL);
     g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
@@ -102,7 +103,7 @@ test_status_ipv6(void)
 static void
 test_status_no_route(void)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     g_autoptr(GString) out      = g_string_new(NULL);
     g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
@@ -115,7 +116,7 @@ test_status_no_route(void)
 static void
 test_status_left_alone(void)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
     g_autoptr(GString) out       = g_string_new(NULL);
     g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
@@ -124,7 +125,7 @@ test_status_left_alone(void)
     g_assert_true(nmf_parse_ip4("10.66.61.254", &lan->gateway4));
     g_ptr_array_add(uplinks, lan);
     g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
-    g_assert_false(nmf_policy_rank(policy, uplinks));
+    g_assert_false(nmf_rank(policy, uplinks));
     g_assert_cmpint(nmf_report_status(out, uplinks, FALSE, routes), ==, NMF_VERDICT_LEFT_ALONE);
     g_assert_true(strstr(out->str, "Default route: eth1 (left alone") != NULL);
 }

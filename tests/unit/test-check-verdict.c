@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nmf-check.h"
-#include "nmf-policy.h"
+#include "nmf-check-verdict.h"
+#include "nmf-uplink.h"
 
 #define TARGET "10.72.112.29"
 

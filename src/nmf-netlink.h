@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The only module that talks to the kernel over rtnetlink (libnl): the truth
- * we show next to what NetworkManager intends.
+ * Adapter: the only code that talks to the kernel over rtnetlink (libnl), and reads
+ * the rp_filter sysctls: the truth we show next to what NetworkManager intends.
  */
-#ifndef NMF_KERNEL_H
-#define NMF_KERNEL_H
+#ifndef NMF_NETLINK_H
+#define NMF_NETLINK_H
 
-#include "nmf-check.h"
 #include "nmf-route.h"
 
 G_BEGIN_DECLS
 
 /* Every default route (IPv4 and IPv6, every table), sorted by family, table, metric. */
-GPtrArray *nmf_kernel_default_routes(GError **error);
+GPtrArray *nmf_netlink_default_routes(GError **error);
 
 /* Delete the routes (IPv4 and IPv6) in tables @first..@last that are not in @keep (NmfRouteKey;
  * metric ignored). NetworkManager never removes routes it stopped wanting from tables
  * other than main, so a rank change would leave a second default route behind. Adds a
  * description of each deleted route to @removed. */
-gboolean nmf_kernel_prune_tables(guint32    first,
+gboolean nmf_netlink_prune_tables(guint32    first,
                                  guint32    last,
                                  GArray    *keep,
                                  GPtrArray *removed,
@@ -28,13 +27,13 @@ gboolean nmf_kernel_prune_tables(guint32    first,
  * NmfLocalAddress; loopback links and addresses of link or host scope (fe80::/10,
  * 169.254.0.0/16, 127.0.0.0/8, ::1) are skipped, and so are IPv6 addresses that failed
  * duplicate address detection.  Sorted by ifindex, then family, then address. */
-GPtrArray *nmf_kernel_local_addresses(int family, GError **error);
+GPtrArray *nmf_netlink_local_addresses(int family, GError **error);
 
 /* One RTM_GETROUTE request, like `ip route get DST [from SRC] [iif IFINDEX]`.  With @iif the
  * kernel routes the packet as if it had arrived on that link, reverse-path filter included.
  * A negative answer of the kernel (no route, rp_filter) is not an error: it is returned in
  * @out->error.  Returns FALSE only when the kernel could not be asked. */
-gboolean nmf_kernel_route_get(int             family,
+gboolean nmf_netlink_route_get(int             family,
                               const char     *dst,
                               const char     *src,
                               int             iif,
@@ -43,11 +42,11 @@ gboolean nmf_kernel_route_get(int             family,
 
 /* The links that have a unicast route (in any table) covering @dst, as a set of
  * GINT_TO_POINTER(ifindex). */
-GHashTable *nmf_kernel_links_with_route_to(int family, const char *dst, GError **error);
+GHashTable *nmf_netlink_links_with_route_to(int family, const char *dst, GError **error);
 
 /* net.ipv4.conf.{all,default,IFACE}.rp_filter of the current network namespace; values
  * that cannot be read are -1. */
-void nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out);
+void nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out);
 
 /* The link-layer address of @gateway (IPv4 or IPv6 text) on link @ifindex, from the kernel's
  * neighbour table.  With @resolve (needs CAP_NET_ADMIN) and no usable entry, the kernel is
@@ -66,4 +65,4 @@ gboolean nmf_kernel_gateway_mac(int         family,
 
 G_END_DECLS
 
-#endif /* NMF_KERNEL_H */
+#endif /* NMF_NETLINK_H */

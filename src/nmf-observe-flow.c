@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure step of --observe: parse captured frames into flows and judge each flow's links. */
 #include "config.h"
 
-#include "nmf-flow.h"
+#include "nmf-observe-flow.h"
 
 #include <string.h>
 #include <arpa/inet.h>
@@ -424,7 +425,7 @@ nmf_flow_verdict(const NmfFlow *flow)
 NmfFlowVerdict
 nmf_flow_table_verdict(NmfFlowTable *table)
 {
-    gboolean seen[NMF_FLOW_NO_TRAFFIC + 1] = { FALSE };
+    gboolean seen[NMF_FLOW_MAX] = { FALSE };
     guint    i;
 
     for (i = 0; i < table->flows->len; i++)
@@ -496,6 +497,7 @@ _verdict_word(NmfFlowVerdict verdict)
     case NMF_FLOW_UNKNOWN_IFACE:
         return _("interface unknown");
     case NMF_FLOW_NO_TRAFFIC:
+    case NMF_FLOW_MAX:
         break;
     }
     return "?";
@@ -600,6 +602,7 @@ nmf_flow_table_render(NmfFlowTable *table,
         break;
     case NMF_FLOW_INCOMPLETE:
     case NMF_FLOW_NO_TRAFFIC:
+    case NMF_FLOW_MAX:
         g_string_append_printf(out,
                                _("Verdict: no traffic with %s in %u s; ping this host from "
                                  "there while observing.\n"),

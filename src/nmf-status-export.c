@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure step of --status: JSON and Prometheus exports of the snapshot. */
 #include "config.h"
 
-#include "nmf-json.h"
+#include "nmf-status-export.h"
 
 #include <string.h>
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
 #include "nmf-common.h"
-#include "nmf-policy.h"
-#include "nmf-report.h"
+#include "nmf-uplink.h"
+#include "nmf-status-report.h"
 #include "nmf-route.h"
 
 /*****************************************************************************/
-/* Shared facts */
+/* Facts both formats share */
 
 static const char *
 _verdict_to_string(NmfVerdict verdict)
@@ -178,7 +179,7 @@ _add_route(JsonBuilder *b, const NmfRoute *r)
 }
 
 char *
-nmf_json_status(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
+nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
 {
     g_autoptr(JsonBuilder) b     = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -311,7 +312,7 @@ _family_metric_samples(GString    *out,
 }
 
 char *
-nmf_prometheus_status(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
+nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
 {
     static const NmfVerdict verdicts[] = {
         NMF_VERDICT_OK,

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure step of --status: the table, the kernel's default routes and the verdict as text. */
 #include "config.h"
 
-#include "nmf-report.h"
+#include "nmf-status-report.h"
 
 #include <string.h>
 #include <sys/socket.h>
 
 #include "nmf-common.h"
+#include "nmf-text-table.h"
 
 #define N_COLUMNS 8
 
@@ -55,41 +57,6 @@ _kernel_route_for(GPtrArray *routes, const char *iface, int family)
             return r;
     }
     return NULL;
-}
-
-/* Column widths are measured in characters, so translated headers stay aligned. */
-static void
-_append_padded(GString *out, const char *text, guint width, gboolean last)
-{
-    glong len = g_utf8_strlen(text, -1);
-
-    g_string_append(out, text);
-    if (last)
-        return;
-    for (; len < (glong) width + 2; len++)
-        g_string_append_c(out, ' ');
-}
-
-static void
-_append_table(GString *out, GPtrArray *rows)
-{
-    guint widths[N_COLUMNS] = { 0 };
-    guint r;
-    guint c;
-
-    for (r = 0; r < rows->len; r++) {
-        char **row = rows->pdata[r];
-
-        for (c = 0; c < N_COLUMNS; c++)
-            widths[c] = MAX(widths[c], (guint) g_utf8_strlen(row[c], -1));
-    }
-    for (r = 0; r < rows->len; r++) {
-        char **row = rows->pdata[r];
-
-        for (c = 0; c < N_COLUMNS; c++)
-            _append_padded(out, row[c], widths[c], c == N_COLUMNS - 1);
-        g_string_append_c(out, '\n');
-    }
 }
 
 static void
@@ -155,7 +122,7 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
         row[7] = kr6 ? g_strdup_printf("%u", kr6->metric) : g_strdup("-");
         g_ptr_array_add(rows, row);
     }
-    _append_table(out, rows);
+    nmf_text_table_append(out, rows, N_COLUMNS);
     _append_kernel_routes(out, routes);
     g_string_append_c(out, '\n');
 

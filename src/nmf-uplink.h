@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Ranking policy: which uplink should own the default route.
- *
- * Pure module: it works on plain structs filled by the caller and does no I/O,
- * so unit tests and fuzzers include it directly.
+ * Model: an uplink (an activated NetworkManager device and its profile) as plain
+ * structs, filled by the libnm adapter and read by every pure step.
  */
-#ifndef NMF_POLICY_H
-#define NMF_POLICY_H
+#ifndef NMF_UPLINK_H
+#define NMF_UPLINK_H
 
 #include <glib.h>
 
@@ -40,11 +38,6 @@ typedef enum {
 #define NMF_USER_WRITTEN   "nm-metric-fix.metric"
 
 typedef enum {
-    NMF_MODE_METRIC = 0,
-    NMF_MODE_POLICY,
-} NmfMode;
-
-typedef enum {
     NMF_RULE_PREFER = 0,
     NMF_RULE_AVOID,
     NMF_RULE_IGNORE,
@@ -66,20 +59,14 @@ typedef struct {
 } NmfIp4Address;
 
 typedef struct {
-    guint32 network; /* host byte order, masked */
-    guint8  prefix;
-    guint32 gateway; /* 0: any gateway inside the network */
-} NmfNatRange;
-
-/* Policy-routing mode: each ranked uplink gets table BASE+rank and a rule of priority
- * BASE+rank per address. Anything of ours is recognised by these ranges. */
-#define NMF_POLICY_TABLE_BASE    30500u
-#define NMF_POLICY_PRIORITY_BASE 30500u
-#define NMF_POLICY_RANGE         100u
+    guint8 address[16];
+    guint8 prefix;
+} NmfIp6Address;
 
 /* Addresses are canonical text (inet_ntop), so IPv4 and IPv6 compare alike. */
 #define NMF_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
 
+/* One route of ours in a policy-routing table (mode=policy). */
 typedef struct {
     int     family;             /* AF_INET or AF_INET6 */
     char    dest[NMF_ADDR_LEN]; /* masked network */
@@ -88,6 +75,7 @@ typedef struct {
     guint32 table;
 } NmfPolicyRoute;
 
+/* One routing rule of ours (mode=policy). */
 typedef struct {
     int     family;
     guint32 priority;
@@ -97,12 +85,7 @@ typedef struct {
 } NmfPolicyRule;
 
 typedef struct {
-    guint8 address[16];
-    guint8 prefix;
-} NmfIp6Address;
-
-typedef struct {
-    /* Filled by the caller from NetworkManager. */
+    /* Filled by the libnm adapter (nmf_nm_collect()). */
     char       *iface;
     char       *connection_id;
     char       *connection_uuid;
@@ -125,7 +108,7 @@ typedef struct {
     char       *profile_policy;  /* signature of our policy routes/rules in the profile */
     char       *applied_policy;  /* ... and in the applied connection ("" when none) */
 
-    /* Filled by nmf_policy_rank(). */
+    /* Filled by the ranking step (nmf_rank()). */
     NmfUplinkClass klass;
     const char    *rule_name; /* the first rule that matched, or NULL */
     NmfRuleAction  rule_action;
@@ -137,41 +120,48 @@ typedef struct {
     GArray        *wanted_rules;  /* of NmfPolicyRule */
     char          *wanted_policy; /* signature of the two above */
 
-    /* Filled by nmf_nm_reapply_all(). */
-    gboolean reapplied;
-    gboolean reapply_failed;
-
     /* Opaque handle owned by whoever collected the uplink. */
     gpointer       handle;
     GDestroyNotify handle_free;
 } NmfUplink;
 
-typedef struct {
-    char         *name;
-    guint         line;
-    char         *match_interface;  /* glob */
-    char         *match_mac;        /* glob, compared case-insensitively */
-    char         *match_connection; /* id or uuid */
-    gboolean      has_match_subnet;
-    guint32       match_subnet; /* host byte order, masked */
-    guint8        match_subnet_prefix;
-    char         *match_device_type; /* ethernet, bridge, macvlan, macvtap or NM's type name */
-    NmfRuleAction action;
-} NmfRule;
+/* What applying one change did (the plan's entries carry it after --fix). */
+typedef enum {
+    NMF_APPLY_NOT_TRIED = 0,
+    NMF_APPLY_DONE,      /* changed */
+    NMF_APPLY_UNCHANGED, /* already as wanted (another client did it in between) */
+    NMF_APPLY_FAILED,
+    NMF_APPLY_MAX,
+} NmfApplyResult;
 
 typedef struct {
-    NmfMode    mode;
-    gboolean   persist; /* write profiles, not only the runtime state */
-    guint      metric_base;
-    guint      metric_step;
-    GArray    *nat_ranges; /* of NmfNatRange */
-    GPtrArray *rules;      /* of NmfRule, first match wins */
-} NmfPolicy;
+    NmfApplyResult result;
+    GError        *error; /* with NMF_APPLY_FAILED */
+} NmfApplyOutcome;
 
-void        nmf_rule_free(NmfRule *rule);
-const char *nmf_rule_action_to_string(NmfRuleAction action);
+/* A connection profile as --revert, --skip and --unskip see it. */
+typedef struct {
+    char    *id;
+    char    *uuid;
+    char    *skip;        /* user data nm-metric-fix.skip, NULL when absent */
+    char    *orig4_text;  /* user data nm-metric-fix.orig-ipv4-route-metric, NULL when absent */
+    gboolean orig4_valid; /* orig4_text is a metric */
+    gint64   orig4;
+    gint64   orig6; /* NMF_METRIC_AUTO when not recorded */
+    gint64   metric4;
+    gint64   metric6;
+    gboolean has_ipv6_setting;
+
+    gpointer       handle;
+    GDestroyNotify handle_free;
+} NmfProfile;
+
+void nmf_profile_free(NmfProfile *profile);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfProfile, nmf_profile_free)
+
 const char *nmf_unranked_to_string(NmfUnranked unranked);
-gboolean    nmf_rule_matches(const NmfRule *rule, const NmfUplink *uplink);
+const char *nmf_uplink_class_to_string(NmfUplinkClass klass);
+const char *nmf_link_kind_to_string(NmfLinkKind kind);
 
 NmfUplink *nmf_uplink_new(const char *iface,
                           const char *connection_id,
@@ -181,33 +171,12 @@ void       nmf_uplink_add_address4(NmfUplink *uplink, guint32 address, guint8 pr
 void       nmf_uplink_add_address6(NmfUplink *uplink, const guint8 address[16], guint8 prefix);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfUplink, nmf_uplink_free)
 
-NmfPolicy *nmf_policy_new_default(void);
-void       nmf_policy_free(NmfPolicy *policy);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPolicy, nmf_policy_free)
-
-gboolean    nmf_parse_ip4(const char *text, guint32 *out_address);
-guint32     nmf_ip4_prefix_mask(guint8 prefix);
-char       *nmf_format_ip4(guint32 address);
-const char *nmf_uplink_class_to_string(NmfUplinkClass klass);
-
-NmfUplinkClass nmf_policy_classify(const NmfPolicy *policy, const NmfUplink *uplink);
-
-/* Classify and rank @uplinks in place (and sort them best first). Returns TRUE when the
- * policy wants metrics managed, FALSE when it leaves every metric alone (no NAT link, or
- * nothing better than NAT). */
-gboolean nmf_policy_rank(const NmfPolicy *policy, GPtrArray *uplinks);
-
-gboolean nmf_policy_owns_table(guint32 table);
-/* The routes the ranked uplinks want in our tables, as NmfRouteKey (iface borrowed). */
-GArray  *nmf_policy_wanted_route_keys(GPtrArray *uplinks);
-gboolean nmf_policy_owns_priority(guint32 priority);
-/* Canonical text of a set of our routes and rules, to compare what is with what should be. */
-char *nmf_policy_signature(GArray *routes, GArray *rules);
-
-/* Whether the profile or the applied connection differ from what the policy wants. */
-gboolean nmf_uplink_profile_needs_update(const NmfUplink *uplink);
-gboolean nmf_uplink_applied_needs_update(const NmfUplink *uplink);
+gboolean nmf_parse_ip4(const char *text, guint32 *out_address);
+guint32  nmf_ip4_prefix_mask(guint8 prefix);
+char    *nmf_format_ip4(guint32 address);
+/* @address as text into @buf (NMF_ADDR_LEN bytes). */
+void     nmf_ip4_to_text(guint32 address, char *buf);
 
 G_END_DECLS
 
-#endif /* NMF_POLICY_H */
+#endif /* NMF_UPLINK_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "nmf-kernel.h"
+/* Adapter: rtnetlink through libnl - routes, addresses, route lookups; rp_filter sysctls. */
+#include "nmf-netlink.h"
 
 #include <errno.h>
 #include <string.h>
@@ -119,7 +120,7 @@ _collect_one(struct nl_object *obj, void *user_data)
 }
 
 GPtrArray *
-nmf_kernel_default_routes(GError **error)
+nmf_netlink_default_routes(GError **error)
 {
     g_autoptr(NlSock) sk        = NULL;
     g_autoptr(NlCache) links    = NULL;
@@ -226,7 +227,7 @@ _prune_one(struct nl_object *obj, void *user_data)
 }
 
 gboolean
-nmf_kernel_prune_tables(guint32    first,
+nmf_netlink_prune_tables(guint32    first,
                         guint32    last,
                         GArray    *keep,
                         GPtrArray *removed,
@@ -366,7 +367,7 @@ _collect_address(struct nl_object *obj, void *user_data)
 }
 
 GPtrArray *
-nmf_kernel_local_addresses(int family, GError **error)
+nmf_netlink_local_addresses(int family, GError **error)
 {
     g_autoptr(NlSock) sk     = NULL;
     g_autoptr(NlCache) links = NULL;
@@ -452,7 +453,7 @@ _route_get_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 }
 
 gboolean
-nmf_kernel_route_get(int             family,
+nmf_netlink_route_get(int             family,
                      const char     *dst,
                      const char     *src,
                      int             iif,
@@ -575,7 +576,7 @@ _route_to_one(struct nl_object *obj, void *user_data)
 }
 
 GHashTable *
-nmf_kernel_links_with_route_to(int family, const char *dst, GError **error)
+nmf_netlink_links_with_route_to(int family, const char *dst, GError **error)
 {
     g_autoptr(NlSock) sk         = NULL;
     g_autoptr(NlCache) routes    = NULL;
@@ -611,7 +612,7 @@ _read_sysctl_int(const char *path)
 }
 
 void
-nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out)
+nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out)
 {
     out->all   = _read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
     out->deflt = _read_sysctl_int("/proc/sys/net/ipv4/conf/default/rp_filter");

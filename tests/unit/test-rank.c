@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "nmf-policy.h"
+#include "nmf-plan.h"
+#include "nmf-policy-routing.h"
+#include "nmf-rank.h"
 
 static NmfUplink *
 _uplink(const char *iface, const char *address, guint8 prefix, const char *gateway)
@@ -49,7 +51,7 @@ _find(GPtrArray *uplinks, const char *iface)
 static void
 test_classify(void)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     struct {
         const char    *address;
         guint8         prefix;
@@ -85,14 +87,14 @@ test_classify(void)
 
         u->kind = cases[i].kind;
         g_test_message("case %u: %s gw %s", i, cases[i].address, cases[i].gateway);
-        g_assert_cmpint(nmf_policy_classify(policy, u), ==, cases[i].expected);
+        g_assert_cmpint(nmf_rank_classify_uplink(policy, u), ==, cases[i].expected);
     }
 }
 
 static void
 test_rank_lan_before_nat(void)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     guint order;
 
     /* Whatever order NetworkManager lists them in, the result is the same. */
@@ -101,7 +103,7 @@ test_rank_lan_before_nat(void)
         NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
         g_autoptr(GPtrArray) uplinks = order ? _array(lan, nat, NULL) : _array(nat, lan, NULL);
 
-        g_assert_true(nmf_policy_rank(policy, uplinks));
+        g_assert_true(nmf_rank(policy, uplinks));
         g_assert_true(uplinks->pdata[0] == lan);
         g_assert_cmpuint(lan->rank, ==, 1);
         g_assert_cmpint(lan->wanted_metric, ==, 100);
@@ -115,7 +117,7 @@ test_rank_lan_before_nat(void)
 static void
 test_rank_ties_are_stable(void)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
     const char *names[]         = { "eth10", "eth2", "eth1" };
     guint       perm;
 
@@ -132,7 +134,7 @@ test_rank_ties_are_stable(void)
         /* An active device without a gateway is shown but never ranked. */
         g_ptr_array_add(uplinks, _uplink("eth3", "172.16.0.2", 24, NULL));
 
-        g_assert_true(nmf_policy_rank(policy, uplinks));
+        g_assert_true(nmf_rank(policy, uplinks));
         g_assert_cmpint(_find(uplinks, "eth1")->wanted_metric, ==, 200);
         g_assert_cmpint(_find(uplinks, "eth2")->wanted_metric, ==, 210);
         g_assert_cmpint(_find(uplinks, "eth10")->wanted_metric, ==, 220);
@@ -145,7 +147,7 @@ test_rank_ties_are_stable(void)
 static void
 test_rank_same_iface_tie_uses_uuid(void)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
     NmfUplink *a                 = _uplink("eth1", "10.1.1.2", 24, "10.1.1.1");
     NmfUplink *b                 = _uplink("eth1", "10.1.2.2", 24, "10.1.2.1");
     NmfUplink *nat               = _uplink("eth0", "192.168.122.5", 24, "192.168.122.1");
@@ -156,7 +158,7 @@ test_rank_same_iface_tie_uses_uuid(void)
     g_free(b->connection_uuid);
     b->connection_uuid = g_strdup("aaaa");
     uplinks            = _array(a, nat, b, NULL);
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_true(uplinks->pdata[0] == b);
     g_assert_true(uplinks->pdata[1] == a);
 }
@@ -164,7 +166,7 @@ test_rank_same_iface_tie_uses_uuid(void)
 static void
 test_rank_classes(void)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
     NmfUplink *lan               = _uplink("aaa0", "10.1.1.2", 24, "10.1.1.1");
     NmfUplink *tap               = _uplink("macvtap0", "10.2.1.2", 24, "10.2.1.1");
     NmfUplink *br                = _uplink("zbr0", "10.3.1.2", 24, "10.3.1.1");
@@ -174,7 +176,7 @@ test_rank_classes(void)
     tap->kind = NMF_LINK_MACVTAP;
     br->kind  = NMF_LINK_BRIDGE;
     uplinks   = _array(nat, lan, tap, br, NULL);
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_true(uplinks->pdata[0] == br);
     g_assert_true(uplinks->pdata[1] == tap);
     g_assert_true(uplinks->pdata[2] == lan);
@@ -185,7 +187,7 @@ test_rank_classes(void)
 static void
 test_rank_leaves_alone(void)
 {
-    g_autoptr(NmfPolicy) policy   = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy   = nmf_config_new_default();
     g_autoptr(GPtrArray) nat_only = _array(_uplink("eth0", "192.168.122.5", 24, "192.168.122.1"),
                                            _uplink("eth1", "10.0.2.15", 24, "10.0.2.2"),
                                            NULL);
@@ -201,7 +203,7 @@ test_rank_leaves_alone(void)
     guint      j;
 
     for (i = 0; i < G_N_ELEMENTS(all); i++) {
-        g_assert_false(nmf_policy_rank(policy, all[i]));
+        g_assert_false(nmf_rank(policy, all[i]));
         for (j = 0; j < all[i]->len; j++) {
             NmfUplink *u = all[i]->pdata[j];
 
@@ -265,7 +267,7 @@ test_parse_format_ip4(void)
 static void
 test_policy_mode_plan(void)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
     NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
     NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
     g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
@@ -273,7 +275,7 @@ test_policy_mode_plan(void)
     NmfPolicyRule  *rule;
 
     policy->mode = NMF_MODE_POLICY;
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(lan->policy_table, ==, NMF_POLICY_TABLE_BASE + 1);
     g_assert_cmpuint(nat->policy_table, ==, NMF_POLICY_TABLE_BASE + 2);
     g_assert_cmpstr(
@@ -308,7 +310,7 @@ test_policy_mode_plan(void)
     lan->profile_metric4 = 100;
     lan->has_record      = TRUE;
     lan->recorded_metric = 100;
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpstr(lan->wanted_policy, ==, "");
     g_assert_true(nmf_uplink_profile_needs_update(lan));
     {
@@ -321,7 +323,7 @@ test_policy_mode_plan(void)
 static void
 test_policy_mode_plan_ipv6(void)
 {
-    g_autoptr(NmfPolicy) policy  = nmf_policy_new_default();
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
     NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
     NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
     g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
@@ -333,11 +335,11 @@ test_policy_mode_plan_ipv6(void)
     nmf_uplink_add_address6(lan, link_local, 64);
     lan->gateway6 = g_strdup("fe80::1");
     /* Without a managed IPv6 setting nothing IPv6 is planned... */
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_null(strstr(lan->wanted_policy, "2001:db8"));
     /* ...with it: subnet, default via the router, a /128 rule; link-local skipped. */
     lan->has_ipv6 = TRUE;
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpstr(
       lan->wanted_policy,
       ==,

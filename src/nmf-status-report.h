@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Human-readable status. Pure: it formats what the caller collected.
+ * Pure step of --status: the human-readable status and its verdict, formatted from
+ * what the snapshot collected.
  */
-#ifndef NMF_REPORT_H
-#define NMF_REPORT_H
+#ifndef NMF_STATUS_REPORT_H
+#define NMF_STATUS_REPORT_H
 
-#include "nmf-policy.h"
+#include "nmf-config.h"
+#include "nmf-uplink.h"
 #include "nmf-route.h"
 
 G_BEGIN_DECLS
@@ -31,4 +33,4 @@ NmfVerdict nmf_report_verdict(GPtrArray   *uplinks,
 
 G_END_DECLS
 
-#endif /* NMF_REPORT_H */
+#endif /* NMF_STATUS_REPORT_H */

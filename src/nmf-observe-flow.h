@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --observe: packets to and from one remote address, grouped into flows, and
- * for each flow the links its requests came in on and its replies went out on.
- * Pure module: it parses raw captured bytes handed over by nmf-capture.c.
+ * Pure step of --observe: packets to and from one remote address, grouped into
+ * flows, and for each flow the links its requests came in on and its replies went
+ * out on.  It parses raw captured bytes that the --observe runner hands over.
  */
-#ifndef NMF_FLOW_H
-#define NMF_FLOW_H
+#ifndef NMF_OBSERVE_FLOW_H
+#define NMF_OBSERVE_FLOW_H
 
 #include <glib.h>
 
@@ -46,6 +46,7 @@ typedef enum {
     NMF_FLOW_INCOMPLETE,    /* replies only: the requests came before the capture */
     NMF_FLOW_UNKNOWN_IFACE, /* the capture did not tell the interfaces */
     NMF_FLOW_NO_TRAFFIC,    /* overall only: nothing seen */
+    NMF_FLOW_MAX,
 } NmfFlowVerdict;
 
 typedef struct {
@@ -89,4 +90,4 @@ NmfFlowVerdict nmf_flow_table_render(NmfFlowTable *table,
 
 G_END_DECLS
 
-#endif /* NMF_FLOW_H */
+#endif /* NMF_OBSERVE_FLOW_H */

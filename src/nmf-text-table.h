@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure step: the one writer of aligned text tables (--status, --check). */
+#ifndef NMF_TEXT_TABLE_H
+#define NMF_TEXT_TABLE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Appends @rows (each a NULL-terminated char ** of @n_columns cells, the first row the
+ * header) to @out, every column padded to its widest cell plus two spaces, the last
+ * one not padded.  Widths are counted in characters, so translated headers stay
+ * aligned. */
+void nmf_text_table_append(GString *out, GPtrArray *rows, guint n_columns);
+
+G_END_DECLS
+
+#endif /* NMF_TEXT_TABLE_H */
