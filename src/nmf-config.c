@@ -19,7 +19,7 @@ static const char *const main_keys[] = { "mode",        "persist",    "metric-ba
                                          "metric-step", "nat-ranges", NULL };
 static const char *const rule_keys[] = {
     "match-interface", "match-mac", "match-connection", "match-subnet", "match-device-type",
-    "action",          NULL
+    "action",          "class",     NULL
 };
 
 static void
@@ -99,6 +99,8 @@ nmf_rule_action_to_string(NmfRuleAction action)
         return "avoid";
     case NMF_RULE_IGNORE:
         return "ignore";
+    case NMF_RULE_CLASS_ONLY:
+        return "class";
     }
     return "?";
 }
@@ -355,6 +357,7 @@ _parse_main(GKeyFile        *kf,
 
         /* The list replaces the built-in ranges; an empty list means "no NAT ranges". */
         g_array_set_size(config->nat_ranges, 0);
+        config->nat_ranges_configured = TRUE;
         for (i = 0; items && items[i]; i++) {
             g_auto(GStrv) parts = NULL;
             NmfNatRange range   = { 0 };
@@ -386,6 +389,7 @@ _parse_rule(GKeyFile        *kf,
 {
     NmfRule         *rule       = g_new0(NmfRule, 1);
     g_autofree char *action     = NULL;
+    g_autofree char *klass      = NULL;
     g_autofree char *subnet     = NULL;
     guint            line       = _line_of(index, group, NULL);
 
@@ -405,7 +409,8 @@ _parse_rule(GKeyFile        *kf,
         || !_get_string(kf, index, filename, group, "match-subnet", &subnet, error)
         || !_get_string(
           kf, index, filename, group, "match-device-type", &rule->match_device_type, error)
-        || !_get_string(kf, index, filename, group, "action", &action, error))
+        || !_get_string(kf, index, filename, group, "action", &action, error)
+        || !_get_string(kf, index, filename, group, "class", &klass, error))
         return FALSE;
 
     if (subnet) {
@@ -422,9 +427,25 @@ _parse_rule(GKeyFile        *kf,
         return _set_error(
           error, filename, line, "[%s] has no match-* key; it would match every link", group);
 
-    if (!action)
-        return _set_error(error, filename, line, "[%s] needs action=prefer|avoid|ignore", group);
-    if (strcmp(action, "prefer") == 0)
+    if (klass) {
+        rule->sets_class = TRUE;
+        if (strcmp(klass, "nat") == 0)
+            rule->klass = NMF_CLASS_NAT;
+        else if (strcmp(klass, "lan") == 0)
+            rule->klass = NMF_CLASS_LAN;
+        else
+            return _set_error(error,
+                              filename,
+                              _line_of(index, group, "class"),
+                              "class must be nat or lan, not '%s'",
+                              klass);
+    }
+    if (!action && rule->sets_class)
+        rule->action = NMF_RULE_CLASS_ONLY;
+    else if (!action)
+        return _set_error(
+          error, filename, line, "[%s] needs action=prefer|avoid|ignore or class=nat|lan", group);
+    else if (strcmp(action, "prefer") == 0)
         rule->action = NMF_RULE_PREFER;
     else if (strcmp(action, "avoid") == 0)
         rule->action = NMF_RULE_AVOID;

@@ -32,6 +32,8 @@ typedef struct {
     guint8        match_subnet_prefix;
     char         *match_device_type; /* ethernet, bridge, macvlan, macvtap or NM's type name */
     NmfRuleAction action;
+    gboolean      sets_class; /* class= given: it overrides the evidence */
+    NmfUplinkClass klass;     /* NMF_CLASS_NAT or NMF_CLASS_LAN ("not NAT") */
 } NmfRule;
 
 typedef struct {
@@ -40,6 +42,7 @@ typedef struct {
     guint      metric_base;
     guint      metric_step;
     GArray    *nat_ranges; /* of NmfNatRange */
+    gboolean   nat_ranges_configured; /* nat-ranges= written in the file: the admin's word */
     GPtrArray *rules;      /* of NmfRule, first match wins */
 } NmfConfig;
 

@@ -697,7 +697,7 @@ _neigh_request_resolution(NlSock *sk, int family, int ifindex, const guint8 *dst
 }
 
 gboolean
-nmf_kernel_gateway_mac(int         family,
+nmf_netlink_gateway_mac(int         family,
                        const char *gateway,
                        int         ifindex,
                        gboolean    resolve,

@@ -54,7 +54,7 @@ void nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out);
  * packet to the gateway would cause) and the answer is awaited for at most @timeout_ms:
  * right after boot a guest may not have talked to its gateway yet.  Returns FALSE only when
  * the kernel could not be asked; *@out_found tells whether @out_mac was set. */
-gboolean nmf_kernel_gateway_mac(int         family,
+gboolean nmf_netlink_gateway_mac(int         family,
                                 const char *gateway,
                                 int         ifindex,
                                 gboolean    resolve,

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "nmf-classify.h"
 #include "nmf-policy-routing.h"
 
 static gboolean
@@ -38,22 +39,36 @@ _in_nat_range(const NmfConfig *config, const NmfUplink *uplink)
     return FALSE;
 }
 
-NmfUplinkClass
-nmf_rank_classify_uplink(const NmfConfig *config, const NmfUplink *uplink)
+/* Weighs the uplink's facts (nmf-classify.c); the subnet table is the weakest of them. */
+void
+nmf_rank_classify_uplink(const NmfConfig *config, NmfUplink *uplink, const NmfRule *rule)
 {
-    /* Addresses are the strongest evidence: a bridge that sits on a NAT network
-     * (nested virtualisation) is still NAT. */
-    if (_in_nat_range(config, uplink))
-        return NMF_CLASS_NAT;
-    switch (uplink->kind) {
-    case NMF_LINK_BRIDGE:
-        return NMF_CLASS_BRIDGED;
-    case NMF_LINK_MACVLAN:
-    case NMF_LINK_MACVTAP:
-        return NMF_CLASS_MACVTAP;
-    default:
-        return NMF_CLASS_LAN;
+    NmfClassEvidence evidence = {
+        .kind                 = uplink->kind,
+        .has_gateway_mac      = uplink->gateway_mac_known,
+        .gateway_is_ipv6      = uplink->gateway_mac_ipv6,
+        .in_nat_table         = _in_nat_range(config, uplink),
+        .nat_table_configured = config->nat_ranges_configured,
+    };
+    NmfClassVerdict verdict = { 0 };
+
+    memcpy(evidence.gateway_mac, uplink->gateway_mac, sizeof(evidence.gateway_mac));
+    if (uplink->dhcp4_server && uplink->gateway4) {
+        guint32 server = 0;
+
+        evidence.dhcp_server_known      = nmf_parse_ip4(uplink->dhcp4_server, &server);
+        evidence.dhcp_server_is_gateway = server == uplink->gateway4;
     }
+    if (rule && rule->sets_class) {
+        evidence.rule_sets_class = TRUE;
+        evidence.rule_class      = rule->klass;
+        evidence.rule_name       = rule->name;
+    }
+    nmf_classify(&evidence, &verdict);
+    uplink->klass          = verdict.klass;
+    uplink->class_conflict = verdict.conflict;
+    g_free(uplink->class_evidence);
+    uplink->class_evidence = g_steal_pointer(&verdict.evidence);
 }
 
 gboolean
@@ -138,9 +153,17 @@ _is_hand_set(const NmfUplink *u)
     return u->profile_metric4 != NMF_METRIC_AUTO;
 }
 
+/* A prefer or avoid rule puts the uplink in a tier of its own; class= alone does not. */
+static gboolean
+_rule_ranks(const NmfUplink *u)
+{
+    return u->rule_name && (u->rule_action == NMF_RULE_PREFER || u->rule_action == NMF_RULE_AVOID);
+}
+
 gboolean
 nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
 {
+    const NmfRule *rule;
     gboolean rule_decides = FALSE;
     guint    n_ranked     = 0;
     guint    n_nat        = 0;
@@ -151,7 +174,6 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink *u = uplinks->pdata[i];
 
-        u->klass         = nmf_rank_classify_uplink(config, u);
         u->rank          = 0;
         u->wanted_metric = NMF_METRIC_AUTO;
         u->rule_name     = NULL;
@@ -162,23 +184,25 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
         g_free(u->wanted_policy);
         u->wanted_policy = g_strdup("");
 
-        for (j = 0; j < config->rules->len; j++) {
-            const NmfRule *rule = config->rules->pdata[j];
-
-            if (nmf_rule_matches(rule, u)) {
-                u->rule_name   = rule->name;
-                u->rule_action = rule->action;
-                break;
-            }
+        rule = NULL;
+        for (j = 0; j < config->rules->len && !rule; j++) {
+            if (nmf_rule_matches(config->rules->pdata[j], u))
+                rule = config->rules->pdata[j];
         }
+        if (rule) {
+            u->rule_name   = rule->name;
+            u->rule_action = rule->action;
+        }
+        nmf_rank_classify_uplink(config, u, rule);
 
-        if (u->gateway4 == 0)
+        /* An uplink is a link with a default gateway of either family. */
+        if (u->gateway4 == 0 && !u->gateway6)
             u->unranked = NMF_UNRANKED_NO_GATEWAY;
         else if (u->skip_requested)
             u->unranked = NMF_UNRANKED_SKIP;
         else if (u->rule_name && u->rule_action == NMF_RULE_IGNORE)
             u->unranked = NMF_UNRANKED_RULE_IGNORE;
-        else if (_is_hand_set(u) && !u->rule_name)
+        else if (_is_hand_set(u) && !_rule_ranks(u))
             u->unranked = NMF_UNRANKED_HAND_SET;
         if (u->unranked != NMF_UNRANKED_NONE)
             continue;
@@ -186,7 +210,7 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
         n_ranked++;
         if (u->klass == NMF_CLASS_NAT)
             n_nat++;
-        if (u->rule_name)
+        if (_rule_ranks(u))
             rule_decides = TRUE;
     }
 

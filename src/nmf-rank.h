@@ -12,9 +12,10 @@
 
 G_BEGIN_DECLS
 
-/* The class of @uplink from its addresses, gateway and link kind (NAT ranges of
- * @config first).  Kept in one function so that another classifier can replace it. */
-NmfUplinkClass nmf_rank_classify_uplink(const NmfConfig *config, const NmfUplink *uplink);
+/* Sets klass, class_evidence and class_conflict of @uplink from its facts (gateway MAC,
+ * link kind, DHCP server, the NAT ranges of @config) and @rule (the first rule that
+ * matches it, or NULL), which decides when it names a class. */
+void nmf_rank_classify_uplink(const NmfConfig *config, NmfUplink *uplink, const NmfRule *rule);
 
 gboolean nmf_rule_matches(const NmfRule *rule, const NmfUplink *uplink);
 

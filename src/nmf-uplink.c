@@ -51,6 +51,8 @@ nmf_uplink_free(NmfUplink *uplink)
     g_array_unref(uplink->addresses4);
     g_array_unref(uplink->addresses6);
     g_free(uplink->gateway6);
+    g_free(uplink->dhcp4_server);
+    g_free(uplink->class_evidence);
     g_free(uplink);
 }
 

@@ -41,6 +41,7 @@ typedef enum {
     NMF_RULE_PREFER = 0,
     NMF_RULE_AVOID,
     NMF_RULE_IGNORE,
+    NMF_RULE_CLASS_ONLY, /* no action=: the rule only names the class (class=) */
 } NmfRuleAction;
 
 /* Why an active device got no rank. */
@@ -96,6 +97,8 @@ typedef struct {
     guint32     gateway4;   /* host byte order; 0 when the device has no IPv4 default gateway */
     GArray     *addresses6; /* of NmfIp6Address: global ones only */
     char       *gateway6;   /* IPv6 default gateway as text, or NULL */
+    int         ifindex;    /* of the IP interface; 0 when unknown */
+    char       *dhcp4_server; /* the DHCPv4 server identifier of the lease, or NULL */
     gboolean    has_ipv6;   /* the profile has an ipv6 setting whose metric we keep in step */
     gint64      profile_metric4;
     gint64      profile_metric6;
@@ -108,8 +111,15 @@ typedef struct {
     char       *profile_policy;  /* signature of our policy routes/rules in the profile */
     char       *applied_policy;  /* ... and in the applied connection ("" when none) */
 
+    /* Filled by the snapshot from the kernel's neighbour table. */
+    gboolean gateway_mac_known;
+    guint8   gateway_mac[6];   /* of the IPv4 gateway, else of the IPv6 router */
+    gboolean gateway_mac_ipv6; /* it is the IPv6 router's */
+
     /* Filled by the ranking step (nmf_rank()). */
     NmfUplinkClass klass;
+    char          *class_evidence; /* the facts behind klass, in words (English) */
+    gboolean       class_conflict; /* the facts disagree and no rule settled it */
     const char    *rule_name; /* the first rule that matched, or NULL */
     NmfRuleAction  rule_action;
     NmfUnranked    unranked;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <string.h>
 
 #include "nmf-plan.h"
@@ -87,7 +88,9 @@ test_classify(void)
 
         u->kind = cases[i].kind;
         g_test_message("case %u: %s gw %s", i, cases[i].address, cases[i].gateway);
-        g_assert_cmpint(nmf_rank_classify_uplink(policy, u), ==, cases[i].expected);
+        nmf_rank_classify_uplink(policy, u, NULL);
+        g_assert_cmpint(u->klass, ==, cases[i].expected);
+        g_assert_nonnull(u->class_evidence);
     }
 }
 
@@ -352,6 +355,109 @@ test_policy_mode_plan_ipv6(void)
     g_assert_null(strstr(nat->wanted_policy, "::"));
 }
 
+static void
+_set_gateway_mac(NmfUplink *u, const char *text)
+{
+    guint v[6];
+    guint i;
+
+    g_assert_cmpint(sscanf(text, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), ==, 6);
+    for (i = 0; i < 6; i++)
+        u->gateway_mac[i] = (guint8) v[i];
+    u->gateway_mac_known = TRUE;
+}
+
+/* A home LAN in one of libvirt's alternate subnets, behind a vendor router, beats a
+ * libvirt NAT network on a subnet no table lists. */
+static void
+test_rank_by_gateway_mac(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    NmfUplink *nat               = _uplink("eth0", "192.168.100.57", 24, "192.168.100.1");
+    NmfUplink *lan               = _uplink("eth1", "192.168.178.20", 24, "192.168.178.1");
+    g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
+
+    _set_gateway_mac(nat, "52:54:00:6b:3c:01");
+    _set_gateway_mac(lan, "3c:a6:2f:8e:51:07");
+    g_assert_true(nmf_rank(config, uplinks));
+    g_assert_cmpint(lan->klass, ==, NMF_CLASS_LAN);
+    g_assert_cmpint(nat->klass, ==, NMF_CLASS_NAT);
+    g_assert_cmpuint(lan->rank, ==, 1);
+    g_assert_cmpuint(nat->rank, ==, 2);
+    g_assert_nonnull(strstr(lan->class_evidence, "vendor OUI"));
+
+    /* Without the MACs the tables decide, and get both backwards. */
+    nat->gateway_mac_known = lan->gateway_mac_known = FALSE;
+    g_assert_true(nmf_rank(config, uplinks));
+    g_assert_cmpint(lan->klass, ==, NMF_CLASS_NAT);
+    g_assert_cmpint(nat->klass, ==, NMF_CLASS_LAN);
+    g_assert_cmpuint(nat->rank, ==, 1);
+}
+
+/* An uplink with only an IPv6 gateway competes; the NAT link stays NAT. */
+static void
+test_rank_ipv6_only_uplink(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+    NmfUplink *lan               = _uplink("eth1", NULL, 0, NULL);
+    g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
+
+    nat->gateway6 = g_strdup("fe80::5054:ff:fe6b:3c01");
+    nat->has_ipv6 = TRUE;
+    lan->gateway6 = g_strdup("fe80::21e:49ff:fea1:b2c3");
+    lan->has_ipv6 = TRUE;
+    _set_gateway_mac(lan, "00:1e:49:a1:b2:c3");
+    lan->gateway_mac_ipv6 = TRUE;
+    g_assert_true(nmf_rank(config, uplinks));
+    g_assert_cmpuint(lan->rank, ==, 1);
+    g_assert_cmpint(lan->wanted_metric, ==, 100);
+    g_assert_cmpint(nat->klass, ==, NMF_CLASS_NAT);
+    g_assert_cmpint(nat->wanted_metric, ==, 101);
+    g_assert_nonnull(strstr(lan->class_evidence, "IPv6 gateway 00:1e:49:a1:b2:c3"));
+
+    /* Neither gateway: not an uplink. */
+    g_clear_pointer(&lan->gateway6, g_free);
+    g_assert_false(nmf_rank(config, uplinks));
+    g_assert_cmpint(lan->unranked, ==, NMF_UNRANKED_NO_GATEWAY);
+}
+
+/* class= settles a conflict and does not rank by itself: a hand-set metric stays. */
+static void
+test_rank_class_rule(void)
+{
+    g_autoptr(GError) error     = NULL;
+    const char *text            = "[rule router-vm]\nmatch-interface=eth1\nclass=lan\n";
+    g_autoptr(NmfConfig) config = nmf_config_parse("t.conf", text, strlen(text), &error);
+    NmfUplink *nat              = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+    NmfUplink *lan              = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
+    g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
+
+    g_assert_no_error(error);
+    lan->kind = NMF_LINK_BRIDGE;
+    _set_gateway_mac(lan, "52:54:00:aa:bb:cc"); /* the LAN router is a VM */
+    _set_gateway_mac(nat, "52:54:00:6b:3c:01");
+    g_assert_true(nmf_rank(config, uplinks));
+    g_assert_cmpint(lan->klass, ==, NMF_CLASS_BRIDGED);
+    g_assert_false(lan->class_conflict);
+    g_assert_cmpuint(lan->rank, ==, 1);
+    g_assert_cmpint(lan->rule_action, ==, NMF_RULE_CLASS_ONLY);
+
+    lan->profile_metric4 = 77;
+    g_assert_false(nmf_rank(config, uplinks));
+    g_assert_cmpint(lan->unranked, ==, NMF_UNRANKED_HAND_SET);
+
+    /* Without the rule the conflict is reported. */
+    {
+        g_autoptr(NmfConfig) plain = nmf_config_new_default();
+
+        lan->profile_metric4 = NMF_METRIC_AUTO;
+        nmf_rank(plain, uplinks);
+        g_assert_true(lan->class_conflict);
+        g_assert_cmpint(lan->klass, ==, NMF_CLASS_NAT);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -362,6 +468,9 @@ main(int argc, char **argv)
     g_test_add_func("/policy/rank/same-iface-tie-uses-uuid", test_rank_same_iface_tie_uses_uuid);
     g_test_add_func("/policy/rank/classes", test_rank_classes);
     g_test_add_func("/policy/rank/leaves-alone", test_rank_leaves_alone);
+    g_test_add_func("/policy/rank/by-gateway-mac", test_rank_by_gateway_mac);
+    g_test_add_func("/policy/rank/ipv6-only-uplink", test_rank_ipv6_only_uplink);
+    g_test_add_func("/policy/rank/class-rule", test_rank_class_rule);
     g_test_add_func("/policy/needs-update", test_needs_update);
     g_test_add_func("/policy/ip4", test_parse_format_ip4);
     g_test_add_func("/policy/mode-policy-plan", test_policy_mode_plan);
