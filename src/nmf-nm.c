@@ -491,6 +491,20 @@ _fill_ip(NmfUplink *uplink, NMDevice *device, int family)
         uplink->gateway4 = 0;
 }
 
+/* The server identifier of the device's DHCPv4 lease: evidence for classification
+ * (libvirt's dnsmasq answers from the gateway address). */
+static char *
+_dhcp4_server(NMDevice *device)
+{
+    NMDhcpConfig *dhcp = nm_device_get_dhcp4_config(device);
+    const char   *server;
+
+    if (!dhcp)
+        return NULL;
+    server = nm_dhcp_config_get_one_option(dhcp, "dhcp_server_identifier");
+    return server && *server ? g_strdup(server) : NULL;
+}
+
 GPtrArray *
 nmf_nm_collect(NmfNm *self, GError **error)
 {
@@ -526,6 +540,7 @@ nmf_nm_collect(NmfNm *self, GError **error)
         uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
         _fill_ip(uplink, device, AF_INET);
         _fill_ip(uplink, device, AF_INET6);
+        uplink->dhcp4_server = _dhcp4_server(device);
         nmf_nm_read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
         g_free(uplink->profile_policy);
         uplink->profile_policy = nmf_nm_policy_signature(NM_CONNECTION(profile));

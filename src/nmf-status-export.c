@@ -26,6 +26,10 @@ _verdict_to_string(NmfVerdict verdict)
         return "left-alone";
     case NMF_VERDICT_WRONG_OWNER:
         return "wrong-owner";
+    case NMF_VERDICT_WRONG_LINK:
+        return "wrong-link";
+    case NMF_VERDICT_MAX:
+        break;
     }
     return "unknown";
 }
@@ -128,6 +132,10 @@ _add_uplink(JsonBuilder *b, const NmfUplink *u, GPtrArray *routes)
     json_builder_add_string_value(b, u->connection_uuid);
     json_builder_set_member_name(b, "class");
     json_builder_add_string_value(b, nmf_uplink_class_to_string(u->klass));
+    json_builder_set_member_name(b, "class_evidence");
+    json_builder_add_string_value(b, u->class_evidence ? u->class_evidence : "");
+    json_builder_set_member_name(b, "class_conflict");
+    json_builder_add_boolean_value(b, u->class_conflict);
     _add_string_or_null(b, "gateway_ipv4", gw);
     json_builder_set_member_name(b, "addresses_ipv4");
     json_builder_begin_array(b);
@@ -178,15 +186,31 @@ _add_route(JsonBuilder *b, const NmfRoute *r)
     json_builder_end_object(b);
 }
 
+static void
+_add_reply(JsonBuilder *b, const NmfCheckRow *row)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "family");
+    json_builder_add_string_value(b, _family_to_string(row->family));
+    _add_string_or_null(b, "address", row->address);
+    _add_string_or_null(b, "interface", row->iface);
+    _add_string_or_null(b, "reply_interface", row->reply_iface);
+    json_builder_set_member_name(b, "counted");
+    json_builder_add_boolean_value(b, row->counted);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, row->verdict == NMF_CHECK_SYMMETRIC);
+    json_builder_end_object(b);
+}
+
 char *
-nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
+nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies)
 {
     g_autoptr(JsonBuilder) b     = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root     = NULL;
     g_autofree char *text        = NULL;
     const char      *intended    = NULL;
-    NmfVerdict       verdict     = nmf_report_verdict(uplinks, managed, routes, NULL, &intended);
+    NmfVerdict       verdict     = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
     guint            i;
 
     json_builder_begin_object(b);
@@ -215,6 +239,16 @@ nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
     json_builder_begin_array(b);
     for (i = 0; routes && i < routes->len; i++)
         _add_route(b, routes->pdata[i]);
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "replies");
+    json_builder_begin_array(b);
+    for (i = 0; replies && i < replies->len; i++) {
+        const NmfCheckRow *row = replies->pdata[i];
+
+        if (row->verdict != NMF_CHECK_NOT_A_PATH)
+            _add_reply(b, row);
+    }
     json_builder_end_array(b);
     json_builder_end_object(b);
 
@@ -312,18 +346,19 @@ _family_metric_samples(GString    *out,
 }
 
 char *
-nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
+nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies)
 {
     static const NmfVerdict verdicts[] = {
         NMF_VERDICT_OK,
         NMF_VERDICT_LEFT_ALONE,
         NMF_VERDICT_WRONG_OWNER,
+        NMF_VERDICT_WRONG_LINK,
     };
     GString         *out      = g_string_new(NULL);
     const char      *intended = NULL;
     const char      *owner4   = _owner_iface(routes, AF_INET);
     const char      *owner6   = _owner_iface(routes, AF_INET6);
-    NmfVerdict       verdict  = nmf_report_verdict(uplinks, managed, routes, NULL, &intended);
+    NmfVerdict       verdict  = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
     g_autofree char *version  = nmf_prometheus_escape_label(PACKAGE_VERSION);
     guint            i;
 
@@ -373,6 +408,29 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
           out,
           "nm_metric_fix_default_route_owner_info{family=\"ipv6\",interface=\"%s\"} 1\n",
           iface);
+    }
+
+    _header(out,
+            "nm_metric_fix_reply_wrong_link",
+            "1 for each local address whose replies to an off-link peer the kernel would send "
+            "out of another link (NAT links are not counted).");
+    for (i = 0; replies && i < replies->len; i++) {
+        const NmfCheckRow *row = replies->pdata[i];
+        g_autofree char   *address = NULL;
+        g_autofree char   *iface   = NULL;
+        g_autofree char   *reply   = NULL;
+
+        if (!row->counted || row->verdict == NMF_CHECK_SYMMETRIC || row->verdict == NMF_CHECK_NOT_A_PATH)
+            continue;
+        address = nmf_prometheus_escape_label(row->address);
+        iface   = nmf_prometheus_escape_label(row->iface);
+        reply   = nmf_prometheus_escape_label(row->reply_iface ? row->reply_iface : "");
+        g_string_append_printf(out,
+                               "nm_metric_fix_reply_wrong_link{address=\"%s\",interface=\"%s\","
+                               "reply_interface=\"%s\"} 1\n",
+                               address,
+                               iface,
+                               reply);
     }
 
     _header(out,

@@ -82,9 +82,89 @@ _append_kernel_routes(GString *out, GPtrArray *routes)
     }
 }
 
-NmfVerdict
-nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes)
+/* Why each link got its class: the admin can check our reading of the facts. */
+static void
+_append_evidence(GString *out, GPtrArray *uplinks)
 {
+    guint i;
+
+    g_string_append_printf(out, "\n%s\n", _("Class evidence:"));
+    for (i = 0; uplinks && i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (u->unranked == NMF_UNRANKED_NO_GATEWAY)
+            continue;
+        g_string_append_printf(out,
+                               "  %s %s: %s\n",
+                               u->iface,
+                               nmf_uplink_class_to_string(u->klass),
+                               u->class_evidence ? u->class_evidence : "-");
+        if (u->class_conflict)
+            g_string_append_printf(out,
+                                   _("  %s: the evidence conflicts; a rule with class=nat or "
+                                     "class=lan in nm-metric-fix.conf decides.\n"),
+                                   u->iface);
+    }
+}
+
+static void
+_append_replies(GString *out, GPtrArray *replies)
+{
+    guint i;
+
+    if (!replies || replies->len == 0)
+        return;
+    g_string_append_printf(out, "\n%s\n", _("Replies to an off-link peer (the kernel's route lookups):"));
+    for (i = 0; i < replies->len; i++) {
+        const NmfCheckRow *row = replies->pdata[i];
+        const char        *verdict;
+
+        if (row->verdict == NMF_CHECK_NOT_A_PATH)
+            continue;
+        if (!row->counted)
+            verdict = _("NAT link, not counted");
+        else if (row->verdict == NMF_CHECK_SYMMETRIC)
+            verdict = _("ok");
+        else if (row->verdict == NMF_CHECK_RP_FILTER_DROP)
+            verdict = _("WRONG: the request is dropped by rp_filter");
+        else if (row->verdict == NMF_CHECK_NO_ROUTE_BACK)
+            verdict = _("WRONG: no route back");
+        else
+            verdict = _("WRONG LINK");
+        g_string_append_printf(out,
+                               "  %s %s %s: %s %s (%s)\n",
+                               row->address,
+                               _("on"),
+                               row->iface,
+                               _("leaves by"),
+                               row->reply_iface ? row->reply_iface : "-",
+                               verdict);
+    }
+}
+
+const NmfCheckRow *
+nmf_report_first_wrong_link(GPtrArray *replies)
+{
+    guint i;
+
+    for (i = 0; replies && i < replies->len; i++) {
+        const NmfCheckRow *row = replies->pdata[i];
+
+        if (row->counted && row->verdict != NMF_CHECK_SYMMETRIC
+            && row->verdict != NMF_CHECK_NOT_A_PATH)
+            return row;
+    }
+    return NULL;
+}
+
+NmfVerdict
+nmf_report_status(GString   *out,
+                  GPtrArray *uplinks,
+                  gboolean   managed,
+                  GPtrArray *routes,
+                  GPtrArray *replies)
+{
+    const NmfCheckRow *wrong = nmf_report_first_wrong_link(replies);
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
     const NmfRoute *owner6    = nmf_routes_owner(routes, AF_INET6);
     const char     *owner     = NULL;
@@ -93,7 +173,7 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
     char          **row;
     guint           i;
 
-    verdict = nmf_report_verdict(uplinks, managed, routes, &owner, &intended);
+    verdict = nmf_report_verdict(uplinks, managed, routes, replies, &owner, &intended);
 
     row    = g_new0(char *, N_COLUMNS + 1);
     row[0] = g_strdup(_("INTERFACE"));
@@ -123,7 +203,9 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
         g_ptr_array_add(rows, row);
     }
     nmf_text_table_append(out, rows, N_COLUMNS);
+    _append_evidence(out, uplinks);
     _append_kernel_routes(out, routes);
+    _append_replies(out, replies);
     g_string_append_c(out, '\n');
 
     /* IPv6 first: the IPv4 verdict, which decides the exit status, stays the last line. */
@@ -136,6 +218,18 @@ nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray 
     }
 
     switch (verdict) {
+    case NMF_VERDICT_WRONG_LINK:
+        g_string_append_printf(out,
+                               _("Replies from %s (%s) leave by %s, not by %s: they are lost. %s\n"),
+                               wrong->address,
+                               wrong->iface,
+                               wrong->reply_iface ? wrong->reply_iface : _("no link"),
+                               wrong->iface,
+                               managed ? _("Run 'nm-metric-fix --fix'.")
+                                       : _("nm-metric-fix leaves these metrics alone (see CLASS)."));
+        break;
+    case NMF_VERDICT_MAX:
+        g_assert_not_reached();
     case NMF_VERDICT_LEFT_ALONE:
         if (owner)
             g_string_append_printf(out,
@@ -170,6 +264,7 @@ NmfVerdict
 nmf_report_verdict(GPtrArray   *uplinks,
                    gboolean     managed,
                    GPtrArray   *routes,
+                   GPtrArray   *replies,
                    const char **out_owner,
                    const char **out_intended)
 {
@@ -187,7 +282,10 @@ nmf_report_verdict(GPtrArray   *uplinks,
         *out_owner = owner ? owner->iface : NULL;
     if (out_intended)
         *out_intended = managed && intended ? intended->iface : NULL;
-    /* The same decisions as nmf_report_status(). */
+    /* The kernel's answer first: whatever we intended, an address whose replies leave by
+     * another link is broken (also when a rule or user data keeps us away). */
+    if (nmf_report_first_wrong_link(replies))
+        return NMF_VERDICT_WRONG_LINK;
     if (!managed || !intended)
         return NMF_VERDICT_LEFT_ALONE;
     if (owner && strcmp(owner->iface, intended->iface) == 0)

@@ -9,6 +9,7 @@
 #include "nmf-config.h"
 #include "nmf-uplink.h"
 #include "nmf-route.h"
+#include "nmf-check-verdict.h"
 
 G_BEGIN_DECLS
 
@@ -16,10 +17,25 @@ typedef enum {
     NMF_VERDICT_OK,          /* the intended uplink owns the IPv4 default route */
     NMF_VERDICT_LEFT_ALONE,  /* nothing to rank: no NAT link competes */
     NMF_VERDICT_WRONG_OWNER, /* another interface (or none) owns it */
+    NMF_VERDICT_WRONG_LINK,  /* the kernel sends an address's replies out of another link */
+    NMF_VERDICT_MAX,
 } NmfVerdict;
 
+/* The off-link peers whose replies --status asks the kernel about (TEST-NET-2 and the
+ * IPv6 documentation prefix: never a real host, routed by the default routes). */
+#define NMF_STATUS_PROBE_IPV4 "198.51.100.1"
+#define NMF_STATUS_PROBE_IPV6 "2001:db8::1"
+
+/* The first counted row of @replies (NmfCheckRow, evaluated) whose reply would not leave
+ * by its own link, or NULL. */
+const NmfCheckRow *nmf_report_first_wrong_link(GPtrArray *replies);
+
 /* Appends the table and the verdict line to @out. @uplinks must be ranked. */
-NmfVerdict nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes);
+NmfVerdict nmf_report_status(GString   *out,
+                             GPtrArray *uplinks,
+                             gboolean   managed,
+                             GPtrArray *routes,
+                             GPtrArray *replies);
 
 /* The verdict nmf_report_status() prints, without the text (for --json/--prometheus).
  * @out_owner: the interface of the winning IPv4 default route in the main table, or NULL;
@@ -28,6 +44,7 @@ NmfVerdict nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed,
 NmfVerdict nmf_report_verdict(GPtrArray   *uplinks,
                               gboolean     managed,
                               GPtrArray   *routes,
+                              GPtrArray   *replies,
                               const char **out_owner,
                               const char **out_intended);
 

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "nmf-revert.h"
@@ -18,9 +19,10 @@
 static void
 _print_with_verdict_colour(GString *out, NmfVerdict verdict)
 {
-    const char *colour = verdict == NMF_VERDICT_OK            ? "\033[32m"
-                         : verdict == NMF_VERDICT_WRONG_OWNER ? "\033[1;31m"
-                                                              : NULL;
+    const char *colour = verdict == NMF_VERDICT_OK ? "\033[32m"
+                         : verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
+                           ? "\033[1;31m"
+                           : NULL;
     const char *last;
 
     if (!colour || !isatty(STDOUT_FILENO) || (g_getenv("NO_COLOR") && *g_getenv("NO_COLOR"))) {
@@ -45,8 +47,50 @@ _verdict_name(NmfVerdict verdict)
         return "left alone";
     case NMF_VERDICT_WRONG_OWNER:
         return "wrong owner";
+    case NMF_VERDICT_WRONG_LINK:
+        return "wrong link";
+    case NMF_VERDICT_MAX:
+        break;
     }
     return "?";
+}
+
+/* The kernel's answer for every local address: which link a reply to an off-link peer
+ * leaves by (the families that have an uplink with a gateway).  NmfCheckRow, evaluated
+ * per family. */
+static GPtrArray *
+_read_replies(GPtrArray *uplinks, GError **error)
+{
+    g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    g_autoptr(GPtrArray) nat     = nmf_check_nat_ifaces(uplinks);
+    gboolean has4                = FALSE;
+    gboolean has6                = FALSE;
+    guint    i;
+    guint    j;
+
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        has4 = has4 || u->gateway4 != 0;
+        has6 = has6 || u->gateway6 != NULL;
+    }
+    for (i = 0; i < 2; i++) {
+        int                  family = i == 0 ? AF_INET : AF_INET6;
+        g_autoptr(GPtrArray) rows   = NULL;
+
+        if (!(family == AF_INET ? has4 : has6))
+            continue;
+        rows = nmf_snapshot_reply_rows(
+          family, family == AF_INET ? NMF_STATUS_PROBE_IPV4 : NMF_STATUS_PROBE_IPV6, nat, error);
+        if (!rows)
+            return NULL;
+        nmf_check_evaluate(rows);
+        /* The rows move to @replies (g_ptr_array_steal_index() is GLib 2.58). */
+        g_ptr_array_set_free_func(rows, NULL);
+        for (j = 0; j < rows->len; j++)
+            g_ptr_array_add(replies, rows->pdata[j]);
+    }
+    return g_steal_pointer(&replies);
 }
 
 gboolean
@@ -56,6 +100,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autoptr(NmfNm) nm             = NULL;
     g_autoptr(NmfSnapshot) snapshot = NULL;
     g_autoptr(GString) out          = g_string_new(NULL);
+    g_autoptr(GPtrArray) replies    = NULL;
     NmfVerdict verdict;
 
     config = nmf_snapshot_load_config(options->config, error);
@@ -67,18 +112,24 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     snapshot = nmf_snapshot_read(nm, config, TRUE, error);
     if (!snapshot)
         return FALSE;
+    replies = _read_replies(snapshot->uplinks, error);
+    if (!replies)
+        return FALSE;
 
     if (options->json || options->prometheus) {
         g_autofree char *text =
           options->json
-            ? nmf_status_json(snapshot->uplinks, snapshot->plan->managed, snapshot->routes)
-            : nmf_status_prometheus(snapshot->uplinks, snapshot->plan->managed, snapshot->routes);
+            ? nmf_status_json(snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies)
+            : nmf_status_prometheus(
+              snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies);
 
         verdict =
-          nmf_report_verdict(snapshot->uplinks, snapshot->plan->managed, snapshot->routes, NULL, NULL);
+          nmf_report_verdict(
+          snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies, NULL, NULL);
         fputs(text, stdout);
     } else {
-        verdict = nmf_report_status(out, snapshot->uplinks, snapshot->plan->managed, snapshot->routes);
+        verdict = nmf_report_status(
+          out, snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies);
         if (nmf_revert_is_paused())
             g_string_prepend(out,
                              _("Automatic fixing is paused (nm-metric-fix --revert); "
@@ -86,6 +137,8 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
         _print_with_verdict_colour(out, verdict);
     }
     nmf_log_debug("status: %s", _verdict_name(verdict));
-    *out_status = verdict == NMF_VERDICT_WRONG_OWNER ? NMF_EXIT_WRONG_OWNER : NMF_EXIT_OK;
+    *out_status = verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
+                    ? NMF_EXIT_WRONG_OWNER
+                    : NMF_EXIT_OK;
     return TRUE;
 }

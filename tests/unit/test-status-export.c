@@ -169,7 +169,7 @@ test_json_wrong_owner(void)
     JsonObject      *owner;
 
     _scenario_lab(&s, FALSE);
-    text = nmf_status_json(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes, NULL);
     g_assert_true(g_str_has_suffix(text, "}\n"));
     doc = _parse(text, &parser);
     g_assert_cmpint(json_object_get_int_member(doc, "schema_version"), ==, 1);
@@ -214,7 +214,7 @@ test_json_ok(void)
     JsonArray       *routes;
 
     _scenario_lab(&s, TRUE);
-    text = nmf_status_json(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes, NULL);
     doc  = _parse(text, &parser);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "ok");
     g_assert_cmpstr(json_object_get_string_member(
@@ -242,7 +242,7 @@ test_json_left_alone(void)
     JsonObject      *odd;
 
     _scenario_left_alone(&s);
-    text = nmf_status_json(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes, NULL);
     doc  = _parse(text, &parser);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "left-alone");
     g_assert_true(_is_null(doc, "intended_owner"));
@@ -266,7 +266,7 @@ test_json_empty(void)
     JsonObject      *doc;
 
     _scenario_empty(&s);
-    text = nmf_status_json(s.uplinks, s.managed, s.routes);
+    text = nmf_status_json(s.uplinks, s.managed, s.routes, NULL);
     doc  = _parse(text, &parser);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "left-alone");
     g_assert_cmpuint(json_array_get_length(json_object_get_array_member(doc, "interfaces")), ==, 0);
@@ -336,7 +336,7 @@ test_prometheus_lab(void)
     g_autofree char *text = NULL;
 
     _scenario_lab(&s, FALSE);
-    text = nmf_status_prometheus(s.uplinks, s.managed, s.routes);
+    text = nmf_status_prometheus(s.uplinks, s.managed, s.routes, NULL);
     _assert_exposition_format(text);
     g_assert_nonnull(strstr(text, "# TYPE nm_metric_fix_default_route_intended gauge\n"));
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv4\"} 0\n"));
@@ -359,7 +359,7 @@ test_prometheus_lab(void)
     g_clear_pointer(&text, g_free);
     _scenario_clear(&s);
     _scenario_lab(&s, TRUE);
-    text = nmf_status_prometheus(s.uplinks, s.managed, s.routes);
+    text = nmf_status_prometheus(s.uplinks, s.managed, s.routes, NULL);
     _assert_exposition_format(text);
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv4\"} 1\n"));
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv6\"} 1\n"));
@@ -385,7 +385,7 @@ test_prometheus_escaped_labels(void)
     odd->applied_metric4 = 100;
     g_ptr_array_add(uplinks, odd);
     g_ptr_array_add(routes, _route(AF_INET, "br\"0", 100, NMF_TABLE_MAIN));
-    text = nmf_status_prometheus(uplinks, TRUE, routes);
+    text = nmf_status_prometheus(uplinks, TRUE, routes, NULL);
     _assert_exposition_format(text);
     g_assert_nonnull(
       strstr(text,
@@ -413,7 +413,7 @@ _emit_json(void)
             _scenario_lab(&s, i == 1);
         else
             builders[i - 2](&s);
-        text = nmf_status_json(s.uplinks, s.managed, s.routes);
+        text = nmf_status_json(s.uplinks, s.managed, s.routes, NULL);
         printf("\x1e%s", text);
     }
     return 0;
