@@ -359,6 +359,7 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
     const char      *owner4   = _owner_iface(routes, AF_INET);
     const char      *owner6   = _owner_iface(routes, AF_INET6);
     NmfVerdict       verdict  = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
+    const char      *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);
     g_autofree char *version  = nmf_prometheus_escape_label(PACKAGE_VERSION);
     guint            i;
 
@@ -388,7 +389,7 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
     if (owner6)
         g_string_append_printf(out,
                                "nm_metric_fix_default_route_intended{family=\"ipv6\"} %d\n",
-                               !intended || strcmp(owner6, intended) == 0 ? 1 : 0);
+                               !intended6 || strcmp(owner6, intended6) == 0 ? 1 : 0);
 
     _header(out,
             "nm_metric_fix_default_route_owner_info",

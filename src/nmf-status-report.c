@@ -210,9 +210,11 @@ nmf_report_status(GString   *out,
 
     /* IPv6 first: the IPv4 verdict, which decides the exit status, stays the last line. */
     if (owner6) {
-        if (intended && strcmp(owner6->iface, intended) != 0)
+        const char *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);
+
+        if (intended6 && strcmp(owner6->iface, intended6) != 0)
             g_string_append_printf(
-              out, _("IPv6 default route: %s, but %s should own it.\n"), owner6->iface, intended);
+              out, _("IPv6 default route: %s, but %s should own it.\n"), owner6->iface, intended6);
         else
             g_string_append_printf(out, _("IPv6 default route: %s.\n"), owner6->iface);
     }
@@ -260,6 +262,23 @@ nmf_report_status(GString   *out,
     return verdict;
 }
 
+const char *
+nmf_report_intended(GPtrArray *uplinks, gboolean managed, int family)
+{
+    const NmfUplink *best = NULL;
+    guint            i;
+
+    for (i = 0; managed && uplinks && i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (u->rank == 0 || (family == AF_INET ? u->gateway4 == 0 : u->gateway6 == NULL))
+            continue;
+        if (!best || u->rank < best->rank)
+            best = u;
+    }
+    return best ? best->iface : NULL;
+}
+
 NmfVerdict
 nmf_report_verdict(GPtrArray   *uplinks,
                    gboolean     managed,
@@ -268,27 +287,20 @@ nmf_report_verdict(GPtrArray   *uplinks,
                    const char **out_owner,
                    const char **out_intended)
 {
-    const NmfRoute  *owner    = nmf_routes_owner(routes, AF_INET);
-    const NmfUplink *intended = NULL;
-    guint            i;
+    const NmfRoute *owner    = nmf_routes_owner(routes, AF_INET);
+    const char     *intended = nmf_report_intended(uplinks, managed, AF_INET);
 
-    for (i = 0; uplinks && i < uplinks->len; i++) {
-        const NmfUplink *u = uplinks->pdata[i];
-
-        if (u->rank == 1)
-            intended = u;
-    }
     if (out_owner)
         *out_owner = owner ? owner->iface : NULL;
     if (out_intended)
-        *out_intended = managed && intended ? intended->iface : NULL;
+        *out_intended = intended;
     /* The kernel's answer first: whatever we intended, an address whose replies leave by
      * another link is broken (also when a rule or user data keeps us away). */
     if (nmf_report_first_wrong_link(replies))
         return NMF_VERDICT_WRONG_LINK;
     if (!managed || !intended)
         return NMF_VERDICT_LEFT_ALONE;
-    if (owner && strcmp(owner->iface, intended->iface) == 0)
+    if (owner && strcmp(owner->iface, intended) == 0)
         return NMF_VERDICT_OK;
     return NMF_VERDICT_WRONG_OWNER;
 }

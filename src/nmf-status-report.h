@@ -26,6 +26,10 @@ typedef enum {
 #define NMF_STATUS_PROBE_IPV4 "198.51.100.1"
 #define NMF_STATUS_PROBE_IPV6 "2001:db8::1"
 
+/* The best-ranked uplink with a default gateway of @family: the one that should own
+ * that family's default route (NULL when metrics are left alone). */
+const char *nmf_report_intended(GPtrArray *uplinks, gboolean managed, int family);
+
 /* The first counted row of @replies (NmfCheckRow, evaluated) whose reply would not leave
  * by its own link, or NULL. */
 const NmfCheckRow *nmf_report_first_wrong_link(GPtrArray *replies);

@@ -88,7 +88,11 @@ test_status_ipv6(void)
     g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
     g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+    guint i;
 
+    /* Both uplinks have an IPv6 router, as their IPv6 default routes say. */
+    for (i = 0; i < uplinks->len; i++)
+        ((NmfUplink *) uplinks->pdata[i])->gateway6 = g_strdup("fe80::1");
     g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
     g_ptr_array_add(routes, _route(AF_INET6, "eth0", 100, 254));
     g_ptr_array_add(routes, _route(AF_INET6, "eth1", 101, 254));
@@ -130,6 +134,52 @@ test_status_left_alone(void)
     g_assert_true(strstr(out->str, "Default route: eth1 (left alone") != NULL);
 }
 
+static NmfCheckRow *
+_reply(const char *address, const char *iface, const char *reply_iface, gboolean is_nat)
+{
+    NmfCheckRow *row = nmf_check_row_new(AF_INET, address, iface);
+
+    row->has_route_to_target = TRUE;
+    row->reply_iface         = g_strdup(reply_iface);
+    row->rp_filter           = 2;
+    row->rp_filter_pass      = TRUE;
+    row->is_nat              = is_nat;
+    return row;
+}
+
+/* The kernel's answer decides: the plan looks consistent (nothing managed, a rule keeps
+ * us away) but the LAN address answers out of the NAT link. */
+static void
+test_status_wrong_link(void)
+{
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
+    g_autoptr(GString) out       = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 100, 254));
+    g_ptr_array_add(replies, _reply("192.168.122.100", "eth0", "eth0", TRUE));
+    g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth0", FALSE));
+    nmf_check_evaluate(replies);
+    g_assert_cmpint(nmf_report_status(out, uplinks, FALSE, routes, replies), ==, NMF_VERDICT_WRONG_LINK);
+    g_assert_true(g_str_has_suffix(out->str,
+                                   "Replies from 10.66.60.236 (eth1) leave by eth0, not by eth1: they "
+                                   "are lost. nm-metric-fix leaves these metrics alone (see CLASS).\n"));
+    g_assert_nonnull(strstr(out->str, "  10.66.60.236 on eth1: leaves by eth0 (WRONG LINK)\n"));
+    g_assert_nonnull(strstr(out->str, "192.168.122.100 on eth0: leaves by eth0 (NAT link, not counted)"));
+    g_assert_cmpint(nmf_report_verdict(uplinks, managed, routes, replies, NULL, NULL), ==, NMF_VERDICT_WRONG_LINK);
+
+    /* A NAT address answered by the LAN never fails; the LAN answering by itself is ok. */
+    g_ptr_array_set_size(replies, 0);
+    g_ptr_array_add(replies, _reply("192.168.122.100", "eth0", "eth1", TRUE));
+    g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth1", FALSE));
+    nmf_check_evaluate(replies);
+    g_assert_null(nmf_report_first_wrong_link(replies));
+    g_assert_cmpint(nmf_report_verdict(uplinks, FALSE, routes, replies, NULL, NULL), ==, NMF_VERDICT_LEFT_ALONE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -139,5 +189,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/status/no-route", test_status_no_route);
     g_test_add_func("/report/status/ipv6", test_status_ipv6);
     g_test_add_func("/report/status/left-alone", test_status_left_alone);
+    g_test_add_func("/report/status/wrong-link", test_status_wrong_link);
     return g_test_run();
 }
