@@ -396,7 +396,7 @@ nmf_nm_restore_profile(NmfNm *self, const NmfProfile *profile, GError **error)
     NMSettingUser *s_user;
     guint          n_user_keys = 0;
 
-    _write_metrics(copy, profile->orig4, profile->orig6, profile->has_ipv6_setting);
+    _write_metrics(copy, profile->restore4, profile->restore6, profile->has_ipv6_setting);
     s_user = _ensure_user_setting(copy);
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV4, NULL, NULL);
     nm_setting_user_set_data(s_user, NMF_USER_ORIG_IPV6, NULL, NULL);
@@ -419,8 +419,8 @@ nmf_nm_restore_live(NmfNm *self, const NmfProfile *profile, GPtrArray *out_reapp
         NMActiveConnection *active = nm_device_get_active_connection(device);
         ReapplyJob          job    = {
                         .device   = device,
-                        .metric4  = profile->orig4,
-                        .metric6  = profile->orig6,
+                        .metric4  = profile->restore4,
+                        .metric6  = profile->restore6,
                         .set_ipv6 = profile->has_ipv6_setting,
         };
 

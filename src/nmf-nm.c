@@ -618,6 +618,8 @@ _profile_new(NMRemoteConnection *remote)
                              &profile->orig6))
         profile->orig6 = NMF_METRIC_AUTO;
     profile->has_ipv6_setting = nm_connection_get_setting_ip6_config(connection) != NULL;
+    profile->written_valid    = nmf_nm_parse_metric(
+      nmf_nm_user_data_get(connection, NMF_USER_WRITTEN), &profile->written);
     nmf_nm_read_metrics(connection, &profile->metric4, &profile->metric6);
     profile->handle      = g_object_ref(remote);
     profile->handle_free = _profile_handle_free;

@@ -54,6 +54,12 @@ void nmf_plan_describe_updates(const NmfPlan *plan, gboolean dry_run, GPtrArray 
 /* The run's closing line: "no changes needed", or what was (or would be) done. */
 char *nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed);
 
+/* --revert: what to write back into @profile (restore4/restore6, keeps_admin4/6).  The
+ * recorded original comes back only where the profile still holds the metric we wrote;
+ * a value the admin set after us stays.  Records without the written metric (older
+ * releases) restore the originals. */
+void nmf_plan_revert_profile(NmfProfile *profile);
+
 G_END_DECLS
 
 #endif /* NMF_PLAN_H */

@@ -4,6 +4,8 @@
 
 #include "nmf-revert.h"
 
+#include "nmf-plan.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 
@@ -53,7 +55,7 @@ nmf_revert_set_paused(gboolean paused, GError **error)
 }
 
 static gboolean
-_revert_one(NmfNm *nm, const NmfProfile *profile, gboolean dry_run, GError **error)
+_revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
 {
     g_autoptr(GPtrArray) reapplied = g_ptr_array_new_with_free_func(g_free);
     guint i;
@@ -68,15 +70,27 @@ _revert_one(NmfNm *nm, const NmfProfile *profile, gboolean dry_run, GError **err
                     profile->orig4_text);
         return FALSE;
     }
+    nmf_plan_revert_profile(profile);
+    if (profile->keeps_admin4 || profile->keeps_admin6)
+        nmf_log_info("%skeep the administrator's later change on profile '%s': "
+                     "ipv4.route-metric %" G_GINT64_FORMAT "%s, ipv6.route-metric %" G_GINT64_FORMAT
+                     "%s (nm-metric-fix wrote %" G_GINT64_FORMAT "); its record is dropped",
+                     dry_run ? "would " : "",
+                     profile->id,
+                     profile->metric4,
+                     profile->keeps_admin4 ? " kept" : "",
+                     profile->metric6,
+                     profile->keeps_admin6 ? " kept" : "",
+                     profile->written);
     nmf_log_info("%srestore profile '%s': ipv4.route-metric %" G_GINT64_FORMAT
                  " -> %" G_GINT64_FORMAT ", ipv6.route-metric %" G_GINT64_FORMAT
                  " -> %" G_GINT64_FORMAT,
                  dry_run ? "would " : "",
                  profile->id,
                  profile->metric4,
-                 profile->orig4,
+                 profile->restore4,
                  profile->metric6,
-                 profile->orig6);
+                 profile->restore6);
     if (dry_run)
         return TRUE;
 
@@ -89,7 +103,7 @@ _revert_one(NmfNm *nm, const NmfProfile *profile, gboolean dry_run, GError **err
         nmf_log_info("reapply %s (%s): ipv4.route-metric -> %" G_GINT64_FORMAT,
                      (const char *) reapplied->pdata[i],
                      profile->id,
-                     profile->orig4);
+                     profile->restore4);
     return TRUE;
 }
 

@@ -161,6 +161,14 @@ typedef struct {
     gint64   metric4;
     gint64   metric6;
     gboolean has_ipv6_setting;
+    gboolean written_valid; /* user data nm-metric-fix.metric: what we wrote last */
+    gint64   written;
+
+    /* Filled by nmf_plan_revert_profile(): what --revert writes back. */
+    gint64   restore4;
+    gint64   restore6;
+    gboolean keeps_admin4; /* the admin changed ipv4.route-metric after us: it stays */
+    gboolean keeps_admin6;
 
     gpointer       handle;
     GDestroyNotify handle_free;

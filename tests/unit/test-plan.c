@@ -266,6 +266,40 @@ test_unmanaged(void)
     g_assert_cmpstr(summary, ==, "no changes needed");
 }
 
+/* --revert keeps what the admin set after us and restores the rest. */
+static void
+test_plan_revert_keeps_admin_changes(void)
+{
+    NmfProfile p = {
+        .orig4 = NMF_METRIC_AUTO, .orig6 = NMF_METRIC_AUTO, .metric4 = 100, .metric6 = 100,
+        .has_ipv6_setting = TRUE, .written_valid = TRUE, .written = 100,
+    };
+
+    nmf_plan_revert_profile(&p);
+    g_assert_false(p.keeps_admin4);
+    g_assert_false(p.keeps_admin6);
+    g_assert_cmpint(p.restore4, ==, NMF_METRIC_AUTO);
+    g_assert_cmpint(p.restore6, ==, NMF_METRIC_AUTO);
+
+    p.metric4 = 77; /* nmcli connection modify lan ipv4.route-metric 77 */
+    nmf_plan_revert_profile(&p);
+    g_assert_true(p.keeps_admin4);
+    g_assert_false(p.keeps_admin6);
+    g_assert_cmpint(p.restore4, ==, 77);
+    g_assert_cmpint(p.restore6, ==, NMF_METRIC_AUTO);
+
+    p.metric6 = 300;
+    nmf_plan_revert_profile(&p);
+    g_assert_true(p.keeps_admin6);
+    g_assert_cmpint(p.restore6, ==, 300);
+
+    /* A record from a release that did not keep the written metric: restore. */
+    p.written_valid = FALSE;
+    nmf_plan_revert_profile(&p);
+    g_assert_false(p.keeps_admin4);
+    g_assert_cmpint(p.restore4, ==, NMF_METRIC_AUTO);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -277,5 +311,6 @@ main(int argc, char **argv)
     g_test_add_func("/plan/real-run-reports-outcomes", test_real_run_reports_outcomes);
     g_test_add_func("/plan/left-alone", test_left_alone);
     g_test_add_func("/plan/unmanaged", test_unmanaged);
+    g_test_add_func("/plan/revert-keeps-admin-changes", test_plan_revert_keeps_admin_changes);
     return g_test_run();
 }
