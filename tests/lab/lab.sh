@@ -526,7 +526,8 @@ EOF
 lab_nm_ready() {
     local out line ok=0
     lab_guest nmcli -t general >/dev/null 2>&1 || return 1
-    out=$(lab_guest nmcli -t -f DEVICE,STATE device 2>/dev/null) || return 1
+    # C.UTF-8: in the C locale nmcli prints a name's non-ASCII bytes as '?'.
+    out=$(lab_guest env LC_ALL=C.UTF-8 nmcli -t -f DEVICE,STATE device 2>/dev/null) || return 1
     while IFS= read -r line; do
         case "${line%%:*}" in
             eth0 | "$LAB_GUEST_ETH1") ;;
@@ -622,7 +623,7 @@ lab_add_profiles() {
         ifc=${id#*:} id=${id%%:*}
         v4=(ipv4.method auto ipv4.route-metric -1)
         [ "$id" = lan ] && v4=("${lan_v4[@]}")
-        lab_guest nmcli connection add type ethernet con-name "$id" ifname "$ifc" \
+        lab_guest env LC_ALL=C.UTF-8 nmcli connection add type ethernet con-name "$id" ifname "$ifc" \
             connection.autoconnect no "${v4[@]}" "${v6[@]}" >/dev/null ||
             { lab_fail "nmcli connection add $id failed"; return 1; }
     done
