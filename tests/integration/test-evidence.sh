@@ -268,7 +268,7 @@ import json, sys
 d = json.loads(sys.argv[1])
 bad = [r for r in d["replies"] if not r["ok"]]
 assert d["verdict"] == "wrong-link", d["verdict"]
-assert any(r["address"] == sys.argv[2] and r["link"] == "eth1" and r["reply_link"] == "eth0" for r in bad), bad
+assert any(r["address"] == sys.argv[2] and r["interface"] == "eth1" and r["reply_interface"] == "eth0" and r["counted"] for r in bad), bad
 ' "$NMF_OUT" "$LAB_GUEST_LAN_ADDR" 2>&1 || add_why "--status --json does not carry the failing address"
 nmf --status --prometheus
 [ "$NMF_RC" = 3 ] || add_why "--status --prometheus exit $NMF_RC, expected 3"
