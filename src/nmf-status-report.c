@@ -246,17 +246,16 @@ nmf_report_status(GString   *out,
         break;
     case NMF_VERDICT_WRONG_OWNER:
         if (owner)
-            g_string_append_printf(out,
-                                   _("Default route: %s, but %s should own it. Run 'nm-metric-fix "
-                                     "--fix'.\n"),
-                                   owner,
-                                   intended);
+            g_string_append_printf(out, _("Default route: %s, but %s should own it."), owner, intended);
         else
-            g_string_append_printf(
-              out,
-              _("Default route: none, but %s should own it. Run 'nm-metric-fix "
-                "--fix'.\n"),
-              intended);
+            g_string_append_printf(out, _("Default route: none, but %s should own it."), intended);
+        if (wrong)
+            g_string_append_printf(out,
+                                   _(" Replies from %s (%s) leave by %s."),
+                                   wrong->address,
+                                   wrong->iface,
+                                   wrong->reply_iface ? wrong->reply_iface : _("no link"));
+        g_string_append_printf(out, " %s\n", _("Run 'nm-metric-fix --fix'."));
         break;
     }
     return verdict;
@@ -294,13 +293,14 @@ nmf_report_verdict(GPtrArray   *uplinks,
         *out_owner = owner ? owner->iface : NULL;
     if (out_intended)
         *out_intended = intended;
-    /* The kernel's answer first: whatever we intended, an address whose replies leave by
-     * another link is broken (also when a rule or user data keeps us away). */
+    /* The wrong owner names the cause; otherwise the kernel's answer decides: an address
+     * whose replies leave by another link is broken whatever we intended (also when a
+     * rule or user data keeps us away). */
+    if (managed && intended && (!owner || strcmp(owner->iface, intended) != 0))
+        return NMF_VERDICT_WRONG_OWNER;
     if (nmf_report_first_wrong_link(replies))
         return NMF_VERDICT_WRONG_LINK;
     if (!managed || !intended)
         return NMF_VERDICT_LEFT_ALONE;
-    if (owner && strcmp(owner->iface, intended) == 0)
-        return NMF_VERDICT_OK;
-    return NMF_VERDICT_WRONG_OWNER;
+    return NMF_VERDICT_OK;
 }

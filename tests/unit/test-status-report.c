@@ -169,7 +169,14 @@ test_status_wrong_link(void)
                                    "are lost. nm-metric-fix leaves these metrics alone (see CLASS).\n"));
     g_assert_nonnull(strstr(out->str, "  10.66.60.236 on eth1: leaves by eth0 (WRONG LINK)\n"));
     g_assert_nonnull(strstr(out->str, "192.168.122.100 on eth0: leaves by eth0 (NAT link, not counted)"));
-    g_assert_cmpint(nmf_report_verdict(uplinks, managed, routes, replies, NULL, NULL), ==, NMF_VERDICT_WRONG_LINK);
+    /* Managed, with the NAT link owning the default route: the wrong owner is the cause,
+     * and the verdict line names the address that suffers from it. */
+    g_string_truncate(out, 0);
+    g_assert_true(managed);
+    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes, replies), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_true(g_str_has_suffix(out->str,
+                                   "Default route: eth0, but eth1 should own it. Replies from "
+                                   "10.66.60.236 (eth1) leave by eth0. Run 'nm-metric-fix --fix'.\n"));
 
     /* A NAT address answered by the LAN never fails; the LAN answering by itself is ok. */
     g_ptr_array_set_size(replies, 0);
