@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Main: parse the options, pick the command from the table, turn its error into the exit status. */
+/* Main: options, the command table, error -> exit status; no product logic. */
 #include "config.h"
 
 #include <locale.h>
@@ -23,8 +23,8 @@ typedef struct {
 
 /* In the order main() tests the options. */
 static const Command commands[] = {
-    { "fix", nmf_fix_run, TRUE },       { "revert", nmf_revert_run, TRUE },
-    { "skip", nmf_skip_run, TRUE },     { "check", nmf_check_run, FALSE },
+    { "fix", nmf_fix_run, TRUE },          { "revert", nmf_revert_run, TRUE },
+    { "skip", nmf_skip_run, TRUE },        { "check", nmf_check_run, FALSE },
     { "observe", nmf_observe_run, FALSE }, { "status", nmf_status_run, FALSE },
 };
 
@@ -60,7 +60,7 @@ _refuse(const char *message, int status)
     g_autofree char *text = g_strchomp(g_strdup(message));
 
     nmf_print_error(g_str_has_prefix(text, "nm-metric-fix: ") ? text + strlen("nm-metric-fix: ")
-                                                             : text);
+                                                              : text);
     return status;
 }
 
@@ -189,7 +189,8 @@ main(int argc, char **argv)
         return NMF_EXIT_USAGE;
     }
     if (argc > 1) {
-        g_autofree char *text = g_strdup_printf(_("nm-metric-fix: unexpected argument '%s'\n"), argv[1]);
+        g_autofree char *text =
+          g_strdup_printf(_("nm-metric-fix: unexpected argument '%s'\n"), argv[1]);
 
         return _refuse(text, NMF_EXIT_USAGE);
     }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Command --check: ask the kernel (nmf-netlink.c) per local address; judge with nmf-check-verdict.c. */
+/* Command --check: ask the kernel per local address (nmf-netlink.c), judge (nmf-check-verdict). */
 #include "config.h"
 
 #include "nmf-check.h"
@@ -53,7 +53,8 @@ _check_one(const char            *target,
         row->rp_filter = nmf_rp_filter_effective(&rp);
         /* The request: from the target to the local address, arriving on its link
          * (`ip route get L from T iif IFACE`). */
-        if (!nmf_netlink_route_get(AF_INET, local->address, target, local->ifindex, &request, error))
+        if (!nmf_netlink_route_get(
+              AF_INET, local->address, target, local->ifindex, &request, error))
             return NULL;
         row->rp_filter_pass = nmf_check_request_passes(
           request.error, row->rp_filter, row->iface, row->reply_iface, row->reply_error);

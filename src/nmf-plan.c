@@ -126,8 +126,7 @@ nmf_plan_describe_decisions(const NmfPlan *plan, GPtrArray *lines)
     }
     if (!plan->managed) {
         g_ptr_array_add(
-          lines,
-          g_strdup("no NAT uplink competes with another uplink; leaving metrics alone"));
+          lines, g_strdup("no NAT uplink competes with another uplink; leaving metrics alone"));
         return;
     }
     for (i = 0; i < plan->ranked->len; i++) {
@@ -153,7 +152,7 @@ nmf_plan_describe_reapply(const NmfPlan *plan, gboolean dry_run, GPtrArray *line
     for (i = 0; i < plan->reapply->len; i++) {
         const NmfUplink *u      = plan->reapply->pdata[i];
         NmfApplyResult   result = dry_run ? NMF_APPLY_DONE : plan->reapplied[i].result;
-        g_autofree char *old    = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
+        g_autofree char *old = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
         g_autofree char *wanted = _metric_str(u->wanted_metric);
 
         if (result == NMF_APPLY_DONE)

@@ -14,11 +14,11 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    gboolean   managed;    /* the ranking manages metrics (a NAT link competes) */
-    GPtrArray *ranked;     /* NmfUplink *, borrowed: rank order */
-    GPtrArray *left_alone; /* NmfUplink *, borrowed: skip data, a rule, a hand-set metric */
-    GPtrArray *reapply;    /* NmfUplink *, borrowed: the device must get the wanted metric */
-    GPtrArray *update;     /* NmfUplink *, borrowed: the profile must get it */
+    gboolean   managed;     /* the ranking manages metrics (a NAT link competes) */
+    GPtrArray *ranked;      /* NmfUplink *, borrowed: rank order */
+    GPtrArray *left_alone;  /* NmfUplink *, borrowed: skip data, a rule, a hand-set metric */
+    GPtrArray *reapply;     /* NmfUplink *, borrowed: the device must get the wanted metric */
+    GPtrArray *update;      /* NmfUplink *, borrowed: the profile must get it */
     GArray    *keep_routes; /* NmfRouteKey: the routes of ours to keep; others in our tables go */
     /* Filled when the plan is carried out, one per entry of reapply and update. */
     NmfApplyOutcome *reapplied;

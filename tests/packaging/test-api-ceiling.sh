@@ -15,7 +15,8 @@
 #       because of the ceiling and not because the probe is broken.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 BUILD=${1:-}
 DB=$BUILD/compile_commands.json
