@@ -7,6 +7,7 @@
 #define NMF_STATUS_REPORT_H
 
 #include "nmf-config.h"
+#include "nmf-plan.h"
 #include "nmf-uplink.h"
 #include "nmf-route.h"
 
@@ -18,8 +19,12 @@ typedef enum {
     NMF_VERDICT_WRONG_OWNER, /* another interface (or none) owns it */
 } NmfVerdict;
 
-/* Appends the table and the verdict line to @out. @uplinks must be ranked. */
-NmfVerdict nmf_report_status(GString *out, GPtrArray *uplinks, gboolean managed, GPtrArray *routes);
+/* Appends the table and the verdict line to @out. @uplinks must be ranked and @plan made
+ * from them: its wanted metrics fill the WANTED column. */
+NmfVerdict nmf_report_status(GString       *out,
+                             GPtrArray     *uplinks,
+                             const NmfPlan *plan,
+                             GPtrArray     *routes);
 
 /* The verdict nmf_report_status() prints, without the text (for --json/--prometheus).
  * @out_owner: the interface of the winning IPv4 default route in the main table, or NULL;

@@ -79,7 +79,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
         fputs(text, stdout);
     } else {
         verdict =
-          nmf_report_status(out, snapshot->uplinks, snapshot->plan->managed, snapshot->routes);
+          nmf_report_status(out, snapshot->uplinks, snapshot->plan, snapshot->routes);
         if (nmf_revert_is_paused())
             g_string_prepend(out,
                              _("Automatic fixing is paused (nm-metric-fix --revert); "

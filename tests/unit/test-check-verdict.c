@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the --check verdict (nmf-check-verdict.c): rows judged, table rendered. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of the pure plan step (nmf-plan.c): what --fix, --fix --dry-run and --status read. */
+/* Unit tests of the plan step (nmf-plan.c), which --fix, --dry-run and --status read. */
 #include <string.h>
 
 #include "nmf-plan.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of ranking and policy routing (nmf-rank.c, nmf-policy-routing.c). */
 #include <string.h>
 
 #include "nmf-plan.h"
