@@ -53,14 +53,13 @@ _exit_for_error(const GError *error)
     return NMF_EXIT_FAILURE;
 }
 
-/* Prints @message, a translated line that carries the program name itself. */
+/* Prints @message, a translated line that names the program itself. */
 static int
 _refuse(const char *message, int status)
 {
-    g_autofree char *text = g_strchomp(g_strdup(message));
+    g_autofree char *line = g_strchomp(g_strdup(message));
 
-    nmf_print_error(g_str_has_prefix(text, "nm-metric-fix: ") ? text + strlen("nm-metric-fix: ")
-                                                              : text);
+    nmf_print_error_line(line);
     return status;
 }
 

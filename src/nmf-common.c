@@ -85,3 +85,11 @@ nmf_print_error(const char *message)
 
     _write_line(line);
 }
+
+void
+nmf_print_error_line(const char *line)
+{
+    g_autofree char *text = g_strdup_printf("%s%s\n", _priority_prefix(NMF_LOG_ERROR), line);
+
+    _write_line(text);
+}
