@@ -72,17 +72,19 @@ _pick_command(const NmfOptions *opts)
         opts->check != NULL, opts->observe != NULL, opts->status,
     };
     const Command *picked = NULL;
-    guint          n      = 0;
     guint          i;
 
     G_STATIC_ASSERT(G_N_ELEMENTS(given) == G_N_ELEMENTS(commands));
+    if (opts->skip && opts->unskip)
+        return NULL;
     for (i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (given[i])
-            picked = &commands[i];
+        if (!given[i])
+            continue;
+        if (picked)
+            return NULL;
+        picked = &commands[i];
     }
-    n = (guint) opts->fix + (guint) opts->revert + (opts->skip != NULL) + (opts->unskip != NULL)
-        + (opts->check != NULL) + (opts->observe != NULL) + (guint) opts->status;
-    return n == 1 ? picked : NULL;
+    return picked;
 }
 
 /* Combinations the command table cannot express; NULL when the options are fine. */

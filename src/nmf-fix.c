@@ -147,7 +147,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     } else if (!nmf_plan_is_empty(plan) && !_apply(nm, plan, error)) {
         return FALSE;
     }
-    summary = nmf_plan_summary(plan, options->dry_run, FALSE);
+    summary = nmf_plan_summary(plan, options->dry_run);
     nmf_log_info("%s", summary);
     *out_status = NMF_EXIT_OK;
     return TRUE;

@@ -99,7 +99,6 @@ _write_policy(NMConnection *connection, const NmfUplink *uplink, GError **error)
     return TRUE;
 }
 
-
 static NMSettingUser *
 _ensure_user_setting(NMConnection *connection)
 {

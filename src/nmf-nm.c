@@ -96,7 +96,6 @@ nmf_nm_call_clear(Call *call)
     g_clear_object(&call->result);
 }
 
-
 /* Whether NetworkManager went away: its name-owner change arrives as a main-context
  * event, so take the ones already queued before asking. */
 gboolean

