@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Main: parse the options, pick the command from the table, turn its error into the exit status. */
+/* Main: options, the command table, error -> exit status; no product logic. */
 #include "config.h"
 
 #include <locale.h>
@@ -23,8 +23,8 @@ typedef struct {
 
 /* In the order main() tests the options. */
 static const Command commands[] = {
-    { "fix", nmf_fix_run, TRUE },       { "revert", nmf_revert_run, TRUE },
-    { "skip", nmf_skip_run, TRUE },     { "check", nmf_check_run, FALSE },
+    { "fix", nmf_fix_run, TRUE },          { "revert", nmf_revert_run, TRUE },
+    { "skip", nmf_skip_run, TRUE },        { "check", nmf_check_run, FALSE },
     { "observe", nmf_observe_run, FALSE }, { "status", nmf_status_run, FALSE },
 };
 
@@ -53,14 +53,13 @@ _exit_for_error(const GError *error)
     return NMF_EXIT_FAILURE;
 }
 
-/* Prints @message, a translated line that carries the program name itself. */
+/* Prints @message, a translated line that names the program itself. */
 static int
 _refuse(const char *message, int status)
 {
-    g_autofree char *text = g_strchomp(g_strdup(message));
+    g_autofree char *line = g_strchomp(g_strdup(message));
 
-    nmf_print_error(g_str_has_prefix(text, "nm-metric-fix: ") ? text + strlen("nm-metric-fix: ")
-                                                             : text);
+    nmf_print_error_line(line);
     return status;
 }
 
@@ -73,17 +72,19 @@ _pick_command(const NmfOptions *opts)
         opts->check != NULL, opts->observe != NULL, opts->status,
     };
     const Command *picked = NULL;
-    guint          n      = 0;
     guint          i;
 
     G_STATIC_ASSERT(G_N_ELEMENTS(given) == G_N_ELEMENTS(commands));
+    if (opts->skip && opts->unskip)
+        return NULL;
     for (i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (given[i])
-            picked = &commands[i];
+        if (!given[i])
+            continue;
+        if (picked)
+            return NULL;
+        picked = &commands[i];
     }
-    n = (guint) opts->fix + (guint) opts->revert + (opts->skip != NULL) + (opts->unskip != NULL)
-        + (opts->check != NULL) + (opts->observe != NULL) + (guint) opts->status;
-    return n == 1 ? picked : NULL;
+    return picked;
 }
 
 /* Combinations the command table cannot express; NULL when the options are fine. */
@@ -189,7 +190,8 @@ main(int argc, char **argv)
         return NMF_EXIT_USAGE;
     }
     if (argc > 1) {
-        g_autofree char *text = g_strdup_printf(_("nm-metric-fix: unexpected argument '%s'\n"), argv[1]);
+        g_autofree char *text =
+          g_strdup_printf(_("nm-metric-fix: unexpected argument '%s'\n"), argv[1]);
 
         return _refuse(text, NMF_EXIT_USAGE);
     }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Command --check: ask the kernel (nmf-netlink.c) per local address; judge with nmf-check-verdict.c. */
+/* Command --check: ask the kernel per local address (nmf-netlink.c), judge (nmf-check-verdict). */
 #include "config.h"
 
 #include "nmf-check.h"

@@ -42,7 +42,7 @@ nmf_log_set_level(NmfLogLevel level)
 static const char *
 _priority_prefix(NmfLogLevel level)
 {
-    static int on_terminal = -1;
+    static int               on_terminal           = -1;
     static const char *const prefixes[NMF_LOG_MAX] = { "<3>", "<4>", "<6>", "<7>" };
 
     if (on_terminal < 0)
@@ -72,7 +72,8 @@ nmf_log(NmfLogLevel level, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    line = g_strdup_printf("%snm-metric-fix[%ld]: %s\n", _priority_prefix(level), (long) getpid(), msg);
+    line =
+      g_strdup_printf("%snm-metric-fix[%ld]: %s\n", _priority_prefix(level), (long) getpid(), msg);
     _write_line(line);
 }
 
@@ -83,4 +84,12 @@ nmf_print_error(const char *message)
       g_strdup_printf("%snm-metric-fix: %s\n", _priority_prefix(NMF_LOG_ERROR), message);
 
     _write_line(line);
+}
+
+void
+nmf_print_error_line(const char *line)
+{
+    g_autofree char *text = g_strdup_printf("%s%s\n", _priority_prefix(NMF_LOG_ERROR), line);
+
+    _write_line(text);
 }

@@ -60,6 +60,9 @@ void nmf_log(NmfLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* The one error line of a failed run: "nm-metric-fix: MESSAGE" (with the "<3>" prefix off
  * a terminal), printed whatever the log level.  Only main.c calls it. */
 void nmf_print_error(const char *message);
+/* The same for a translated line that names the program itself (translations spell
+ * "nm-metric-fix: " their own way). */
+void nmf_print_error_line(const char *line);
 
 G_END_DECLS
 

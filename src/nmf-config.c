@@ -105,7 +105,6 @@ nmf_rule_action_to_string(NmfRuleAction action)
     return "?";
 }
 
-
 /* GKeyFile does the parsing but knows no line numbers; this index remembers where
  * each group and key was written, and catches duplicates GKeyFile would merge. */
 typedef struct {

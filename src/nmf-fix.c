@@ -19,6 +19,16 @@ _log_lines(GPtrArray *lines)
     g_ptr_array_set_size(lines, 0);
 }
 
+void
+nmf_fix_log_retry(const char *iface, guint64 version_id, guint attempt, gpointer user_data)
+{
+    nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
+                 "), retrying reapply (attempt %u)",
+                 iface,
+                 version_id,
+                 attempt);
+}
+
 /* NetworkManager leaves routes it no longer wants in tables other than main; after
  * a rank change (or leaving policy mode) ours would keep a second default route. */
 gboolean
@@ -48,9 +58,8 @@ _keep_errors(GError **first, NmfApplyOutcome *outcomes, GPtrArray *uplinks, gboo
         const NmfUplink *u = uplinks->pdata[i];
 
         if (outcomes[i].error)
-            nmf_error_keep(first,
-                           g_steal_pointer(&outcomes[i].error),
-                           profiles ? u->connection_id : u->iface);
+            nmf_error_keep(
+              first, g_steal_pointer(&outcomes[i].error), profiles ? u->connection_id : u->iface);
     }
 }
 
@@ -120,6 +129,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
     if (!nm)
         return FALSE;
+    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
     nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
     if (config->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, error))
         return FALSE;
@@ -137,7 +147,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     } else if (!nmf_plan_is_empty(plan) && !_apply(nm, plan, error)) {
         return FALSE;
     }
-    summary = nmf_plan_summary(plan, options->dry_run, FALSE);
+    summary = nmf_plan_summary(plan, options->dry_run);
     nmf_log_info("%s", summary);
     *out_status = NMF_EXIT_OK;
     return TRUE;

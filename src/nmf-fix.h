@@ -16,6 +16,9 @@ gboolean nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **er
  * NULL: keep none, as after --revert), and log each one removed. */
 gboolean nmf_fix_prune_policy_tables(GArray *keep, GError **error);
 
+/* Logs a Reapply retried after another client's change (an NmfReapplyRetryFunc). */
+void nmf_fix_log_retry(const char *iface, guint64 version_id, guint attempt, gpointer user_data);
+
 G_END_DECLS
 
 #endif /* NMF_FIX_H */

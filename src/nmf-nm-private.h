@@ -17,8 +17,10 @@ G_BEGIN_DECLS
 #define REAPPLY_MAX_ATTEMPTS 5
 
 struct _NmfNm {
-    NMClient *client;
-    guint     timeout_ms;
+    NMClient           *client;
+    guint               timeout_ms;
+    NmfReapplyRetryFunc retry_func;
+    gpointer            retry_data;
 };
 
 typedef struct {
@@ -86,7 +88,7 @@ const RuleApi     *nmf_nm_rule_api(void);
 gboolean           nmf_nm_route_table_of(NMIPRoute *route, guint32 *out_table);
 NMSettingIPConfig *nmf_nm_ip_setting(NMConnection *connection, int family);
 /* The canonical text of the routes and rules of ours that @connection carries. */
-char              *nmf_nm_policy_signature(NMConnection *connection);
+char *nmf_nm_policy_signature(NMConnection *connection);
 
 G_END_DECLS
 

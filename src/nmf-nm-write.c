@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Adapter: libnm writes - profile updates, Reapply and user data (no other file writes through libnm). */
+/* Adapter: libnm writes - profile updates, Reapply and user data. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -98,7 +98,6 @@ _write_policy(NMConnection *connection, const NmfUplink *uplink, GError **error)
     }
     return TRUE;
 }
-
 
 static NMSettingUser *
 _ensure_user_setting(NMConnection *connection)
@@ -267,8 +266,11 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
         nmf_nm_wait_init(&wait, self->timeout_ms);
         for (i = 0; i < n_jobs; i++) {
             if (!jobs[i].done)
-                nm_device_get_applied_connection_async(
-                  jobs[i].device, 0, wait.cancellable, nmf_nm_call_cb, nmf_nm_wait_start(&wait, &jobs[i].call));
+                nm_device_get_applied_connection_async(jobs[i].device,
+                                                       0,
+                                                       wait.cancellable,
+                                                       nmf_nm_call_cb,
+                                                       nmf_nm_wait_start(&wait, &jobs[i].call));
         }
         nmf_nm_wait_all(&wait);
         for (i = 0; i < n_jobs; i++) {
@@ -329,6 +331,8 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
                              iface,
                              job->version_id,
                              job->attempt + 1);
+                if (self->retry_func)
+                    self->retry_func(iface, job->version_id, job->attempt + 1, self->retry_data);
                 g_clear_error(&local);
             } else {
                 g_autofree char *what = g_strdup_printf("reapplying %s", iface);
@@ -409,7 +413,10 @@ nmf_nm_restore_profile(NmfNm *self, const NmfProfile *profile, GError **error)
 }
 
 gboolean
-nmf_nm_restore_live(NmfNm *self, const NmfProfile *profile, GPtrArray *out_reapplied, GError **error)
+nmf_nm_restore_live(NmfNm            *self,
+                    const NmfProfile *profile,
+                    GPtrArray        *out_reapplied,
+                    GError          **error)
 {
     const GPtrArray *devices = nm_client_get_devices(self->client);
     guint            i;

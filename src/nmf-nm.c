@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Adapter: the libnm client - connecting, reading devices and profiles (the only reader of libnm). */
+/* Adapter: the libnm client - connecting, reading devices and profiles. */
 #include "config.h"
 
 #include "nmf-nm-private.h"
@@ -96,7 +96,6 @@ nmf_nm_call_clear(Call *call)
     g_clear_object(&call->result);
 }
 
-
 /* Whether NetworkManager went away: its name-owner change arrives as a main-context
  * event, so take the ones already queued before asking. */
 gboolean
@@ -123,10 +122,16 @@ _device_gone(NmfNm *self, NMDevice *device)
 /* Turn a libnm/D-Bus error into ours, naming what we were doing. @device, when
  * given, is the device the call was about. Takes @local. */
 gboolean
-nmf_nm_fail(NmfNm *self, GError **error, Wait *wait, GError *local, NMDevice *device, const char *what)
+nmf_nm_fail(NmfNm      *self,
+            GError    **error,
+            Wait       *wait,
+            GError     *local,
+            NMDevice   *device,
+            const char *what)
 {
     if (g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
-        || g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) || nmf_nm_daemon_gone(self)) {
+        || g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER)
+        || nmf_nm_daemon_gone(self)) {
         g_set_error(error,
                     NMF_ERROR,
                     NMF_ERROR_NM_NOT_RUNNING,
@@ -234,6 +239,13 @@ nmf_nm_free(NmfNm *self)
     g_free(self);
 }
 
+void
+nmf_nm_set_retry_func(NmfNm *self, NmfReapplyRetryFunc func, gpointer user_data)
+{
+    self->retry_func = func;
+    self->retry_data = user_data;
+}
+
 const char *
 nmf_nm_get_daemon_version(NmfNm *self)
 {
@@ -301,7 +313,8 @@ _read_user_data(NmfUplink *uplink, NMConnection *profile)
     /* Our record counts only when the original value is there to restore. */
     uplink->has_record =
       nmf_nm_parse_metric(nmf_nm_user_data_get(profile, NMF_USER_ORIG_IPV4), &orig)
-      && nmf_nm_parse_metric(nmf_nm_user_data_get(profile, NMF_USER_WRITTEN), &uplink->recorded_metric);
+      && nmf_nm_parse_metric(nmf_nm_user_data_get(profile, NMF_USER_WRITTEN),
+                             &uplink->recorded_metric);
 }
 
 static NmfLinkKind
@@ -541,7 +554,8 @@ nmf_nm_collect(NmfNm *self, GError **error)
         _fill_ip(uplink, device, AF_INET);
         _fill_ip(uplink, device, AF_INET6);
         uplink->dhcp4_server = _dhcp4_server(device);
-        nmf_nm_read_metrics(NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
+        nmf_nm_read_metrics(
+          NM_CONNECTION(profile), &uplink->profile_metric4, &uplink->profile_metric6);
         g_free(uplink->profile_policy);
         uplink->profile_policy = nmf_nm_policy_signature(NM_CONNECTION(profile));
 

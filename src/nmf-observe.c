@@ -57,9 +57,8 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autoptr(GHashTable) names =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_autoptr(GString) out = g_string_new(NULL);
-    ObserveData    data    = { .table = table, .names = names };
-    guint          seconds = options->seconds > 0 ? (guint) options->seconds
-                                                  : NMF_OBSERVE_DEFAULT_SECONDS;
+    ObserveData data       = { .table = table, .names = names };
+    guint seconds = options->seconds > 0 ? (guint) options->seconds : NMF_OBSERVE_DEFAULT_SECONDS;
     NmfFlowVerdict verdict;
 
     if (!table) {

@@ -137,8 +137,7 @@ nmf_plan_describe_decisions(const NmfPlan *plan, GPtrArray *lines)
     }
     if (!plan->managed) {
         g_ptr_array_add(
-          lines,
-          g_strdup("no NAT uplink competes with another uplink; leaving metrics alone"));
+          lines, g_strdup("no NAT uplink competes with another uplink; leaving metrics alone"));
         return;
     }
     for (i = 0; i < plan->ranked->len; i++) {
@@ -164,7 +163,7 @@ nmf_plan_describe_reapply(const NmfPlan *plan, gboolean dry_run, GPtrArray *line
     for (i = 0; i < plan->reapply->len; i++) {
         const NmfUplink *u      = plan->reapply->pdata[i];
         NmfApplyResult   result = dry_run ? NMF_APPLY_DONE : plan->reapplied[i].result;
-        g_autofree char *old    = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
+        g_autofree char *old = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
         g_autofree char *wanted = _metric_str(u->wanted_metric);
 
         if (result == NMF_APPLY_DONE)
@@ -225,7 +224,7 @@ _count(const NmfApplyOutcome *outcomes, guint n, NmfApplyResult result)
 }
 
 char *
-nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed)
+nmf_plan_summary(const NmfPlan *plan, gboolean dry_run)
 {
     guint n_reapplied;
     guint n_updated;
@@ -240,14 +239,10 @@ nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed)
                                plan->left_alone->len);
     n_reapplied = _count(plan->reapplied, plan->reapply->len, NMF_APPLY_DONE);
     n_updated   = _count(plan->updated, plan->update->len, NMF_APPLY_DONE);
-    /* Profiles count as changed only when every update went through, as the log says. */
-    if (_count(plan->updated, plan->update->len, NMF_APPLY_FAILED) > 0)
-        n_updated = 0;
-    if (n_reapplied == 0 && n_updated == 0 && !failed)
+    if (n_reapplied == 0 && n_updated == 0)
         return g_strdup("no changes needed");
-    return g_strdup_printf("done: %u device(s) reapplied, %u profile(s) updated, %u left alone%s",
+    return g_strdup_printf("done: %u device(s) reapplied, %u profile(s) updated, %u left alone",
                            n_reapplied,
                            n_updated,
-                           plan->left_alone->len,
-                           failed ? ", with errors" : "");
+                           plan->left_alone->len);
 }

@@ -14,11 +14,11 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    gboolean   managed;    /* the ranking manages metrics (a NAT link competes) */
-    GPtrArray *ranked;     /* NmfUplink *, borrowed: rank order */
-    GPtrArray *left_alone; /* NmfUplink *, borrowed: skip data, a rule, a hand-set metric */
-    GPtrArray *reapply;    /* NmfUplink *, borrowed: the device must get the wanted metric */
-    GPtrArray *update;     /* NmfUplink *, borrowed: the profile must get it */
+    gboolean   managed;     /* the ranking manages metrics (a NAT link competes) */
+    GPtrArray *ranked;      /* NmfUplink *, borrowed: rank order */
+    GPtrArray *left_alone;  /* NmfUplink *, borrowed: skip data, a rule, a hand-set metric */
+    GPtrArray *reapply;     /* NmfUplink *, borrowed: the device must get the wanted metric */
+    GPtrArray *update;      /* NmfUplink *, borrowed: the profile must get it */
     GArray    *keep_routes; /* NmfRouteKey: the routes of ours to keep; others in our tables go */
     /* Filled when the plan is carried out, one per entry of reapply and update. */
     NmfApplyOutcome *reapplied;
@@ -52,7 +52,7 @@ void nmf_plan_describe_reapply(const NmfPlan *plan, gboolean dry_run, GPtrArray 
 void nmf_plan_describe_updates(const NmfPlan *plan, gboolean dry_run, GPtrArray *lines);
 
 /* The run's closing line: "no changes needed", or what was (or would be) done. */
-char *nmf_plan_summary(const NmfPlan *plan, gboolean dry_run, gboolean failed);
+char *nmf_plan_summary(const NmfPlan *plan, gboolean dry_run);
 
 /* --revert: what to write back into @profile (restore4/restore6, keeps_admin4/6).  The
  * recorded original comes back only where the profile still holds the metric we wrote;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Pure step: classify the uplinks, match the rules and rank them (who owns the default route). */
+/* Pure step: classify the uplinks, match the rules, rank them (who owns the default route). */
 #define _GNU_SOURCE /* strverscmp */
 #include "nmf-rank.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Command --revert (with its pause file), --skip and --unskip: the decisions; nmf-nm-write.c writes. */
+/* Command --revert (and its pause file), --skip and --unskip; nmf-nm-write.c does the writing. */
 #include "config.h"
 
 #include "nmf-revert.h"
@@ -148,6 +148,7 @@ nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
     if (!nm)
         return FALSE;
+    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
     if (!_revert_all(nm, options->dry_run, &n, error))
         return FALSE;
     if (options->dry_run) {

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define NMF_JSON_SCHEMA_VERSION 1
 
 /* A JSON document (pretty-printed, ending in a newline).  @uplinks must be ranked;
- * @routes are the kernel's default routes (nmf_kernel_default_routes()). */
+ * @routes are the kernel's default routes (nmf_netlink_default_routes()). */
 char *nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies);
 
 /* The same facts as Prometheus gauges, for node_exporter's textfile collector. */

@@ -158,13 +158,14 @@ nmf_report_first_wrong_link(GPtrArray *replies)
 }
 
 NmfVerdict
-nmf_report_status(GString   *out,
-                  GPtrArray *uplinks,
-                  gboolean   managed,
-                  GPtrArray *routes,
-                  GPtrArray *replies)
+nmf_report_status(GString       *out,
+                  GPtrArray     *uplinks,
+                  const NmfPlan *plan,
+                  GPtrArray     *routes,
+                  GPtrArray     *replies)
 {
-    const NmfCheckRow *wrong = nmf_report_first_wrong_link(replies);
+    const NmfCheckRow *wrong   = nmf_report_first_wrong_link(replies);
+    gboolean           managed = plan->managed;
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
     const NmfRoute *owner6    = nmf_routes_owner(routes, AF_INET6);
     const char     *owner     = NULL;
@@ -196,7 +197,7 @@ nmf_report_status(GString   *out,
         row[1] = g_strdup(u->connection_id);
         row[2] = _class_column(u);
         row[3] = u->rank ? g_strdup_printf("%u", u->rank) : g_strdup("-");
-        row[4] = u->rank ? _metric_to_string(u->wanted_metric) : g_strdup("-");
+        row[4] = u->rank ? _metric_to_string(nmf_plan_wanted_metric(plan, u)) : g_strdup("-");
         row[5] = u->applied_known ? _metric_to_string(u->applied_metric4) : g_strdup("?");
         row[6] = kr ? g_strdup_printf("%u", kr->metric) : g_strdup("-");
         row[7] = kr6 ? g_strdup_printf("%u", kr6->metric) : g_strdup("-");

@@ -7,6 +7,7 @@
 #define NMF_STATUS_REPORT_H
 
 #include "nmf-config.h"
+#include "nmf-plan.h"
 #include "nmf-uplink.h"
 #include "nmf-route.h"
 #include "nmf-check-verdict.h"
@@ -34,12 +35,14 @@ const char *nmf_report_intended(GPtrArray *uplinks, gboolean managed, int family
  * by its own link, or NULL. */
 const NmfCheckRow *nmf_report_first_wrong_link(GPtrArray *replies);
 
-/* Appends the table and the verdict line to @out. @uplinks must be ranked. */
-NmfVerdict nmf_report_status(GString   *out,
-                             GPtrArray *uplinks,
-                             gboolean   managed,
-                             GPtrArray *routes,
-                             GPtrArray *replies);
+/* Appends the table and the verdict line to @out. @uplinks must be ranked and @plan made
+ * from them: its wanted metrics fill the WANTED column.  @replies: the kernel's answers
+ * (NmfCheckRow, evaluated), or NULL. */
+NmfVerdict nmf_report_status(GString       *out,
+                             GPtrArray     *uplinks,
+                             const NmfPlan *plan,
+                             GPtrArray     *routes,
+                             GPtrArray     *replies);
 
 /* The verdict nmf_report_status() prints, without the text (for --json/--prometheus).
  * @out_owner: the interface of the winning IPv4 default route in the main table, or NULL;

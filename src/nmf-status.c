@@ -123,13 +123,11 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
             : nmf_status_prometheus(
               snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies);
 
-        verdict =
-          nmf_report_verdict(
+        verdict = nmf_report_verdict(
           snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies, NULL, NULL);
         fputs(text, stdout);
     } else {
-        verdict = nmf_report_status(
-          out, snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies);
+        verdict = nmf_report_status(out, snapshot->uplinks, snapshot->plan, snapshot->routes, replies);
         if (nmf_revert_is_paused())
             g_string_prepend(out,
                              _("Automatic fixing is paused (nm-metric-fix --revert); "

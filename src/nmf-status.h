@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Command --status [--json|--prometheus]: the ranking and plan beside the kernel's default routes. */
+/* Command --status [--json|--prometheus]: ranking and plan beside the kernel's default routes. */
 #ifndef NMF_STATUS_H
 #define NMF_STATUS_H
 

@@ -193,7 +193,7 @@ gboolean nmf_parse_ip4(const char *text, guint32 *out_address);
 guint32  nmf_ip4_prefix_mask(guint8 prefix);
 char    *nmf_format_ip4(guint32 address);
 /* @address as text into @buf (NMF_ADDR_LEN bytes). */
-void     nmf_ip4_to_text(guint32 address, char *buf);
+void nmf_ip4_to_text(guint32 address, char *buf);
 
 G_END_DECLS
 

@@ -9,6 +9,7 @@
 
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-plan.h"
 #include "nmf-rank.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
@@ -98,6 +99,20 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         g_assert_cmpint(u->wanted_metric, >, last);
         g_assert_cmpuint(u->gateway4, !=, 0);
         last = u->wanted_metric;
+    }
+
+    /* The plan changes only ranked uplinks, and nothing when metrics are left alone. */
+    {
+        g_autoptr(NmfPlan) plan = nmf_plan_new(policy, uplinks, managed);
+
+        for (i = 0; i < plan->reapply->len; i++)
+            g_assert_cmpuint(((const NmfUplink *) plan->reapply->pdata[i])->rank, >, 0);
+        for (i = 0; i < plan->update->len; i++)
+            g_assert_cmpuint(((const NmfUplink *) plan->update->pdata[i])->rank, >, 0);
+        for (i = 0; i < plan->left_alone->len; i++)
+            g_assert_cmpuint(((const NmfUplink *) plan->left_alone->pdata[i])->rank, ==, 0);
+        if (!managed)
+            g_assert_true(nmf_plan_is_empty(plan));
     }
 
     /* The same input in reverse order ranks the same way (no dependence on order). */

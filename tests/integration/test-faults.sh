@@ -4,7 +4,7 @@
 # shellcheck disable=SC2317,SC2015
 #
 # Fault and robustness tests of nm-metric-fix against the real NetworkManager,
-# in the namespace lab (tests/lab/lab.sh + lab-scale.sh).  TAP output.
+# in the namespace lab (tests/lab/lab.sh + lab-control.sh).  TAP output.
 #
 # usage: test-faults.sh BUILD_DIR
 #
@@ -34,8 +34,8 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 . "$HERE/../lab/lab.sh"
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
-. "$HERE/../lab/lab-scale.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
+. "$HERE/../lab/lab-control.sh"
 
 NTESTS=10
 SETTLE_S=30          # deadline for hook + helper to finish after an event

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the --check verdict (nmf-check-verdict.c): rows judged, table rendered. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -8,7 +9,7 @@
 
 #define TARGET "10.72.112.29"
 
-/* A row as nmf-diagnose.c fills it from the kernel's answers. */
+/* A row as the --check runner (nmf-check.c) fills it from the kernel's answers. */
 static NmfCheckRow *
 _row(const char *address,
      const char *iface,
@@ -193,15 +194,31 @@ test_strict_rp_filter(void)
     g_assert_nonnull(strstr(text, "dropped by rp_filter or answered by another link"));
 }
 
-/* The kernel said "dropped" though our own reading of rp_filter would let it pass (e.g.
- * a source rule we do not model): its answer wins. */
+/* The kernel's answer to the request lookup wins over our own reading of rp_filter:
+ * EXDEV is its drop even where rp_filter looks off (e.g. a source rule we do not model),
+ * success passes even where strict rp_filter and the reply route suggest a drop; EINVAL
+ * (a drop on 6.18, but not only) and other errors leave it to the reply route. */
 static void
 test_kernel_rp_answer_wins(void)
 {
     g_autoptr(GPtrArray) rows = _rows_new();
-    NmfCheckRow *row          = _row("10.66.60.236", "eth1", "eth1", 0, 1, FALSE);
+    NmfCheckRow *row          = _row("10.66.60.236", "eth1", "eth1", 0, 0, FALSE);
 
-    row->rp_filter_pass = FALSE;
+    /* Off, reply on the same link: our reading passes; the kernel's EXDEV drops. */
+    g_assert_true(nmf_rp_filter_passes(0, "eth1", "eth1", 0));
+    g_assert_false(nmf_check_request_passes(EXDEV, 0, "eth1", "eth1", 0));
+    /* Strict, reply by another link: our reading drops; the kernel routed it. */
+    g_assert_false(nmf_rp_filter_passes(1, "eth1", "eth0", 0));
+    g_assert_true(nmf_check_request_passes(0, 1, "eth1", "eth0", 0));
+    /* EINVAL and others: the reply route decides, both ways. */
+    g_assert_false(nmf_check_request_passes(EINVAL, 1, "eth1", "eth0", 0));
+    g_assert_true(nmf_check_request_passes(EINVAL, 0, "eth1", "eth0", 0));
+    g_assert_true(nmf_check_request_passes(ENETUNREACH, 2, "eth1", "eth0", 0));
+    g_assert_false(nmf_check_request_passes(ENETUNREACH, 2, "eth1", NULL, ENETUNREACH));
+
+    /* And the row the runner fills from the kernel's EXDEV fails the check. */
+    row->rp_filter_pass = nmf_check_request_passes(
+      EXDEV, row->rp_filter, row->iface, row->reply_iface, row->reply_error);
     g_ptr_array_add(rows, row);
     g_assert_false(nmf_check_evaluate(rows));
     g_assert_cmpint(row->verdict, ==, NMF_CHECK_RP_FILTER_DROP);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the configuration parser (nmf-config.c). */
 #include <string.h>
 
 #include "nmf-common.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the --observe flow table (nmf-observe-flow.c): frames parsed, flows judged. */
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>

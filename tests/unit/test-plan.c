@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of the pure plan step (nmf-plan.c): what --fix, --fix --dry-run and --status read. */
+/* Unit tests of the plan step (nmf-plan.c), which --fix, --dry-run and --status read. */
 #include <string.h>
 
 #include "nmf-plan.h"
@@ -29,8 +29,8 @@ _guest(void)
     NmfUplink *lan     = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
     NmfUplink *lan2    = _uplink("eth2", "10.77.0.5", 24, "10.77.0.1");
 
-    nat->applied_metric4 = 100;
-    lan->applied_metric4 = 101;
+    nat->applied_metric4  = 100;
+    lan->applied_metric4  = 101;
     lan2->applied_metric4 = 102;
     lan->has_ipv6         = TRUE;
     g_ptr_array_add(uplinks, nat);
@@ -102,7 +102,7 @@ _test_replan_is_empty(NmfMode mode)
     g_assert_cmpuint(again->update->len, ==, 0);
     g_assert_cmpuint(again->left_alone->len, ==, 0);
     g_assert_true(nmf_plan_is_empty(again));
-    summary = nmf_plan_summary(again, FALSE, FALSE);
+    summary = nmf_plan_summary(again, FALSE);
     g_assert_cmpstr(summary, ==, "no changes needed");
 }
 
@@ -194,9 +194,10 @@ test_real_run_reports_outcomes(void)
     plan->reapplied[2].result = NMF_APPLY_FAILED;
     nmf_plan_describe_reapply(plan, FALSE, lines);
     g_assert_cmpuint(lines->len, ==, 2);
-    g_assert_cmpstr(lines->pdata[0], ==, "eth1 (eth1): already as wanted (another client reapplied it)");
+    g_assert_cmpstr(
+      lines->pdata[0], ==, "eth1 (eth1): already as wanted (another client reapplied it)");
     g_assert_true(g_str_has_prefix(lines->pdata[1], "reapply eth2 (eth2): "));
-    summary = nmf_plan_summary(plan, FALSE, FALSE);
+    summary = nmf_plan_summary(plan, FALSE);
     g_assert_cmpstr(summary, ==, "done: 1 device(s) reapplied, 0 profile(s) updated, 0 left alone");
 }
 
@@ -259,10 +260,9 @@ test_unmanaged(void)
     g_assert_true(nmf_plan_is_empty(plan));
     nmf_plan_describe_decisions(plan, lines);
     g_assert_cmpuint(lines->len, ==, 1);
-    g_assert_cmpstr(lines->pdata[0],
-                    ==,
-                    "no NAT uplink competes with another uplink; leaving metrics alone");
-    summary = nmf_plan_summary(plan, TRUE, FALSE);
+    g_assert_cmpstr(
+      lines->pdata[0], ==, "no NAT uplink competes with another uplink; leaving metrics alone");
+    summary = nmf_plan_summary(plan, TRUE);
     g_assert_cmpstr(summary, ==, "no changes needed");
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of ranking and policy routing (nmf-rank.c, nmf-policy-routing.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -350,9 +351,20 @@ test_policy_mode_plan_ipv6(void)
       "route 2001:db8:66::/64 table 30501; route ::/0 via fe80::1 table 30501; "
       "rule priority 30501 from 10.66.60.236/32 table 30501; "
       "rule priority 30501 from 2001:db8:66::5/128 table 30501");
-    /* An uplink without an IPv6 gateway gets no IPv6 table. */
+    /* An uplink without an IPv6 gateway gets no IPv6 table, though its IPv6 is ours
+     * and it has a global address: re-rank, so the check is really made. */
     nat->has_ipv6 = TRUE;
-    g_assert_null(strstr(nat->wanted_policy, "::"));
+    nmf_uplink_add_address6(nat, global, 64);
+    g_assert_true(nmf_rank(policy, uplinks));
+    g_assert_cmpuint(nat->rank, ==, 2);
+    g_assert_cmpstr(nat->wanted_policy,
+                    ==,
+                    "route 0.0.0.0/0 via 192.168.122.1 table 30502; route 192.168.122.0/24 "
+                    "table 30502; rule priority 30502 from 192.168.122.57/32 table 30502");
+    /* ...and gets one as soon as it has a gateway. */
+    nat->gateway6 = g_strdup("fe80::2");
+    g_assert_true(nmf_rank(policy, uplinks));
+    g_assert_nonnull(strstr(nat->wanted_policy, "route ::/0 via fe80::2 table 30502"));
 }
 
 static void

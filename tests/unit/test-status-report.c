@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the --status text report and verdict (nmf-status-report.c). */
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nmf-plan.h"
 #include "nmf-rank.h"
 #include "nmf-status-report.h"
 
@@ -39,6 +41,20 @@ _lab_uplinks(NmfConfig *policy, gboolean *out_managed)
     return uplinks;
 }
 
+/* The report as --status prints it: from the snapshot's plan. */
+static NmfVerdict
+_report(GString         *out,
+        const NmfConfig *config,
+        GPtrArray       *uplinks,
+        gboolean         managed,
+        GPtrArray       *routes,
+        GPtrArray       *replies)
+{
+    g_autoptr(NmfPlan) plan = nmf_plan_new(config, uplinks, managed);
+
+    return nmf_report_status(out, uplinks, plan, routes, replies);
+}
+
 static void
 test_status_wrong_owner(void)
 {
@@ -51,7 +67,7 @@ test_status_wrong_owner(void)
     g_ptr_array_add(routes, _route(AF_INET, "eth0", 100, 254));
     g_ptr_array_add(routes, _route(AF_INET, "eth1", 101, 254));
     g_assert_true(managed);
-    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
     g_assert_true(strstr(out->str, "Default route: eth0, but eth1 should own it.") != NULL);
     g_assert_true(strstr(out->str, "INTERFACE") != NULL);
     g_assert_true(strstr(out->str, "ipv4 default via 192.0.2.1 dev eth0 metric 100 table 254")
@@ -74,7 +90,7 @@ test_status_ok(void)
     g_ptr_array_add(routes, _route(AF_INET, "eth0", 1, 30400));
     g_ptr_array_add(routes, _route(AF_INET6, "eth0", 1, 254));
     nmf_routes_sort(routes);
-    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes, NULL), ==, NMF_VERDICT_OK);
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_OK);
     g_assert_true(g_str_has_suffix(out->str, "Default route: eth1 (intended).\n"));
     last = strstr(out->str, "eth1  ");
     g_assert_nonnull(last);
@@ -98,7 +114,7 @@ test_status_ipv6(void)
     g_ptr_array_add(routes, _route(AF_INET6, "eth1", 101, 254));
     nmf_routes_sort(routes);
     /* The exit status follows IPv4; IPv6 is reported on its own line. */
-    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes, NULL), ==, NMF_VERDICT_OK);
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_OK);
     g_assert_nonnull(strstr(out->str, "IPv6 default route: eth0, but eth1 should own it.\n"));
     g_assert_nonnull(strstr(out->str, "ipv6 default via fe80::1 dev eth0 metric 100 table 254"));
     g_assert_true(g_str_has_suffix(out->str, "Default route: eth1 (intended).\n"));
@@ -113,7 +129,7 @@ test_status_no_route(void)
     gboolean managed;
     g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
 
-    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
     g_assert_true(strstr(out->str, "Default route: none, but eth1 should own it.") != NULL);
 }
 
@@ -130,7 +146,7 @@ test_status_left_alone(void)
     g_ptr_array_add(uplinks, lan);
     g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
     g_assert_false(nmf_rank(policy, uplinks));
-    g_assert_cmpint(nmf_report_status(out, uplinks, FALSE, routes, NULL), ==, NMF_VERDICT_LEFT_ALONE);
+    g_assert_cmpint(_report(out, policy, uplinks, FALSE, routes, NULL), ==, NMF_VERDICT_LEFT_ALONE);
     g_assert_true(strstr(out->str, "Default route: eth1 (left alone") != NULL);
 }
 
@@ -163,7 +179,7 @@ test_status_wrong_link(void)
     g_ptr_array_add(replies, _reply("192.168.122.100", "eth0", "eth0", TRUE));
     g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth0", FALSE));
     nmf_check_evaluate(replies);
-    g_assert_cmpint(nmf_report_status(out, uplinks, FALSE, routes, replies), ==, NMF_VERDICT_WRONG_LINK);
+    g_assert_cmpint(_report(out, policy, uplinks, FALSE, routes, replies), ==, NMF_VERDICT_WRONG_LINK);
     g_assert_true(g_str_has_suffix(out->str,
                                    "Replies from 10.66.60.236 (eth1) leave by eth0, not by eth1: they "
                                    "are lost. nm-metric-fix leaves these metrics alone (see CLASS).\n"));
@@ -173,7 +189,7 @@ test_status_wrong_link(void)
      * and the verdict line names the address that suffers from it. */
     g_string_truncate(out, 0);
     g_assert_true(managed);
-    g_assert_cmpint(nmf_report_status(out, uplinks, managed, routes, replies), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, replies), ==, NMF_VERDICT_WRONG_OWNER);
     g_assert_true(g_str_has_suffix(out->str,
                                    "Default route: eth0, but eth1 should own it. Replies from "
                                    "10.66.60.236 (eth1) leave by eth0. Run 'nm-metric-fix --fix'.\n"));
