@@ -44,7 +44,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NmfOptions, _options_clear)
 static int
 _exit_for_error(const GError *error)
 {
-    if (g_error_matches(error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
+    /* Gone or hung, wherever in the run: NetworkManager is not there to serve us. */
+    if (g_error_matches(error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)
+        || g_error_matches(error, NMF_ERROR, NMF_ERROR_TIMEOUT))
         return NMF_EXIT_NM_NOT_RUNNING;
     if (g_error_matches(error, NMF_ERROR, NMF_ERROR_PERMISSION))
         return NMF_EXIT_PERMISSION;
@@ -93,7 +95,7 @@ _invalid_combination(const NmfOptions *opts)
 {
     if ((opts->json || opts->prometheus) && (!opts->status || (opts->json && opts->prometheus)))
         return _("nm-metric-fix: --json or --prometheus goes with --status");
-    if (opts->seconds != 0
+    if (opts->seconds != NMF_SECONDS_UNSET
         && (!opts->observe || opts->seconds < 1 || opts->seconds > NMF_OBSERVE_MAX_SECONDS))
         return _("nm-metric-fix: --seconds N goes with --observe, 1 <= N <= 3600");
     if (opts->dry_run && !opts->fix && !opts->revert)
@@ -173,8 +175,10 @@ main(int argc, char **argv)
     g_autofree char *config_help  = NULL;
     const Command   *command;
     const char      *invalid;
+    const char      *target;
     NmfExit          status = NMF_EXIT_OK;
 
+    opts.seconds = NMF_SECONDS_UNSET;
     setlocale(LC_ALL, "");
     /* NMF_LOCALEDIR is an undocumented hook so tests can use a staged install. */
     bindtextdomain(GETTEXT_PACKAGE,
@@ -208,9 +212,12 @@ main(int argc, char **argv)
     invalid = _invalid_combination(&opts);
     if (invalid)
         return _refuse(invalid, NMF_EXIT_USAGE);
-    if (opts.check && !nmf_check_parse_target(opts.check)) {
-        g_autofree char *text =
-          g_strdup_printf(_("nm-metric-fix: '%s' is not an IPv4 or IPv6 address\n"), opts.check);
+    target = opts.check ? opts.check : opts.observe;
+    if (target && nmf_check_target_refusal(target)) {
+        g_autofree char *text = g_strdup_printf(_("nm-metric-fix: '%s' is not a unicast peer "
+                                                  "address (%s); nothing was done\n"),
+                                                target,
+                                                nmf_check_target_refusal(target));
 
         return _refuse(text, NMF_EXIT_USAGE);
     }

@@ -93,6 +93,41 @@ nmf_check_parse_target(const char *text)
     return 0;
 }
 
+const char *
+nmf_check_target_refusal(const char *text)
+{
+    static const guint8 zero[16] = { 0 };
+    guint8              a[16];
+
+    if (text && inet_pton(AF_INET, text, a) == 1) {
+        if (a[0] == 0)
+            return "an unspecified (0.0.0.0/8) address";
+        if (a[0] == 127)
+            return "a loopback address";
+        if (a[0] >= 224 && a[0] <= 239)
+            return "a multicast address";
+        if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+            return "the broadcast address";
+        return NULL;
+    }
+    if (text && inet_pton(AF_INET6, text, a) == 1) {
+        if (memcmp(a, zero, 16) == 0)
+            return "the unspecified address";
+        if (memcmp(a, zero, 15) == 0 && a[15] == 1)
+            return "the loopback address";
+        if (a[0] == 0xff)
+            return "a multicast address";
+        /* ::ffff:a.b.c.d names an IPv4 peer: judge it as one. */
+        if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff) {
+            char v4[INET_ADDRSTRLEN];
+
+            return nmf_check_target_refusal(inet_ntop(AF_INET, a + 12, v4, sizeof(v4)));
+        }
+        return NULL;
+    }
+    return "not an IPv4 or IPv6 address";
+}
+
 GPtrArray *
 nmf_check_nat_ifaces(GPtrArray *uplinks)
 {

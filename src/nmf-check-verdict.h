@@ -67,6 +67,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfCheckRow, nmf_check_row_free)
 /* Parses an IPv4 or IPv6 address; returns the family (AF_INET/AF_INET6) or 0. */
 int nmf_check_parse_target(const char *text);
 
+/* Why @text cannot be a --check/--observe target (a unicast peer), in English, or NULL
+ * when it can: not an address, unspecified, loopback, broadcast or multicast. */
+const char *nmf_check_target_refusal(const char *text);
+
 /* NAT/management interfaces (class "nat") of ranked uplinks, as a GPtrArray of char *. */
 GPtrArray *nmf_check_nat_ifaces(GPtrArray *uplinks);
 

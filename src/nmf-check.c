@@ -40,32 +40,39 @@ _check_addresses(const char *address,
 }
 
 /* NAT links are listed by --check but never fail it.  Without NetworkManager there is
- * no classification, and every link counts. */
+ * no classification, and every link counts; a configuration that cannot be used is an
+ * error, as for every other mode. */
 static GPtrArray *
-_nat_ifaces(const NmfOptions *options)
+_nat_ifaces(const NmfOptions *options, GError **error)
 {
     g_autoptr(NmfConfig) config     = NULL;
     g_autoptr(NmfNm) nm             = NULL;
     g_autoptr(NmfSnapshot) snapshot = NULL;
-    g_autoptr(GError) error         = NULL;
+    g_autoptr(GError) local         = NULL;
 
-    config = nmf_snapshot_load_config(options->config, &error);
-    if (config)
-        nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, &error);
+    config = nmf_snapshot_load_config(options->config, TRUE, error);
+    if (!config)
+        return NULL;
+    nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, &local);
     if (nm)
-        snapshot = nmf_snapshot_read(nm, config, FALSE, &error);
+        snapshot = nmf_snapshot_read(nm, config, FALSE, &local);
     if (!snapshot)
-        nmf_log_info("cannot classify the links (%s); every link counts", error->message);
+        nmf_log_info("cannot classify the links (%s); every link counts", local->message);
     return nmf_check_nat_ifaces(snapshot ? snapshot->uplinks : NULL);
 }
 
 gboolean
 nmf_check_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
-    g_autoptr(GPtrArray) nat = _nat_ifaces(options);
+    g_autoptr(GPtrArray) nat = NULL;
     g_autoptr(GString) out   = g_string_new(NULL);
     gboolean all_ok          = FALSE;
 
+    if (!nmf_netlink_refuse_local_target(options->check, error))
+        return FALSE;
+    nat = _nat_ifaces(options, error);
+    if (!nat)
+        return FALSE;
     if (!_check_addresses(options->check, nat, out, &all_ok, error))
         return FALSE;
     fputs(out->str, stdout);

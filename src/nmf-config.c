@@ -187,6 +187,9 @@ _index_lines(LineIndex *index, const char *filename, const char *data, GError **
             return _set_error(error, filename, lineno, "key outside of any group");
         *eq = '\0';
         g_strchomp(line);
+        /* GKeyFile would reject it too, but without a line number. */
+        if (!*line)
+            return _set_error(error, filename, lineno, "a key needs a name before '='");
         id = g_strdup_printf("%s\n%s", group, line);
         if (g_hash_table_contains(index->lines, id)) {
             guint first = GPOINTER_TO_UINT(g_hash_table_lookup(index->lines, id));
@@ -459,6 +462,50 @@ _parse_rule(GKeyFile        *kf,
     return TRUE;
 }
 
+gboolean
+nmf_config_file_trusted(gboolean is_regular,
+                        guint    owner_uid,
+                        guint    mode,
+                        guint64  size,
+                        guint    reader_uid,
+                        gboolean read_only,
+                        char   **out_reason)
+{
+    /* A FIFO would block the run (and the hook's lock) for ever, a device never ends. */
+    if (!is_regular) {
+        *out_reason = g_strdup("not a regular file");
+        return FALSE;
+    }
+    /* Like NetworkManager with its keyfiles and dispatcher scripts: root acts only on a
+     * file no one else could have written, or a local user picks the uplink. */
+    if (owner_uid != 0 && !(read_only && owner_uid == reader_uid)) {
+        *out_reason = g_strdup_printf("owned by uid %u, not by root", owner_uid);
+        return FALSE;
+    }
+    if ((reader_uid == 0 || !read_only) && (mode & 022)) {
+        *out_reason =
+          g_strdup_printf("writable by %s (mode %04o)", (mode & 02) ? "others" : "its group", mode & 07777);
+        return FALSE;
+    }
+    if (size > NMF_CONFIG_MAX_BYTES) {
+        *out_reason = g_strdup_printf(
+          "%" G_GUINT64_FORMAT " bytes, more than the %u a configuration may have", size, NMF_CONFIG_MAX_BYTES);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The 1-based line of @at in @text. */
+static guint
+_line_at(const char *text, const char *at)
+{
+    guint line = 1;
+
+    for (; text < at; text++)
+        line += *text == '\n';
+    return line;
+}
+
 NmfConfig *
 nmf_config_parse(const char *filename, const char *data, gsize length, GError **error)
 {
@@ -468,15 +515,17 @@ nmf_config_parse(const char *filename, const char *data, gsize length, GError **
     g_autofree char *text       = NULL;
     g_autoptr(GError) local     = NULL;
     g_auto(GStrv) groups        = NULL;
-    guint i;
+    const char *nul             = memchr(data, '\0', length);
+    const char *bad             = NULL;
+    guint       i;
 
-    if (memchr(data, '\0', length)) {
-        _set_error(error, filename, 0, "contains a NUL byte; not a text file");
+    if (nul) {
+        _set_error(error, filename, _line_at(data, nul), "contains a NUL byte; not a text file");
         return NULL;
     }
     text = g_strndup(data, length);
-    if (!g_utf8_validate(text, -1, NULL)) {
-        _set_error(error, filename, 0, "is not valid UTF-8");
+    if (!g_utf8_validate(text, -1, &bad)) {
+        _set_error(error, filename, _line_at(text, bad), "is not valid UTF-8");
         return NULL;
     }
     if (!_index_lines(&index, filename, text, error))

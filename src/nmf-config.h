@@ -58,6 +58,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfConfig, nmf_config_free)
  * must never silently change which link wins. */
 NmfConfig *nmf_config_parse(const char *filename, const char *data, gsize length, GError **error);
 
+/* The largest configuration file read: anything bigger is not a configuration. */
+#define NMF_CONFIG_MAX_BYTES (1024 * 1024)
+
+/* Whether a configuration file with these properties (fstat() of the open file) may be
+ * trusted by a reader with @reader_uid.  Root, or a run that changes something, trusts
+ * only a regular file owned by root that no group or other user can write; a read-only
+ * run by another user also trusts its own file.  On refusal returns FALSE with the reason
+ * (English, for the message naming the file). */
+gboolean nmf_config_file_trusted(gboolean    is_regular,
+                                 guint       owner_uid,
+                                 guint       mode,
+                                 guint64     size,
+                                 guint       reader_uid,
+                                 gboolean    read_only,
+                                 char      **out_reason);
+
 G_END_DECLS
 
 #endif /* NMF_CONFIG_H */

@@ -108,7 +108,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autofree char *summary        = NULL;
     NmfPlan         *plan;
 
-    config = nmf_snapshot_load_config(options->config, error);
+    config = nmf_snapshot_load_config(options->config, options->dry_run, error);
     if (!config)
         return FALSE;
 

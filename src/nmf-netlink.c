@@ -777,3 +777,33 @@ nmf_netlink_gateway_mac(int         family,
         memcpy(out_mac, wait.mac, 6);
     return TRUE;
 }
+
+gboolean
+nmf_netlink_refuse_local_target(const char *target, GError **error)
+{
+    int family                  = strchr(target, ':') ? AF_INET6 : AF_INET;
+    g_autoptr(GPtrArray) locals = nmf_netlink_local_addresses(family, error);
+    guint8 want[16];
+    guint8 have[16];
+    guint  i;
+
+    if (!locals)
+        return FALSE;
+    if (inet_pton(family, target, want) != 1)
+        return TRUE;
+    for (i = 0; i < locals->len; i++) {
+        const NmfLocalAddress *local = locals->pdata[i];
+
+        if (inet_pton(family, local->address, have) == 1
+            && memcmp(want, have, family == AF_INET ? 4 : 16) == 0) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_CONFIG,
+                        "'%s' is an address of this host (on %s), not a peer; nothing was done",
+                        target,
+                        local->iface);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}

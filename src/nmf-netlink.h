@@ -63,6 +63,10 @@ gboolean nmf_netlink_gateway_mac(int         family,
                                 guint8      out_mac[6],
                                 GError    **error);
 
+/* NMF_ERROR_CONFIG when @target is one of this host's own addresses: a --check or
+ * --observe peer must be another host. */
+gboolean nmf_netlink_refuse_local_target(const char *target, GError **error);
+
 G_END_DECLS
 
 #endif /* NMF_NETLINK_H */

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "nmf-capture.h"
+#include "nmf-netlink.h"
 #include "nmf-observe-flow.h"
 
 typedef struct {
@@ -58,7 +59,8 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_autoptr(GString) out = g_string_new(NULL);
     ObserveData data       = { .table = table, .names = names };
-    guint seconds = options->seconds > 0 ? (guint) options->seconds : NMF_OBSERVE_DEFAULT_SECONDS;
+    guint seconds = options->seconds != NMF_SECONDS_UNSET ? (guint) options->seconds
+                                                          : NMF_OBSERVE_DEFAULT_SECONDS;
     NmfFlowVerdict verdict;
 
     if (!table) {
@@ -69,6 +71,8 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
                     address ? address : "");
         return FALSE;
     }
+    if (!nmf_netlink_refuse_local_target(address, error))
+        return FALSE;
     seconds = MIN(seconds, NMF_OBSERVE_MAX_SECONDS);
     if (!nmf_capture_run(
           strchr(address, ':') ? AF_INET6 : AF_INET, address, seconds, _on_frame, &data, error))

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 #define NMF_OBSERVE_DEFAULT_SECONDS 5
 #define NMF_OBSERVE_MAX_SECONDS     3600
 
+/* --seconds not given (any number given, 0 and negatives too, is checked). */
+#define NMF_SECONDS_UNSET G_MININT
+
 typedef struct {
     gboolean fix;
     gboolean status;
@@ -24,7 +27,7 @@ typedef struct {
     char    *event;
     char    *check;
     char    *observe;
-    int      seconds;
+    int      seconds; /* NMF_SECONDS_UNSET unless --seconds was given */
     gboolean json;
     gboolean prometheus;
 } NmfOptions;

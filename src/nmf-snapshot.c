@@ -5,6 +5,9 @@
 #include "nmf-snapshot.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,18 +18,88 @@
 #include "nmf-netlink.h"
 #include "nmf-rank.h"
 
+/* Opens without blocking (a FIFO), checks the open file (not the name: no race with a
+ * rename) and reads at most one byte more than a configuration may have. */
+static char *
+_read_trusted(const char *file, gboolean read_only, gsize *out_length, int *out_errno, GError **error)
+{
+    g_autofree char *reason = NULL;
+    g_autofree char *data   = NULL;
+    struct stat      st;
+    gsize            length = 0;
+    int              fd;
+
+    fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *out_errno = errno;
+        g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: %s", file, g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0) {
+        g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: %s", file, g_strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!nmf_config_file_trusted(S_ISREG(st.st_mode),
+                                 st.st_uid,
+                                 st.st_mode,
+                                 (guint64) st.st_size,
+                                 geteuid(),
+                                 read_only,
+                                 &reason)) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_CONFIG,
+                    "%s: refused: %s; nothing was changed",
+                    file,
+                    reason);
+        close(fd);
+        return NULL;
+    }
+    data = g_malloc(NMF_CONFIG_MAX_BYTES + 1);
+    while (length <= NMF_CONFIG_MAX_BYTES) {
+        ssize_t n = read(fd, data + length, NMF_CONFIG_MAX_BYTES + 1 - length);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: %s", file, g_strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        length += (gsize) n;
+    }
+    close(fd);
+    if (length > NMF_CONFIG_MAX_BYTES) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_CONFIG,
+                    "%s: refused: more than %u bytes; nothing was changed",
+                    file,
+                    NMF_CONFIG_MAX_BYTES);
+        return NULL;
+    }
+    *out_length = length;
+    return g_steal_pointer(&data);
+}
+
 NmfConfig *
-nmf_snapshot_load_config(const char *path, GError **error)
+nmf_snapshot_load_config(const char *path, gboolean read_only, GError **error)
 {
     const char      *file     = path ? path : NMF_DEFAULT_CONFIG;
     g_autofree char *contents = NULL;
     gsize            length   = 0;
+    int              err      = 0;
     g_autoptr(GError) local   = NULL;
 
-    if (!g_file_get_contents(file, &contents, &length, &local)) {
-        if (!path && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    contents = _read_trusted(file, read_only, &length, &err, &local);
+    if (!contents) {
+        /* The default file is optional; a file the user names must exist. */
+        if (!path && err == ENOENT)
             return nmf_config_new_default();
-        g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s", local->message);
+        g_propagate_error(error, g_steal_pointer(&local));
         return NULL;
     }
     return nmf_config_parse(file, contents, length, error);

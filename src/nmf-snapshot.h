@@ -22,8 +22,10 @@ typedef struct {
 } NmfSnapshot;
 
 /* Read @path (NULL: the default file, which may be absent: built-in defaults; a file
- * named by the user must exist).  NMF_ERROR_CONFIG on any problem. */
-NmfConfig *nmf_snapshot_load_config(const char *path, GError **error);
+ * named by the user must exist), if it may be trusted (nmf_config_file_trusted(); a
+ * @read_only run by another user may read its own file).  NMF_ERROR_CONFIG, naming the
+ * file and the reason, on any problem. */
+NmfConfig *nmf_snapshot_load_config(const char *path, gboolean read_only, GError **error);
 
 /* The kernel's default routes (with @with_routes), then the uplinks from @nm, ranked
  * and planned. */

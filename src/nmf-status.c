@@ -103,7 +103,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autoptr(GPtrArray) replies    = NULL;
     NmfVerdict verdict;
 
-    config = nmf_snapshot_load_config(options->config, error);
+    config = nmf_snapshot_load_config(options->config, TRUE, error);
     if (!config)
         return FALSE;
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);

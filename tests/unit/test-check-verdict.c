@@ -325,6 +325,28 @@ test_nat_ifaces(void)
     g_ptr_array_unref(nmf_check_nat_ifaces(NULL));
 }
 
+static void
+test_target_refusal(void)
+{
+    static const char *const refused[] = {
+        "0.0.0.0", "0.1.2.3", "127.0.0.1", "127.8.9.1", "224.0.0.1", "239.255.255.250",
+        "255.255.255.255", "::", "::1", "ff02::1", "::ffff:127.0.0.1", "eth0", "", "10.1.2.3/24",
+    };
+    static const char *const accepted[] = {
+        "10.72.112.29", "192.168.122.1", "223.255.255.254", "2001:db8:72::29", "fe80::1", "::ffff:10.0.0.1",
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(refused); i++)
+        g_assert_nonnull(nmf_check_target_refusal(refused[i]));
+    for (i = 0; i < G_N_ELEMENTS(accepted); i++)
+        g_assert_null(nmf_check_target_refusal(accepted[i]));
+    g_assert_cmpstr(nmf_check_target_refusal("127.0.0.1"), ==, "a loopback address");
+    g_assert_cmpstr(nmf_check_target_refusal("255.255.255.255"), ==, "the broadcast address");
+    g_assert_cmpstr(nmf_check_target_refusal("ff02::1"), ==, "a multicast address");
+    g_assert_cmpstr(nmf_check_target_refusal("::"), ==, "the unspecified address");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -343,5 +365,6 @@ main(int argc, char **argv)
     g_test_add_func("/check/ipv6", test_ipv6_row);
     g_test_add_func("/check/no-addresses", test_no_addresses);
     g_test_add_func("/check/nat-ifaces", test_nat_ifaces);
+    g_test_add_func("/check/target-refusal", test_target_refusal);
     return g_test_run();
 }

@@ -123,7 +123,9 @@ test_malformed(void)
         { "[rule ]\nmatch-interface=eth1\naction=prefer\n",
           "test.conf:1: a rule group needs a name" },
         { "[main]\nmode=\n", "test.conf:2: 'mode' in [main] needs a value" },
-        { "[main]\nmode=metric\n\xff\n", "test.conf: is not valid UTF-8" },
+        { "[main]\nmode=metric\n\xff\n", "test.conf:3: is not valid UTF-8" },
+        { "[main]\n=== not a key file line ===\n", "test.conf:2: a key needs a name before '='" },
+        { "[rule a]\nmatch-interface=eth1\nclass=router\n", "test.conf:3: class must be nat or lan" },
     };
     guint i;
 
@@ -237,6 +239,36 @@ test_rules_avoid_and_hand_set(void)
     g_assert_cmpuint(a->rank, ==, 3);
 }
 
+/* Who may have written the file decides whether root trusts it (issue: a local user
+ * appended a prefer rule to a world-writable file). */
+static void
+test_file_trusted(void)
+{
+    g_autofree char *why = NULL;
+
+    g_assert_true(nmf_config_file_trusted(TRUE, 0, 0100644, 100, 0, FALSE, &why));
+    g_assert_null(why);
+    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100666, 100, 0, FALSE, &why));
+    g_assert_cmpstr(why, ==, "writable by others (mode 0666)");
+    g_clear_pointer(&why, g_free);
+    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100664, 100, 0, TRUE, &why));
+    g_assert_cmpstr(why, ==, "writable by its group (mode 0664)");
+    g_clear_pointer(&why, g_free);
+    g_assert_false(nmf_config_file_trusted(TRUE, 1000, 0100644, 100, 0, TRUE, &why));
+    g_assert_cmpstr(why, ==, "owned by uid 1000, not by root");
+    g_clear_pointer(&why, g_free);
+    /* A read-only run by that user may read its own file; a changing run may not. */
+    g_assert_true(nmf_config_file_trusted(TRUE, 1000, 0100664, 100, 1000, TRUE, &why));
+    g_assert_false(nmf_config_file_trusted(TRUE, 1000, 0100644, 100, 1000, FALSE, &why));
+    g_clear_pointer(&why, g_free);
+    g_assert_false(nmf_config_file_trusted(FALSE, 0, 010644, 0, 0, TRUE, &why));
+    g_assert_cmpstr(why, ==, "not a regular file");
+    g_clear_pointer(&why, g_free);
+    g_assert_true(nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES, 0, FALSE, &why));
+    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES + 1, 0, FALSE, &why));
+    g_assert_nonnull(strstr(why, "more than"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -248,5 +280,6 @@ main(int argc, char **argv)
     g_test_add_func("/config/nul-byte", test_nul_byte);
     g_test_add_func("/config/rules/rank", test_rules_rank);
     g_test_add_func("/config/rules/avoid-and-hand-set", test_rules_avoid_and_hand_set);
+    g_test_add_func("/config/file-trusted", test_file_trusted);
     return g_test_run();
 }
