@@ -230,6 +230,7 @@ nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcome
 
 typedef struct {
     NMDevice        *device;
+    const char      *iface; /* kept from the start: never asked of a device that may be gone */
     gint64           metric4;
     gint64           metric6;
     gboolean         set_ipv6;
@@ -284,8 +285,8 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
               job->device, job->call.result, &job->version_id, &local);
             nmf_nm_call_clear(&job->call);
             if (!job->applied) {
-                g_autofree char *what = g_strdup_printf("reading the applied connection of %s",
-                                                        nm_device_get_iface(job->device));
+                g_autofree char *what =
+                  g_strdup_printf("reading the applied connection of %s", job->iface);
 
                 nmf_nm_fail(self, &job->error, &wait, local, job->device, what);
                 job->done = TRUE;
@@ -317,7 +318,7 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
         for (i = 0; i < n_jobs; i++) {
             ReapplyJob *job   = &jobs[i];
             GError     *local = NULL;
-            const char *iface = nm_device_get_iface(job->device);
+            const char *iface = job->iface;
 
             if (job->done)
                 continue;
@@ -375,6 +376,7 @@ nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
 
         g_return_if_fail(h);
         jobs[i].device      = h->device;
+        jobs[i].iface       = uplink->iface;
         jobs[i].metric4     = uplink->wanted_metric;
         jobs[i].metric6     = uplink->wanted_metric;
         jobs[i].set_ipv6    = uplink->has_ipv6;
@@ -424,8 +426,10 @@ nmf_nm_restore_live(NmfNm            *self,
     for (i = 0; devices && i < devices->len; i++) {
         NMDevice           *device = devices->pdata[i];
         NMActiveConnection *active = nm_device_get_active_connection(device);
+        g_autofree char    *iface  = g_strdup(nm_device_get_iface(device));
         ReapplyJob          job    = {
                         .device   = device,
+                        .iface    = iface,
                         .metric4  = profile->restore4,
                         .metric6  = profile->restore6,
                         .set_ipv6 = profile->has_ipv6_setting,
@@ -440,7 +444,7 @@ nmf_nm_restore_live(NmfNm            *self,
             return FALSE;
         }
         if (job.reapplied)
-            g_ptr_array_add(out_reapplied, g_strdup(nm_device_get_iface(device)));
+            g_ptr_array_add(out_reapplied, g_strdup(iface));
     }
     return TRUE;
 }

@@ -576,6 +576,17 @@ nmf_nm_collect(NmfNm *self, GError **error)
           h->device, 0, wait.cancellable, nmf_nm_call_cb, nmf_nm_wait_start(&wait, &calls[i]));
     }
     nmf_nm_wait_all(&wait);
+    if (wait.timed_out) {
+        /* A hung daemon is as absent as a stopped one, wherever in the run it hangs. */
+        for (i = 0; i < uplinks->len; i++)
+            nmf_nm_call_clear(&calls[i]);
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_TIMEOUT,
+                    "reading the applied connections: NetworkManager did not answer within %u ms",
+                    self->timeout_ms);
+        return NULL;
+    }
 
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink    *uplink            = uplinks->pdata[i];
