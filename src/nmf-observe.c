@@ -12,6 +12,7 @@
 #include "nmf-capture.h"
 #include "nmf-netlink.h"
 #include "nmf-observe-flow.h"
+#include "nmf-text-table.h"
 
 typedef struct {
     NmfFlowTable *table;
@@ -28,7 +29,7 @@ _remember_name(GHashTable *names, int ifindex)
     if (ifindex <= 0 || g_hash_table_contains(names, GINT_TO_POINTER(ifindex)))
         return;
     g_hash_table_insert(
-      names, GINT_TO_POINTER(ifindex), if_indextoname(ifindex, name) ? g_strdup(name) : NULL);
+      names, GINT_TO_POINTER(ifindex), if_indextoname(ifindex, name) ? nmf_text_escape(name) : NULL);
 }
 
 static void

@@ -62,6 +62,7 @@ _kernel_route_for(GPtrArray *routes, const char *iface, int family)
 static void
 _append_kernel_routes(GString *out, GPtrArray *routes)
 {
+    g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
     guint i;
 
     g_string_append_printf(out, "\n%s\n", _("Kernel default routes:"));
@@ -76,7 +77,7 @@ _append_kernel_routes(GString *out, GPtrArray *routes)
                                "  %s default via %s dev %s metric %u table %u\n",
                                r->family == AF_INET ? "ipv4" : "ipv6",
                                r->gateway ? r->gateway : "-",
-                               r->iface[0] ? r->iface : "?",
+                               r->iface[0] ? nmf_text_escaped(pool, r->iface) : "?",
                                r->metric,
                                r->table);
     }
@@ -86,6 +87,7 @@ _append_kernel_routes(GString *out, GPtrArray *routes)
 static void
 _append_evidence(GString *out, GPtrArray *uplinks)
 {
+    g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
     guint i;
 
     g_string_append_printf(out, "\n%s\n", _("Class evidence:"));
@@ -96,20 +98,21 @@ _append_evidence(GString *out, GPtrArray *uplinks)
             continue;
         g_string_append_printf(out,
                                "  %s %s: %s\n",
-                               u->iface,
+                               nmf_text_escaped(pool, u->iface),
                                nmf_uplink_class_to_string(u->klass),
                                u->class_evidence ? u->class_evidence : "-");
         if (u->class_conflict)
             g_string_append_printf(out,
                                    _("  %s: the evidence conflicts; a rule with class=nat or "
                                      "class=lan in nm-metric-fix.conf decides.\n"),
-                                   u->iface);
+                                   nmf_text_escaped(pool, u->iface));
     }
 }
 
 static void
 _append_replies(GString *out, GPtrArray *replies)
 {
+    g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
     guint i;
 
     if (!replies || replies->len == 0)
@@ -135,9 +138,9 @@ _append_replies(GString *out, GPtrArray *replies)
                                "  %s %s %s: %s %s (%s)\n",
                                row->address,
                                _("on"),
-                               row->iface,
+                               nmf_text_escaped(pool, row->iface),
                                _("leaves by"),
-                               row->reply_iface ? row->reply_iface : "-",
+                               row->reply_iface ? nmf_text_escaped(pool, row->reply_iface) : "-",
                                verdict);
     }
 }
@@ -167,6 +170,7 @@ nmf_report_status(GString       *out,
     const NmfCheckRow *wrong   = nmf_report_first_wrong_link(replies);
     gboolean           managed = plan->managed;
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+    g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
     const NmfRoute *owner6    = nmf_routes_owner(routes, AF_INET6);
     const char     *owner     = NULL;
     const char     *intended  = NULL;
@@ -175,6 +179,9 @@ nmf_report_status(GString       *out,
     guint           i;
 
     verdict = nmf_report_verdict(uplinks, managed, routes, replies, &owner, &intended);
+    /* Names reach the admin's terminal: no control sequences from a connection or link. */
+    owner    = nmf_text_escaped(pool, owner);
+    intended = nmf_text_escaped(pool, intended);
 
     row    = g_new0(char *, N_COLUMNS + 1);
     row[0] = g_strdup(_("INTERFACE"));
@@ -213,11 +220,15 @@ nmf_report_status(GString       *out,
     if (owner6) {
         const char *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);
 
+        const char *owner6_name = nmf_text_escaped(pool, owner6->iface);
+
         if (intended6 && strcmp(owner6->iface, intended6) != 0)
-            g_string_append_printf(
-              out, _("IPv6 default route: %s, but %s should own it.\n"), owner6->iface, intended6);
+            g_string_append_printf(out,
+                                   _("IPv6 default route: %s, but %s should own it.\n"),
+                                   owner6_name,
+                                   nmf_text_escaped(pool, intended6));
         else
-            g_string_append_printf(out, _("IPv6 default route: %s.\n"), owner6->iface);
+            g_string_append_printf(out, _("IPv6 default route: %s.\n"), owner6_name);
     }
 
     switch (verdict) {
@@ -225,9 +236,10 @@ nmf_report_status(GString       *out,
         g_string_append_printf(out,
                                _("Replies from %s (%s) leave by %s, not by %s: they are lost. %s\n"),
                                wrong->address,
-                               wrong->iface,
-                               wrong->reply_iface ? wrong->reply_iface : _("no link"),
-                               wrong->iface,
+                               nmf_text_escaped(pool, wrong->iface),
+                               wrong->reply_iface ? nmf_text_escaped(pool, wrong->reply_iface)
+                                                  : _("no link"),
+                               nmf_text_escaped(pool, wrong->iface),
                                managed ? _("Run 'nm-metric-fix --fix'.")
                                        : _("nm-metric-fix leaves these metrics alone (see CLASS)."));
         break;
@@ -254,8 +266,9 @@ nmf_report_status(GString       *out,
             g_string_append_printf(out,
                                    _(" Replies from %s (%s) leave by %s."),
                                    wrong->address,
-                                   wrong->iface,
-                                   wrong->reply_iface ? wrong->reply_iface : _("no link"));
+                                   nmf_text_escaped(pool, wrong->iface),
+                                   wrong->reply_iface ? nmf_text_escaped(pool, wrong->reply_iface)
+                                                      : _("no link"));
         g_string_append_printf(out, " %s\n", _("Run 'nm-metric-fix --fix'."));
         break;
     }

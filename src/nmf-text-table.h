@@ -13,6 +13,16 @@ G_BEGIN_DECLS
  * aligned. */
 void nmf_text_table_append(GString *out, GPtrArray *rows, guint n_columns);
 
+/* @text fit for a terminal, as nmcli and systemd print names: control characters (a
+ * newline that would forge a row, ESC and BEL sequences), backslash and bytes that are
+ * not UTF-8 become \xHH (backslash: \\).  Machine output (JSON, Prometheus) has its own
+ * escaping and does not use this.  NULL gives NULL. */
+char *nmf_text_escape(const char *text);
+
+/* @text itself when it needs no escaping, else its escaped copy, owned by @pool (a
+ * GPtrArray freeing with g_free). */
+const char *nmf_text_escaped(GPtrArray *pool, const char *text);
+
 G_END_DECLS
 
 #endif /* NMF_TEXT_TABLE_H */

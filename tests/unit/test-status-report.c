@@ -6,6 +6,7 @@
 #include "nmf-plan.h"
 #include "nmf-rank.h"
 #include "nmf-status-report.h"
+#include "nmf-text-table.h"
 
 static NmfRoute *
 _route(int family, const char *iface, guint32 metric, guint32 table)
@@ -203,6 +204,37 @@ test_status_wrong_link(void)
     g_assert_cmpint(nmf_report_verdict(uplinks, FALSE, routes, replies, NULL, NULL), ==, NMF_VERDICT_LEFT_ALONE);
 }
 
+/* A connection name with a newline must not forge a row, nor ESC/BEL reach the terminal. */
+static void
+test_status_escapes_names(void)
+{
+    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
+    g_autoptr(GString) out       = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+    NmfUplink *lan               = uplinks->pdata[0];
+    g_autofree char *escaped     = NULL;
+    guint            lines       = 0;
+    const char      *p;
+
+    g_free(lan->connection_id);
+    lan->connection_id = g_strdup("lan\neth9       forged  lan    1\033]0;owned\007\\\xff");
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    _report(out, policy, uplinks, managed, routes, NULL);
+    g_assert_null(strchr(out->str, '\033'));
+    g_assert_null(strchr(out->str, '\007'));
+    g_assert_nonnull(strstr(out->str, "lan\\x0aeth9       forged  lan    1\\x1b]0;owned\\x07\\\\\\xff"));
+    for (p = out->str; *p; p++)
+        lines += *p == '\n';
+    /* The table: a header and one line per uplink, nothing more before the blank line. */
+    g_assert_nonnull(strstr(out->str, "KERNEL6\n"));
+    g_assert_null(strstr(out->str, "\neth9 "));
+    escaped = nmf_text_escape("plain é");
+    g_assert_cmpstr(escaped, ==, "plain é");
+    g_assert_cmpuint(lines, >, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,5 +245,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/status/ipv6", test_status_ipv6);
     g_test_add_func("/report/status/left-alone", test_status_left_alone);
     g_test_add_func("/report/status/wrong-link", test_status_wrong_link);
+    g_test_add_func("/report/status/escapes-names", test_status_escapes_names);
     return g_test_run();
 }
