@@ -12,7 +12,7 @@ packages=(
     libpcap-dev libjson-glib-dev
     network-manager dnsmasq-base dbus iproute2 iputils-ping tcpdump util-linux procps
     mandoc groff-base rpm bash-completion python3-jsonschema valgrind locales
-    strace time dbus-bin
+    strace time dbus-bin gdb
 )
 
 missing=()
