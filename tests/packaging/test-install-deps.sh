@@ -10,8 +10,8 @@
 # usage: test-install-deps.sh SRCDIR
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=tap.sh
-. "$HERE/tap.sh"
+# shellcheck source=../tap.sh
+. "$HERE/../tap.sh"
 SRC=${1:?usage: test-install-deps.sh SRCDIR}
 SCRIPT=$SRC/tools/install-deps.sh
 
