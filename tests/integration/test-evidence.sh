@@ -217,7 +217,11 @@ diag "after --revert: lan=$m_lan nat=$m_nat"
 [ "$m_nat" = -1 ] || add_why "nat's metric is $m_nat, not restored to -1"
 lab_profile_user_data lan | grep -q 'nm-metric-fix\.' && add_why "lan still carries nm-metric-fix records"
 lab_profile_user_data nat | grep -q 'nm-metric-fix\.' && add_why "nat still carries nm-metric-fix records"
-result "--revert keeps the admin's later 77 on lan, restores nat, drops both records" "$WHY"
+# The admin's 77 keeps the LAN ahead of the NAT link's automatic metric.
+lab_wait_for "$PING_S" remote_ping || add_why "the remote ping fails after --revert"
+nmf --status
+[ "$NMF_RC" = 0 ] || add_why "--status after --revert: exit $NMF_RC, expected 0"
+result "--revert keeps the admin's later 77 on lan, restores nat, drops both records; ping works, --status 0" "$WHY"
 lab_cleanup
 
 # ---------------------------------------------------------------------------
