@@ -28,8 +28,9 @@ _remember_name(GHashTable *names, int ifindex)
     /* Resolve while the packet is fresh: a link may be gone by the time we print. */
     if (ifindex <= 0 || g_hash_table_contains(names, GINT_TO_POINTER(ifindex)))
         return;
-    g_hash_table_insert(
-      names, GINT_TO_POINTER(ifindex), if_indextoname(ifindex, name) ? nmf_text_escape(name) : NULL);
+    g_hash_table_insert(names,
+                        GINT_TO_POINTER(ifindex),
+                        if_indextoname(ifindex, name) ? nmf_text_escape(name) : NULL);
 }
 
 static void
@@ -59,9 +60,9 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autoptr(GHashTable) names =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_autoptr(GString) out = g_string_new(NULL);
-    ObserveData data       = { .table = table, .names = names };
-    guint seconds = options->seconds != NMF_SECONDS_UNSET ? (guint) options->seconds
-                                                          : NMF_OBSERVE_DEFAULT_SECONDS;
+    ObserveData    data    = { .table = table, .names = names };
+    guint          seconds = options->seconds != NMF_SECONDS_UNSET ? (guint) options->seconds
+                                                                   : NMF_OBSERVE_DEFAULT_SECONDS;
     NmfFlowVerdict verdict;
 
     if (!table) {
