@@ -136,11 +136,9 @@ _append_replies(GString *out, GPtrArray *replies)
         else
             verdict = _("WRONG LINK");
         g_string_append_printf(out,
-                               "  %s %s %s: %s %s (%s)\n",
+                               _("  %s on %s: leaves by %s (%s)\n"),
                                row->address,
-                               _("on"),
                                nmf_text_escaped(pool, row->iface),
-                               _("leaves by"),
                                row->reply_iface ? nmf_text_escaped(pool, row->reply_iface) : "-",
                                verdict);
     }
