@@ -17,8 +17,9 @@
 #   NMF_SKIP_INSTALL=1 do not install build dependencies
 #   NMF_NM_JOBS=N      ninja -j (default: number of CPUs)
 #
-# A prefix is reused when its stamp holds the current recipe hash (this
-# script's text plus the tarball's sha256); otherwise it is rebuilt.  The
+# A prefix is reused when its stamp (PREFIX/.nmf-recipe) holds the current
+# recipe hash (the patched source tree, meson options, CFLAGS, build
+# dependencies); otherwise it is rebuilt.  The
 # build itself runs under `nice -n 10`.
 #
 # Only what the lab needs is built: the daemon, its internal DHCP client,
@@ -83,9 +84,18 @@ install_deps() {
     [ "$rc" = 0 ] || die "installing build dependencies failed (apt-get exit $rc)"
 }
 
-# recipe_hash TARBALL: what the prefix was built from.
+# recipe_hash SRC OPTS...: what a prefix is built from: the patched source
+# tree (tarball plus this script's fixes for that release), the meson options,
+# CFLAGS and the build dependencies.  A change elsewhere in this script (e.g.
+# a fix for another release) leaves the hash, and the prefix, as they are.
 recipe_hash() {
-    { cat "$0"; sha256sum <"$1"; } | sha256sum | cut -d' ' -f1
+    local src=$1
+    shift
+    {
+        (cd "$src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+        printf 'opt %s\n' "$@"
+        printf 'deps %s\n' "${build_deps[*]}"
+    } | sha256sum | cut -d' ' -f1
 }
 
 # meson_off SRC NAME...: "-DNAME=<off value>" for each option this release
@@ -127,8 +137,15 @@ patch_source() {
         sed -i -e '/^  input: meson.source_root(),$/d' \
             -e "s|'--called-from-build', '@INPUT@'\]|'--called-from-build', meson.source_root()]|" \
             "$src/src/meson.build"
-        grep -q "'--called-from-build', meson.source_root()]" "$src/src/meson.build" ||
-            die "1.14 symbol-map fix did not apply"
+        # That map lists only symbols of libNetworkManager.a, not those of the
+        # libnm-core and logging code linked in beside it, so the settings
+        # plugins (ifcfg-rh) fail to load with undefined symbols: export
+        # everything instead (-rdynamic alone, as with autotools' builds).
+        sed -i "s|^ldflags = \['-rdynamic', '-Wl,--version-script,@0@'.format(ver_script.full_path())\]|ldflags = ['-rdynamic']|" \
+            "$src/src/meson.build"
+        grep -q "'--called-from-build', meson.source_root()]" "$src/src/meson.build" &&
+            grep -q "^ldflags = \['-rdynamic'\]$" "$src/src/meson.build" ||
+            die "1.14 symbol-map fixes did not apply"
         ;;
     esac
 }
@@ -139,13 +156,6 @@ build_one() {
     [ -f "$tarball" ] || die "no tarball $tarball (set NMF_NM_SRC_DIR)"
     prefix=$cache_dir/nm-$version
     stamp=$prefix/.nmf-recipe
-    hash=$(recipe_hash "$tarball")
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -x "$prefix/sbin/NetworkManager" ]; then
-        echo "build-nm: $version is up to date in $prefix"
-        return 0
-    fi
-    t0=$SECONDS
-    echo "build-nm: building $version into $prefix"
     src=$work_dir/NetworkManager-$version
     bld=$work_dir/build-$version
     stage=$work_dir/stage-$version
@@ -180,14 +190,23 @@ build_one() {
         1.14.*) echo "-Dpolkit=no" ;;
         *) echo "-Dpolkit=false" ;;
         esac
+        # RHEL 8 (1.14 .. 1.40) builds the ifcfg-rh plugin and uses it by default.
         case $version in
-        1.14.* | 1.22.* | 1.30.* | 1.36.* | 1.40.*) meson_set "$src" ifcfg_rh true ;;
+        1.14.* | 1.2[0-9].* | 1.3[0-9].* | 1.40.*) meson_set "$src" ifcfg_rh true ;;
         *) meson_off "$src" ifcfg_rh ;;
         esac
     )
     local cflags=""
     case $version in 1.14.*) cflags="-fcommon" ;; esac
 
+    hash=$(recipe_hash "$src" "${opts[@]}" "CFLAGS=$cflags")
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -x "$prefix/sbin/NetworkManager" ]; then
+        echo "build-nm: $version is up to date in $prefix"
+        rm -rf "$src"
+        return 0
+    fi
+    t0=$SECONDS
+    echo "build-nm: building $version into $prefix"
     CFLAGS="$cflags" nice -n 10 meson setup "$bld" "$src" --prefix="$prefix" \
         --sysconfdir=/etc --localstatedir=/var --libdir=lib --buildtype=plain \
         "${opts[@]}" || die "meson setup of $version failed"
