@@ -7,6 +7,7 @@
 #
 #   tools/build-nm.sh VERSION...            # e.g. 1.14.0 1.40.16 1.48.10
 #   tools/build-nm.sh --prefix VERSION      # print the prefix path only
+#   tools/build-nm.sh --deps                # install the build dependencies only
 #
 # Environment:
 #   NMF_NM_SRC_DIR     tarballs NetworkManager-VERSION.tar.xz
@@ -16,6 +17,8 @@
 #   NMF_NM_WORK_DIR    scratch build tree (default /var/tmp/nm-metric-fix-build)
 #   NMF_SKIP_INSTALL=1 do not install build dependencies
 #   NMF_NM_JOBS=N      ninja -j (default: number of CPUs)
+#   NMF_POLICY_RC_D=F  the policy-rc.d put in place while apt-get runs (default
+#                      /usr/sbin/policy-rc.d; tests point it elsewhere)
 #
 # A prefix is reused when its stamp (PREFIX/.nmf-recipe) holds the current
 # recipe hash (the patched source tree, meson options, CFLAGS, build
@@ -60,7 +63,7 @@ build_deps=(
 )
 
 install_deps() {
-    local missing=() p policy=/usr/sbin/policy-rc.d created_policy=
+    local missing=() p policy=${NMF_POLICY_RC_D:-/usr/sbin/policy-rc.d} created_policy=
     for p in "${build_deps[@]}"; do
         dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
             missing+=("$p")
@@ -223,6 +226,10 @@ build_one() {
     echo "build-nm: $version built in $((SECONDS - t0)) s: $prefix ($(du -sh "$prefix" | cut -f1))"
 }
 
+if [ "${1:-}" = --deps ]; then
+    install_deps
+    exit 0
+fi
 if [ -z "${NMF_SKIP_INSTALL:-}" ]; then install_deps; fi
 for v in "$@"; do
     build_one "$v"
