@@ -50,6 +50,15 @@ discovers() {
     tail -n +"$((${3:-0} + 1))" "$LAB_DIR/dnsmasq-$1.log" 2>/dev/null | grep -c "DHCPDISCOVER([a-z0-9]*) $2 *\$"
 }
 log_lines() { wc -l <"$LAB_DIR/dnsmasq-$1.log"; }
+# request_offsets ROLE MAC FROM_LINE T0_S: seconds from T0_S (epoch) to each
+# DHCPREQUEST from MAC after line FROM_LINE (dnsmasq logs whole seconds).
+request_offsets() {
+    local t
+    tail -n +"$(($3 + 1))" "$LAB_DIR/dnsmasq-$1.log" | grep "DHCPREQUEST([a-z0-9]*) [0-9.]* $2 *\$" |
+        awk '{ print $3 }' | while read -r t; do
+        printf '+%s ' $(($(date -d "$t" +%s) - $4))
+    done
+}
 at_least() { [ "$(requests "$1" "$2" "$3")" -ge "$4" ]; }
 
 # 1: the servers' short T1 works before the fix (else 5/6 prove nothing).
@@ -78,6 +87,7 @@ lab_ns guest ip route del unreachable "$MARK_ROUTE/32" table 1999 || bail "remov
 WHY=
 fix_host=$(log_lines host) fix_lan=$(log_lines lan)
 t_fix=$(lab__now_us)
+t_fix_s=$(date +%s)
 nmf --fix
 [ "$NMF_RC" = 0 ] || add_why "--fix exited $NMF_RC"
 lab_wait_for 10 lab_default_dev_is eth1 || add_why "default route still on $(lab_default_dev) 10 s after the fix: $(lab_default_routes | paste -sd,)"
@@ -98,6 +108,7 @@ disc0=$(discovers host "$LAB_GUEST_ETH0_MAC" "$fix_host") disc1=$(discovers lan 
 window_ms=$(lab_elapsed_ms "$t_fix")
 lab__stop "$mon_pid" ip-monitor
 diag "after the fix ($window_ms ms): eth0 $req0 DHCPREQUEST, $disc0 DHCPDISCOVER; eth1 $req1 DHCPREQUEST, $disc1 DHCPDISCOVER"
+diag "DHCPREQUESTs (s after the fix): eth0 $(request_offsets host "$LAB_GUEST_ETH0_MAC" "$fix_host" "$t_fix_s"); eth1 $(request_offsets lan "$LAB_GUEST_ETH1_MAC" "$fix_lan" "$t_fix_s")"
 
 # 3: no IPv4 address of the uplinks was deleted (the leases).  IPv6
 # addresses are reported: the lab's profiles leave IPv6 alone
