@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
-#include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -305,120 +304,6 @@ _write_metrics(NMConnection *connection, gint64 metric4, gint64 metric6, gboolea
         g_object_set(s4, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric4, NULL);
     if (s6 && set_ipv6)
         g_object_set(s6, NM_SETTING_IP_CONFIG_ROUTE_METRIC, metric6, NULL);
-}
-
-/*****************************************************************************/
-/* Runtime connection defaults. From NetworkManager 1.36 a Reapply whose ipv4
- * (ipv6) setting differs from the applied one restarts that family: DHCP starts
- * over, and up to 1.41 the address and default route are deleted until the new
- * lease is bound; 1.42 still removes and re-adds the IPv6 addresses. A Reapply
- * with no setting diff does none of that but recomputes the default-route
- * metric, which for an applied metric of -1 comes from NetworkManager.conf's
- * connection defaults. So there the new metric goes into a runtime drop-in
- * (gone at reboot, when the profiles carry the metric), NetworkManager reloads
- * its configuration, and the applied connection is reapplied unchanged.
- * Measured with tests/lab/measure-live.sh on 1.40.16, 1.42.4 and 1.48.10;
- * 1.14 ignores it (its Reapply does not recompute the metric). */
-
-#define RUNTIME_DEFAULTS_FILE  "/run/NetworkManager/conf.d/90-nm-metric-fix.conf"
-#define RUNTIME_DEFAULTS_GROUP "connection-nm-metric-fix-"
-
-static gboolean
-_runtime_defaults_usable(NmfNm *self)
-{
-    const char *version = nm_client_get_version(self->client);
-    guint       major   = 0;
-    guint       minor   = 0;
-
-    return version && sscanf(version, "%u.%u", &major, &minor) == 2
-           && (major > 1 || (major == 1 && minor >= 36));
-}
-
-/* The metric our runtime drop-in gives @iface for @family, or NMF_METRIC_AUTO. */
-static gint64
-_runtime_default(const char *iface, int family)
-{
-    g_autoptr(GKeyFile) file = g_key_file_new();
-    g_autofree char *group   = g_strconcat(RUNTIME_DEFAULTS_GROUP, iface, NULL);
-    g_autofree char *value   = NULL;
-    gint64           metric  = NMF_METRIC_AUTO;
-
-    if (!g_key_file_load_from_file(file, RUNTIME_DEFAULTS_FILE, G_KEY_FILE_NONE, NULL))
-        return NMF_METRIC_AUTO;
-    value = g_key_file_get_value(
-      file, group, family == AF_INET ? "ipv4.route-metric" : "ipv6.route-metric", NULL);
-    if (value && sscanf(value, "%" G_GINT64_FORMAT, &metric) != 1)
-        metric = NMF_METRIC_AUTO;
-    return metric;
-}
-
-/* Set (@metric4 not NMF_METRIC_AUTO) or remove @iface's entry, then make
- * NetworkManager read its configuration again. */
-static gboolean
-_runtime_default_set(NmfNm *self,
-                     const char *iface,
-                     gint64 metric4,
-                     gint64 metric6,
-                     gboolean set_ipv6,
-                     GError **error)
-{
-    g_autoptr(GKeyFile) file   = g_key_file_new();
-    g_autofree char *group     = g_strconcat(RUNTIME_DEFAULTS_GROUP, iface, NULL);
-    g_autofree char *match     = g_strconcat("interface-name:", iface, NULL);
-    g_autofree char *data      = NULL;
-    g_autoptr(GDBusConnection) bus = NULL;
-    g_autoptr(GVariant) result = NULL;
-
-    g_key_file_load_from_file(file, RUNTIME_DEFAULTS_FILE, G_KEY_FILE_KEEP_COMMENTS, NULL);
-    g_key_file_remove_group(file, group, NULL);
-    if (metric4 != NMF_METRIC_AUTO) {
-        g_key_file_set_string(file, group, "match-device", match);
-        g_key_file_set_int64(file, group, "ipv4.route-metric", metric4);
-        if (set_ipv6)
-            g_key_file_set_int64(file, group, "ipv6.route-metric", metric6);
-    }
-    data = g_key_file_to_data(file, NULL, NULL);
-    if (g_mkdir_with_parents("/run/NetworkManager/conf.d", 0755) != 0
-        || !g_file_set_contents(RUNTIME_DEFAULTS_FILE, data, -1, error)) {
-        if (error && !*error)
-            g_set_error(error,
-                        NMF_ERROR,
-                        NMF_ERROR_FAILED,
-                        "cannot create /run/NetworkManager/conf.d: %s",
-                        g_strerror(errno));
-        return FALSE;
-    }
-    bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-    if (!bus)
-        return FALSE;
-    /* Reload flag 0x1: NetworkManager.conf only. */
-    result = g_dbus_connection_call_sync(bus,
-                                         "org.freedesktop.NetworkManager",
-                                         "/org/freedesktop/NetworkManager",
-                                         "org.freedesktop.NetworkManager",
-                                         "Reload",
-                                         g_variant_new("(u)", 1u),
-                                         NULL,
-                                         G_DBUS_CALL_FLAGS_NONE,
-                                         (int) self->timeout_ms,
-                                         NULL,
-                                         error);
-    return result != NULL;
-}
-
-/* The applied metrics as NetworkManager uses them: -1 means our runtime
- * default where we set one. */
-static void
-_read_applied_metrics(const char *iface,
-                      NMConnection *applied,
-                      gint64 *out_metric4,
-                      gint64 *out_metric6)
-{
-    _read_metrics(applied, out_metric4, out_metric6);
-    if (*out_metric4 == NMF_METRIC_AUTO)
-        *out_metric4 = _runtime_default(iface, AF_INET);
-    if (*out_metric6 == NMF_METRIC_AUTO)
-        *out_metric6 = _runtime_default(iface, AF_INET6);
 }
 
 static const char *
@@ -800,8 +685,7 @@ nmf_nm_collect(NmfNm *self, GError **error)
         applied = nm_device_get_applied_connection_finish(h->device, calls[i].result, NULL, &local);
         _call_clear(&calls[i]);
         if (applied) {
-            _read_applied_metrics(
-              uplink->iface, applied, &uplink->applied_metric4, &uplink->applied_metric6);
+            _read_metrics(applied, &uplink->applied_metric4, &uplink->applied_metric6);
             g_free(uplink->applied_policy);
             uplink->applied_policy = _policy_signature(applied);
             uplink->applied_known  = TRUE;
@@ -979,8 +863,6 @@ typedef struct {
     const NmfUplink *policy_from; /* wanted policy routing; NULL: none of ours */
     gboolean         reapplied;
     gboolean         done;
-    gboolean         force;        /* reapply even when nothing differs (--revert) */
-    gboolean         via_defaults; /* the new metric is a runtime default */
     GError          *error;
     guint            attempt;
     NMConnection    *applied;
@@ -995,39 +877,9 @@ _job_wants_change(ReapplyJob *job)
     gint64           cur4;
     gint64           cur6;
 
-    _read_applied_metrics(nm_device_get_iface(job->device), job->applied, &cur4, &cur6);
+    _read_metrics(job->applied, &cur4, &cur6);
     return cur4 != job->metric4 || (job->set_ipv6 && cur6 != job->metric6)
            || strcmp(policy, job->policy_from ? job->policy_from->wanted_policy : "") != 0;
-}
-
-/* Put a metric-only change of an applied -1 metric into the runtime defaults
- * (see above); on failure the applied connection is changed instead. */
-static gboolean
-_job_via_defaults(NmfNm *self, ReapplyJob *job)
-{
-    g_autofree char *policy = _policy_signature(job->applied);
-    const char      *iface  = nm_device_get_iface(job->device);
-    gint64           raw4;
-    gint64           raw6;
-    GError          *local = NULL;
-
-    _read_metrics(job->applied, &raw4, &raw6);
-    if (!_runtime_defaults_usable(self) || job->metric4 == NMF_METRIC_AUTO
-        || raw4 != NMF_METRIC_AUTO || (job->set_ipv6 && raw6 != NMF_METRIC_AUTO)
-        || strcmp(policy, job->policy_from ? job->policy_from->wanted_policy : "") != 0)
-        return FALSE;
-    if (!_runtime_default_set(self, iface, job->metric4, job->metric6, job->set_ipv6, &local)) {
-        nmf_log_info("%s: runtime default metric not set (%s); changing the applied connection",
-                     iface,
-                     local->message);
-        g_clear_error(&local);
-        return FALSE;
-    }
-    /* A retry after a version-id race must still reapply, though the applied
-     * metric now reads as the wanted one. */
-    job->via_defaults = TRUE;
-    job->force        = TRUE;
-    return TRUE;
 }
 
 static void
@@ -1062,10 +914,9 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
                 _fail(self, &job->error, &wait, local, job->device, what);
                 job->done = TRUE;
             } else if (!_job_wants_change(job)) {
-                /* Nothing to do (maybe a concurrent run already did it): no Reapply,
-                 * unless NetworkManager must recompute what it derives (--revert). */
-                job->done = !job->force;
-            } else if (!_job_via_defaults(self, job)) {
+                /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
+                job->done = TRUE;
+            } else {
                 _write_metrics(job->applied, job->metric4, job->metric6, job->set_ipv6);
                 if (!_write_policy(job->applied, job->policy_from, &job->error))
                     job->done = TRUE;
@@ -1239,13 +1090,6 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
         if (!active || nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED
             || g_strcmp0(nm_active_connection_get_uuid(active), uuid) != 0)
             continue;
-        if (_runtime_default(nm_device_get_iface(device), AF_INET) != NMF_METRIC_AUTO) {
-            /* Our runtime default goes; a Reapply makes NetworkManager drop it. */
-            if (!_runtime_default_set(
-                  self, nm_device_get_iface(device), NMF_METRIC_AUTO, NMF_METRIC_AUTO, FALSE, error))
-                return FALSE;
-            job.force = TRUE;
-        }
         _reapply_jobs(self, &job, 1);
         if (job.error) {
             g_propagate_error(error, job.error);

@@ -108,6 +108,9 @@ meson_off() {
     local src=$1 name line
     shift
     for name in "$@"; do
+        # 1.48 does not link without --gc-sections (its vendored systemd code
+        # calls functions it does not build); 1.14 .. 1.40 keep it off.
+        if [ "$name" = ld_gc ] && [ -n "${keep_ld_gc:-}" ]; then continue; fi
         line=$(grep -E "^option\('$name'," "$src/meson_options.txt" || true)
         [ -n "$line" ] || continue
         case $line in
@@ -167,6 +170,8 @@ build_one() {
     tar -C "$work_dir" -xf "$tarball"
     [ -d "$src" ] || die "$tarball did not unpack to $src"
     patch_source "$version" "$src"
+    local keep_ld_gc=
+    case $version in 1.4[1-9].* | 1.[5-9][0-9].*) keep_ld_gc=1 ;; esac
 
     mapfile -t opts < <(
         meson_off "$src" introspection vapi docs tests ppp modem_manager ofono teamdctl ovs \
