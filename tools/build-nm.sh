@@ -153,6 +153,14 @@ patch_source() {
             grep -q "^ldflags = \['-rdynamic'\]$" "$src/src/meson.build" ||
             die "1.14 symbol-map fixes did not apply"
         ;;
+    1.48.*)
+        # Its vendored sd-dhcp-duid.c calls sd_id128_get_machine_app_specific(),
+        # which NM compiles out (NM_IGNORED): the link of NetworkManager-all-sym
+        # fails.  NetworkManager makes its DUIDs itself; that path is dead here.
+        f=$src/src/libnm-systemd-core/src/libsystemd-network/sd-dhcp-duid.c
+        sed -i 's/r = sd_id128_get_machine_app_specific(APPLICATION_ID, &machine_id);/r = -EOPNOTSUPP; (void) machine_id;/' "$f"
+        grep -q 'r = -EOPNOTSUPP; (void) machine_id;' "$f" || die "1.48 sd-dhcp-duid fix did not apply"
+        ;;
     esac
 }
 
