@@ -857,6 +857,7 @@ nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, GError **error)
 
 typedef struct {
     NMDevice        *device;
+    const char      *iface; /* taken before the calls: libnm clears it when the device goes */
     gint64           metric4;
     gint64           metric6;
     gboolean         set_ipv6;
@@ -909,7 +910,7 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
             _call_clear(&job->call);
             if (!job->applied) {
                 g_autofree char *what = g_strdup_printf("reading the applied connection of %s",
-                                                        nm_device_get_iface(job->device));
+                                                        job->iface);
 
                 _fail(self, &job->error, &wait, local, job->device, what);
                 job->done = TRUE;
@@ -941,7 +942,7 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
         for (i = 0; i < n_jobs; i++) {
             ReapplyJob *job   = &jobs[i];
             GError     *local = NULL;
-            const char *iface = nm_device_get_iface(job->device);
+            const char *iface = job->iface;
 
             if (job->done)
                 continue;
@@ -998,6 +999,7 @@ nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, GError **error)
 
         g_return_val_if_fail(h, FALSE);
         jobs[i].device      = h->device;
+        jobs[i].iface       = uplink->iface;
         jobs[i].metric4     = uplink->wanted_metric;
         jobs[i].metric6     = uplink->wanted_metric;
         jobs[i].set_ipv6    = uplink->has_ipv6;
@@ -1080,8 +1082,10 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
     for (i = 0; devices && i < devices->len; i++) {
         NMDevice           *device = devices->pdata[i];
         NMActiveConnection *active = nm_device_get_active_connection(device);
+        g_autofree char    *iface  = g_strdup(nm_device_get_iface(device));
         ReapplyJob          job    = {
                         .device   = device,
+                        .iface    = iface,
                         .metric4  = orig4,
                         .metric6  = orig6,
                         .set_ipv6 = has6,
@@ -1097,7 +1101,7 @@ _revert_one(NmfNm *self, NMRemoteConnection *profile, gboolean dry_run, GError *
         }
         if (job.reapplied)
             nmf_log_info("reapply %s (%s): ipv4.route-metric -> %" G_GINT64_FORMAT,
-                         nm_device_get_iface(device),
+                         iface,
                          id,
                          orig4);
     }
