@@ -2,6 +2,8 @@
 /* Adapter: libnm writes - profile updates, Reapply and user data. */
 #include "config.h"
 
+#include <stdio.h>
+
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -135,6 +137,23 @@ typedef struct {
     Call                call;
 } CommitJob;
 
+/* The profile must stay where it is. From NetworkManager 1.20 on, no storage
+ * flag means exactly that; before, it turns a profile saved on disk into an
+ * unsaved in-memory one, lost at the next reload or boot (measured on 1.14 with
+ * ifcfg-rh). So a saved profile on those releases is written back TO_DISK. */
+static NMSettingsUpdate2Flags
+_update_flags(NmfNm *self, NMRemoteConnection *profile)
+{
+    const char *version = nmf_nm_get_daemon_version(self);
+    guint       major   = 0;
+    guint       minor   = 0;
+
+    if (version && sscanf(version, "%u.%u", &major, &minor) == 2 && major == 1 && minor < 20
+        && !nm_remote_connection_get_unsaved(profile))
+        return NM_SETTINGS_UPDATE2_FLAG_TO_DISK;
+    return NM_SETTINGS_UPDATE2_FLAG_NONE;
+}
+
 static void
 _commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
 {
@@ -146,10 +165,9 @@ _commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
         g_autoptr(GVariant) settings =
           g_variant_ref_sink(nm_connection_to_dbus(jobs[i].settings, NM_CONNECTION_SERIALIZE_ALL));
 
-        /* No storage flag: the profile stays where it is (on disk or in memory). */
         nm_remote_connection_update2(jobs[i].profile,
                                      settings,
-                                     NM_SETTINGS_UPDATE2_FLAG_NONE,
+                                     _update_flags(self, jobs[i].profile),
                                      NULL,
                                      wait.cancellable,
                                      nmf_nm_call_cb,

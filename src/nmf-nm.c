@@ -451,7 +451,7 @@ nmf_nm_check_policy_mode(NmfNm *self, GError **error)
         g_set_error(
           error,
           NMF_ERROR,
-          NMF_ERROR_FAILED,
+          NMF_ERROR_CONFIG, /* exit 2: the configuration asks for what this host cannot do */
           "mode=policy needs NetworkManager 1.18 or newer (routing rules); this host runs "
           "%s. Nothing was changed; use mode=metric",
           version ? version : "an unknown version");
@@ -460,7 +460,7 @@ nmf_nm_check_policy_mode(NmfNm *self, GError **error)
     if (!nmf_nm_rule_api()->available) {
         g_set_error_literal(error,
                             NMF_ERROR,
-                            NMF_ERROR_FAILED,
+                            NMF_ERROR_CONFIG,
                             "mode=policy needs libnm 1.18 or newer (routing rules). Nothing was "
                             "changed; use mode=metric");
         return FALSE;

@@ -108,7 +108,7 @@ reapply_seen_since() {
 # applied_version IFACE: version id of the device's applied connection.
 applied_version() {
     local path out
-    path=$(lab_guest nmcli -g GENERAL.DBUS-PATH device show "$1" 2>/dev/null) || return 1
+    path=$(lab_device_path "$1") || return 1
     out=$(lab_guest gdbus call --system --dest org.freedesktop.NetworkManager \
         --object-path "$path" \
         --method org.freedesktop.NetworkManager.Device.GetAppliedConnection 0 2>&1) || {

@@ -270,8 +270,14 @@ v1_end=$(labx_applied_version eth1) || v1_end='?'
 # the hook (which coalesces them into helper runs that may be logged in
 # burst.err, where the lock holder's output goes, or in dispatcher.log).
 since_fix=$(tail -c "+$((disp_off + 1))" "$LAB_DIR/dispatcher.log")
+# The 'reapply' dispatcher event exists from NetworkManager 1.42 on.
 for dev in eth0 eth1; do
-    grep -q "'reapply' \[$dev\]" <<<"$since_fix" || fail "NM emitted no 'reapply' event for $dev after the fix"
+    if lab_nm_at_least 1.42; then
+        grep -q "'reapply' \[$dev\]" <<<"$since_fix" || fail "NM emitted no 'reapply' event for $dev after the fix"
+    else
+        ! grep -q "'reapply' \[$dev\]" <<<"$since_fix" ||
+            fail "NM $LAB_NM_VERSION emitted a 'reapply' event for $dev (expected only from 1.42 on)"
+    fi
 done
 dhcp_events=$(grep -c "'dhcp4-change' \[eth[01]\], \"$HOOK\": run script" <<<"$since_fix")
 lab_wait_for "$SETTLE_S" labx_quiet || fail "the window's helper runs did not finish"

@@ -216,6 +216,21 @@ v6_policy_gone() {
 }
 
 WHY=
+if ! lab_nm_at_least 1.18; then
+    # No routing rules before NetworkManager 1.18: refused, nothing changed.
+    printf '[main]\nmode=policy\n' | lab_guest_write /usr/local/etc/nm-metric-fix.conf ||
+        bail "writing the configuration failed"
+    lab_state_snapshot >"$LAB_DIR/before.state" || bail "lab_state_snapshot failed"
+    nmf --fix
+    [ "$NMF_RC" = 2 ] || add_why "--fix (mode=policy) exit $NMF_RC, expected 2"
+    lab_state_snapshot >"$LAB_DIR/after.state" || bail "lab_state_snapshot failed"
+    cmp -s "$LAB_DIR/before.state" "$LAB_DIR/after.state" ||
+        add_why "state changed: $(diff "$LAB_DIR/before.state" "$LAB_DIR/after.state" | head -n 20)"
+    lab_guest rm -f /usr/local/etc/nm-metric-fix.conf
+    result "NetworkManager $LAB_NM_VERSION: mode=policy refused (exit 2), IPv6 profiles, routes and rules unchanged" "$WHY"
+    diag "test body took $(lab_elapsed_ms "$T0") ms"
+    tap_finish "$NTESTS"
+fi
 printf '[main]\nmode=policy\n' | lab_guest_write /usr/local/etc/nm-metric-fix.conf ||
     bail "writing the configuration failed"
 nmf --fix

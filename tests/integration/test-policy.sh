@@ -125,6 +125,10 @@ $(our_tables)
 $(lab_ns guest ip -4 route show default)"
 }
 
+# NetworkManager < 1.18 has no routing rules: there mode=policy must be
+# refused (exit 2) with nothing changed, and the policy subtests cannot run.
+lab__nm_identify || bail "cannot tell which NetworkManager the lab runs"
+lab_nm_at_least 1.18 || NTESTS=3
 echo "1..$NTESTS"
 
 lab_init nmfPol || bail "lab_init failed"
@@ -162,6 +166,22 @@ lab_wait_for "$ROUTE_S" defaults_are "eth1 100 eth0 101" || add_why "default rou
 [ -z "$(our_rules)" ] || add_why "rules of ours in metric mode: $(our_rules)"
 pings_are ok lost || add_why "$PINGS; expected eth1 ok, eth0 lost"
 result "mode=metric: remote ping to eth1's address works, to eth0's ($NAT_ADDR) fails (reply leaves by eth1)" "$WHY"
+
+# 3 (NetworkManager < 1.18 only): mode=policy is refused, nothing changes.
+if ! lab_nm_at_least 1.18; then
+    WHY=
+    set_mode policy
+    lab_state_snapshot >"$LAB_DIR/before.state" || bail "lab_state_snapshot failed"
+    nmf --fix
+    [ "$NMF_RC" = 2 ] || add_why "--fix exit $NMF_RC, expected 2"
+    [[ $NMF_ERR == *"mode=policy needs NetworkManager 1.18 or newer"*"Nothing was changed"* ]] ||
+        add_why "the refusal does not name the NetworkManager version needed"
+    lab_state_snapshot >"$LAB_DIR/after.state" || bail "lab_state_snapshot failed"
+    cmp -s "$LAB_DIR/before.state" "$LAB_DIR/after.state" ||
+        add_why "state changed: $(diff "$LAB_DIR/before.state" "$LAB_DIR/after.state" | head -n 20)"
+    result "NetworkManager $LAB_NM_VERSION: mode=policy refused with exit 2, profiles, applied connections, routes and rules unchanged" "$WHY"
+    tap_finish "$NTESTS"
+fi
 
 # ---------------------------------------------------------------------------
 # 3-5: mode=policy.

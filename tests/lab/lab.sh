@@ -16,6 +16,21 @@
 #   LAB_NM_LOG_LEVEL=X    NetworkManager log level (default INFO; TRACE/DEBUG/...)
 #   LAB_DUMP_LINES=N      lines per log shown by lab_dump (default 40)
 #   LAB_QUIET=1           no progress lines from lab_log
+#   LAB_NM_PREFIX=DIR     run the NetworkManager built into DIR by
+#                         tools/build-nm.sh instead of the system's: in the
+#                         guest's mount namespace its NetworkManager, nmcli,
+#                         nm-dispatcher and libnm.so.0 are bind-mounted over
+#                         the system's files, so every program there (nmcli,
+#                         the product, the dispatcher hook) uses that release,
+#                         as on a host that ships it
+#   LAB_DHCP_LEASE=T      lease time of both DHCP servers (default 1h)
+#   LAB_DHCP_OPTS="..."   more dnsmasq arguments for both DHCP servers (split
+#                         on blanks), e.g. "--dhcp-option=option:T1,6
+#                         --dhcp-option=option:T2,10" for quick renewals
+#   LAB_NM_PLUGINS=LIST   main.plugins (default: ifcfg-rh when the
+#                         NetworkManager has that plugin, as RHEL 8 does,
+#                         else keyfile); with ifcfg-rh the guest gets a
+#                         private /etc/sysconfig/network-scripts
 #
 # The LAB_* globals are part of the interface (read by the scripts that
 # source this file):
@@ -59,6 +74,9 @@ LAB_GUEST_ETH1=${LAB_GUEST_ETH1:-eth1}         # the guest's LAN interface name
 LAB_REMOTE_ADDR=10.72.112.29
 LAB_REMOTE_GW=10.72.112.254
 LAB_NM_DISPATCHER=/usr/lib/NetworkManager/nm-dispatcher
+LAB_NM_PREFIX=${LAB_NM_PREFIX:-}
+LAB_NM_VERSION=           # X.Y.Z of the NetworkManager the lab runs (lab_init)
+LAB_NM_STORE=             # keyfile | ifcfg-rh: where new profiles are written
 # Inside the guest's private /run: the default system-bus address, so that
 # programs spawned by nm-dispatcher (whose environment NM builds from scratch)
 # also find the lab's bus.
@@ -206,6 +224,12 @@ lab_check_requirements() {
     for t in $LAB__REQUIRED_TOOLS; do
         command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
     done
+    if [ -n "$LAB_NM_PREFIX" ]; then
+        LAB_NM_DISPATCHER=$LAB_NM_PREFIX/libexec/nm-dispatcher
+        for t in sbin/NetworkManager bin/nmcli lib/libnm.so.0; do
+            [ -e "$LAB_NM_PREFIX/$t" ] || missing="$missing $LAB_NM_PREFIX/$t"
+        done
+    fi
     [ -x "$LAB_NM_DISPATCHER" ] || missing="$missing $LAB_NM_DISPATCHER"
     if [ -n "$missing" ]; then
         printf '# lab: ERROR: required tool(s) missing:%s (packages: network-manager dnsmasq-base dbus iproute2 iputils-ping util-linux)\n' "$missing" >&2
@@ -222,6 +246,7 @@ lab_init() {
         return 1
     fi
     lab_check_requirements || return 1
+    lab__nm_identify || return 1
     LAB_SEQ=$((LAB_SEQ + 1))
     LAB_PREFIX="${tag}-$$-${LAB_SEQ}"
     LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/${LAB_PREFIX}.XXXXXX") || {
@@ -241,6 +266,42 @@ lab_init() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
     lab_log "lab $LAB_PREFIX in $LAB_DIR"
+}
+
+# lab__nm_identify: LAB_NM_VERSION and LAB_NM_STORE of the NetworkManager the
+# lab runs (LAB_NM_PREFIX or the system's).
+lab__nm_identify() {
+    local nm=NetworkManager plugin_dir v
+    [ -z "$LAB_NM_PREFIX" ] || nm=$LAB_NM_PREFIX/sbin/NetworkManager
+    v=$("$nm" --version 2>/dev/null) || v=
+    # Debian appends "-1+deb12u1"-like suffixes, tools/build-nm.sh "-nmf-lab".
+    LAB_NM_VERSION=$(printf '%s\n' "$v" | grep -oE '^[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)
+    if [ -z "$LAB_NM_VERSION" ]; then
+        printf '# lab: ERROR: cannot tell the version of %s (--version said "%s")\n' "$nm" "$v" >&2
+        return 1
+    fi
+    if [ -n "${LAB_NM_PLUGINS:-}" ]; then
+        LAB_NM_STORE=keyfile
+        case ",$LAB_NM_PLUGINS," in *,ifcfg-rh,*) LAB_NM_STORE=ifcfg-rh ;; esac
+    elif [ -n "$LAB_NM_PREFIX" ] &&
+        plugin_dir=$(find "$LAB_NM_PREFIX/lib/NetworkManager" -name 'libnm-settings-plugin-ifcfg-rh.so' 2>/dev/null | head -n 1) &&
+        [ -n "$plugin_dir" ]; then
+        LAB_NM_STORE=ifcfg-rh
+    else
+        LAB_NM_STORE=keyfile
+    fi
+}
+
+# lab_nm_at_least X.Y[.Z]: the lab's NetworkManager is that release or newer.
+lab_nm_at_least() {
+    local IFS=. a b i
+    read -r -a a <<<"$LAB_NM_VERSION"
+    read -r -a b <<<"$1"
+    for i in 0 1 2; do
+        [ "${a[$i]:-0}" -gt "${b[$i]:-0}" ] && return 0
+        [ "${a[$i]:-0}" -lt "${b[$i]:-0}" ] && return 1
+    done
+    return 0
 }
 
 lab__on_exit() {
@@ -333,11 +394,13 @@ lab_topology() {
 
     # guest: eth0/eth1 stay DOWN and unconfigured; NetworkManager manages them.
 
+    local extra=()
+    read -r -a extra <<<"${LAB_DHCP_OPTS:-}"
     lab__dnsmasq host "$h" br0 \
-        --dhcp-range="${LAB_NAT_DHCP_RANGE:-${LAB_NAT_GW%.*}.100,${LAB_NAT_GW%.*}.200,255.255.255.0},1h" || return 1
+        --dhcp-range="${LAB_NAT_DHCP_RANGE:-${LAB_NAT_GW%.*}.100,${LAB_NAT_GW%.*}.200,255.255.255.0},${LAB_DHCP_LEASE:-1h}" "${extra[@]}" || return 1
     lab__dnsmasq lan "$l" lan0 \
-        --dhcp-range="$LAB_LAN_DHCP_RANGE,1h" \
-        --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" || return 1
+        --dhcp-range="$LAB_LAN_DHCP_RANGE,${LAB_DHCP_LEASE:-1h}" \
+        --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" "${extra[@]}" || return 1
     lab_log "topology up in $(lab_elapsed_ms "$t0") ms (netns $h $l $r $g)"
 }
 
@@ -369,7 +432,13 @@ lab_ns() {
 }
 
 lab__write_guest_files() {
-    local d=$LAB_DIR/guest sub
+    local d=$LAB_DIR/guest sub plugins=keyfile auth_polkit=root-only
+    [ "$LAB_NM_STORE" != ifcfg-rh ] || plugins=ifcfg-rh
+    plugins=${LAB_NM_PLUGINS:-$plugins}
+    # root-only exists from 1.36 (older releases read only true/false); the
+    # prefix builds have no polkit at all.
+    lab_nm_at_least 1.36 || auth_polkit=false
+    mkdir -p "$d/sysconfig/network-scripts" || return 1
     mkdir -p "$d/var-lib-nm" "$d/lib-confd" "$d/lib-syscon" "$d/dbus/services" "$d/bin" \
         "$d/etc-nm/conf.d" "$d/etc-nm/system-connections" || return 1
     for sub in "" /no-wait.d /pre-up.d /pre-down.d; do
@@ -382,12 +451,12 @@ lab__write_guest_files() {
     cat >"$d/etc-nm/NetworkManager.conf" <<EOF
 # NetworkManager.conf of the lab guest (private mount namespace)
 [main]
-plugins=keyfile
+plugins=$plugins
 dhcp=internal
 dns=none
 rc-manager=unmanaged
 hostname-mode=none
-auth-polkit=root-only
+auth-polkit=$auth_polkit
 no-auto-default=*
 
 [connectivity]
@@ -428,6 +497,7 @@ EOF
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
   <includedir>/usr/share/dbus-1/system.d</includedir>
+$([ -z "$LAB_NM_PREFIX" ] || echo "  <includedir>$LAB_NM_PREFIX/share/dbus-1/system.d</includedir>")
 </busconfig>
 EOF
 
@@ -485,8 +555,9 @@ lab__guest_is_holder() {
 # lab__guest_setup [STAGE_DIR]: mounts inside the guest mount namespace.
 lab__guest_setup() {
     local stage=${1:-} d=$LAB_DIR/guest
-    nsenter -t "$LAB_GUEST_PID" -n -m -u -- /bin/sh -eu -s "$d" "$stage" <<'EOF'
-d=$1 stage=$2
+    nsenter -t "$LAB_GUEST_PID" -n -m -u -- /bin/sh -eu -s "$d" "$stage" "$LAB_NM_PREFIX" \
+        "$LAB_NM_STORE" "$LAB_NM_DISPATCHER" <<'EOF'
+d=$1 stage=$2 prefix=$3 store=$4 dispatcher=$5
 bind() { # SRC DST
     [ -e "$2" ] || { echo "lab guest: $2 does not exist" >&2; exit 1; }
     mount --bind "$1" "$2"
@@ -513,6 +584,37 @@ bind "$d/hostname" /etc/hostname
 hostname lab-guest
 # Without udev NM would leave the links unmanaged while /sys is writable.
 mount -o remount,bind,ro /sys
+if [ -n "$prefix" ]; then
+    # The release under test replaces the system's NetworkManager, nmcli,
+    # nm-dispatcher and libnm for every program of the guest.
+    bind "$prefix/sbin/NetworkManager" "$(command -v NetworkManager)"
+    bind "$prefix/bin/nmcli" "$(command -v nmcli)"
+    bind "$dispatcher" /usr/lib/NetworkManager/nm-dispatcher
+    sys_libnm=$(ldd "$(command -v nmcli)" | awk '$1 == "libnm.so.0" { print $3 }')
+    [ -n "$sys_libnm" ] || { echo "lab guest: nmcli links no libnm.so.0" >&2; exit 1; }
+    bind "$(readlink -f "$prefix/lib/libnm.so.0")" "$(readlink -f "$sys_libnm")"
+    # Its own lib dir is where it looks for dispatcher scripts and conf.d too.
+    for sub in dispatcher.d conf.d system-connections; do
+        mkdir -p "$prefix/lib/NetworkManager/$sub"
+    done
+    bind "$d/lib-dispatcher" "$prefix/lib/NetworkManager/dispatcher.d"
+    bind "$d/lib-confd" "$prefix/lib/NetworkManager/conf.d"
+    bind "$d/lib-syscon" "$prefix/lib/NetworkManager/system-connections"
+fi
+if [ "$store" = ifcfg-rh ]; then
+    # /etc/sysconfig/network-scripts, private: /etc becomes an overlay whose
+    # writes land in a tmpfs of this namespace (the machine's /etc is not
+    # touched), then the lab's directories are bound over it as before.
+    mkdir -p "$d/etc-ovl"
+    mount -t tmpfs -o mode=0755 lab-etc-ovl "$d/etc-ovl"
+    mkdir -p "$d/etc-ovl/upper" "$d/etc-ovl/work"
+    mount -t overlay lab-etc -o "lowerdir=/etc,upperdir=$d/etc-ovl/upper,workdir=$d/etc-ovl/work" /etc
+    mkdir -p /etc/sysconfig/network-scripts
+    bind "$d/sysconfig/network-scripts" /etc/sysconfig/network-scripts
+    bind "$d/etc-nm" /etc/NetworkManager
+    bind "$d/resolv.conf" /etc/resolv.conf
+    bind "$d/hostname" /etc/hostname
+fi
 if [ -n "$stage" ]; then
     mount -t tmpfs -o mode=0755 lab-usr-local /usr/local
     cp -a "$stage/usr/local/." /usr/local/
@@ -872,6 +974,12 @@ lab_profile_user_data() {
 lab_profile_set_user_data() {
     local id=$1 key=$2 file
     file=$(lab_profile_file "$id") || { lab_fail "no keyfile for profile $id"; return 1; }
+    case "$file" in
+        /etc/sysconfig/network-scripts/*)
+            lab__ifcfg_set_user_data "$file" "$key" "${3-}" "${3+1}"
+            return
+            ;;
+    esac
     # shellcheck disable=SC2016 # awk program
     lab_guest awk -v key="$key" -v val="${3-}" -v set="${3+1}" '
         function out_new() { if (set && !done) print key "=" val; done = 1 }
@@ -889,6 +997,48 @@ lab_profile_set_user_data() {
     fi
 }
 
+# lab__ifcfg_user_key KEY: the ifcfg-rh variable name of a user-data key
+# (NM_USER_ + lower case as upper, upper case as _X, '.' as __, digits as they
+# are, anything else as _ and three octal digits).
+lab__ifcfg_user_key() {
+    local key=$1 out=NM_USER_ ch i
+    for ((i = 0; i < ${#key}; i++)); do
+        ch=${key:i:1}
+        case "$ch" in
+            [0-9]) out+=$ch ;;
+            [a-z]) out+=${ch^^} ;;
+            .) out+=__ ;;
+            [A-Z]) out+=_$ch ;;
+            *) out+=$(printf '_%03o' "'$ch") ;;
+        esac
+    done
+    printf '%s\n' "$out"
+}
+
+# lab__ifcfg_set_user_data FILE KEY VALUE SET: the ifcfg-rh form of
+# lab_profile_set_user_data (SET empty: remove the key).
+lab__ifcfg_set_user_data() {
+    local file=$1 var val=$3 set=$4
+    var=$(lab__ifcfg_user_key "$2")
+    {
+        lab_guest grep -v "^$var=" "$file"
+        # shellcheck disable=SC2016 # sed program
+        [ -z "$set" ] || printf "%s='%s'\n" "$var" "$(printf '%s' "$val" | sed "s/'/'\\\\''/g")"
+    } >"$LAB_DIR/ifcfg.new"
+    if ! lab_guest_write "$file" <"$LAB_DIR/ifcfg.new" || ! lab_guest chmod 0644 "$file" ||
+        ! lab_guest nmcli connection load "$file" >/dev/null; then
+        lab_fail "writing $file or nmcli connection load failed"
+        return 1
+    fi
+}
+
+# lab_device_path DEV: the device's D-Bus object path (nmcli 1.14 has no
+# GENERAL.DBUS-PATH in `device show`; the device list has it everywhere).
+lab_device_path() {
+    lab_guest nmcli -t -f DEVICE,DBUS-PATH device 2>/dev/null |
+        awk -F: -v d="$1" '$1 == d { print $2; exit }' | grep .
+}
+
 # lab_applied ID: the applied connection of the device ID is active on
 # (D-Bus GetAppliedConnection; ends with its version id).  Needs gdbus.
 lab_applied() {
@@ -898,7 +1048,7 @@ lab_applied() {
         printf '# lab: ERROR: profile %s is not active\n' "$1" >&2
         return 1
     fi
-    path=$(lab_guest nmcli -g GENERAL.DBUS-PATH device show "$dev" 2>/dev/null) || return 1
+    path=$(lab_device_path "$dev") || return 1
     lab_guest gdbus call --system --dest org.freedesktop.NetworkManager --object-path "$path" \
         --method org.freedesktop.NetworkManager.Device.GetAppliedConnection 0
 }
