@@ -20,6 +20,7 @@
 #include "nmf-nm.h"
 #include "nmf-policy.h"
 #include "nmf-report.h"
+#include "nmf-verified.h"
 
 /* Long enough for a busy daemon at boot, short enough that a dead bus never hangs the
  * dispatcher hand-off for long. */
@@ -158,6 +159,8 @@ _run_fix(const Options *opts)
         return _fail(error);
     if (!nmf_fix_run(nm, policy, opts->dry_run, &error))
         return _fail(error);
+    if (!opts->dry_run)
+        nmf_verified_record(nm, policy, opts->config ? opts->config : NMF_DEFAULT_CONFIG);
     return NMF_EXIT_OK;
 }
 

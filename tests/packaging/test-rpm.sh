@@ -161,14 +161,15 @@ else
     unpacked=false
 fi
 if $unpacked; then
-    tap_check "the packaged hook runs /usr/bin/nm-metric-fix" \
-        grep -qxF 'helper=/usr/bin/nm-metric-fix' "$TMP/payload$HOOK"
+    tap_check "the packaged hook runs /usr/bin/nm-metric-fix (through /usr/libexec/nm-metric-fix-hook)" \
+        eval "grep -qF 'exec /usr/libexec/nm-metric-fix-hook ' '$TMP/payload$HOOK' &&
+            grep -qaF /usr/bin/nm-metric-fix '$TMP/payload/usr/libexec/nm-metric-fix-hook'"
     tap_check "the packaged helper defaults to /etc/nm-metric-fix.conf" \
         grep -qaF '/etc/nm-metric-fix.conf' "$TMP/payload/usr/bin/nm-metric-fix"
     tap_check "the packaged helper looks for catalogues in /usr/share/locale" \
         grep -qaF '/usr/share/locale' "$TMP/payload/usr/bin/nm-metric-fix"
 else
-    for what in "the packaged hook runs /usr/bin/nm-metric-fix" \
+    for what in "the packaged hook runs /usr/bin/nm-metric-fix (through /usr/libexec/nm-metric-fix-hook)" \
         "the packaged helper defaults to /etc/nm-metric-fix.conf" \
         "the packaged helper looks for catalogues in /usr/share/locale"; do
         tap_skip "$what" "neither rpm2archive nor cpio can unpack the RPM"
