@@ -23,9 +23,10 @@
  *
  * Coalescing: an event marks "pending" and then tries the lock without waiting. The
  * lock holder consumes the mark before each pass and looks for it again before
- * letting go of the lock, so an event during a pass or a full run gives exactly one
- * more pass, and events are never lost between the last look and the unlock (the
- * holder looks once more after unlocking).
+ * letting go of the lock, so events during a full run give exactly one more full
+ * run (events during a mere comparison one more comparison), and events are never
+ * lost between the last look and the unlock (the holder looks once more after
+ * unlocking).
  *
  * Nothing lost: a failed full run (NetworkManager gone or hung: exit 8 or 1) keeps the
  * lock and is retried with backoff (nmf_retry_delay_ms(), NMF_RETRY_MAX attempts) or
@@ -172,9 +173,10 @@ _detach(void)
 static int
 _serve(int dirfd, int lockfd)
 {
-    unsigned failures = 0;
-    int      need_run = 0;
-    int      detached = 0;
+    unsigned failures  = 0;
+    int      need_run  = 0;
+    int      detached  = 0;
+    int      after_run = 0;
 
     for (;;) {
         if (need_run) {
@@ -215,17 +217,22 @@ _serve(int dirfd, int lockfd)
             }
             if (failures > 0)
                 _log("nm-metric-fix --fix succeeded after %u failed runs", failures);
-            failures = 0;
-            need_run = 0;
+            failures  = 0;
+            need_run  = 0;
+            after_run = 1;
         }
         if (!_take_pending(dirfd)) {
             flock(lockfd, LOCK_UN);
             /* An event between the last look and the unlock found the lock taken. */
             if (!_exists(dirfd, NMF_STATE_PENDING) || flock(lockfd, LOCK_EX | LOCK_NB) != 0)
                 return 0;
+            after_run = 0;
             continue;
         }
-        need_run = !_state_verified(dirfd);
+        /* Events during a full run give exactly one more full run, as the digest it
+         * stored may predate what NetworkManager was about to report. */
+        need_run  = after_run || !_state_verified(dirfd);
+        after_run = 0;
     }
 }
 

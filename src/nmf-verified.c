@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "nmf-common.h"
 #include "nmf-digest.h"
@@ -21,6 +23,7 @@ G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANG
 #define SETTLE_MS   1000
 #define SETTLE_STEP 20
 #define ROUNDS      3
+#define RT_TABLE_MAIN_ID 254u
 
 typedef enum {
     CHECK_VERIFIED,
@@ -28,6 +31,82 @@ typedef enum {
     CHECK_WRONG,
     CHECK_ERROR,
 } Check;
+
+static const NmfUplink *
+_uplink_named(GPtrArray *uplinks, const char *iface)
+{
+    guint i;
+
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (g_strcmp0(u->iface, iface) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+/* NetworkManager's answer can lag the kernel by a moment (a device whose default
+ * route is in the kernel but which NetworkManager still reports as activating). A
+ * digest stored then would hide the event that follows, so the two views must agree:
+ * every default route in main is on a device NetworkManager reports with that
+ * gateway, and every device it reports with an IPv4 gateway has its route. */
+static gboolean
+_views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
+{
+    guint i;
+
+    for (i = 0; i < routes->len; i++) {
+        const NmfRoute  *r = routes->pdata[i];
+        const NmfUplink *u;
+
+        if (r->table != RT_TABLE_MAIN_ID)
+            continue;
+        u = _uplink_named(uplinks, r->iface);
+        if (!u || (r->family == AF_INET && u->gateway4 == 0)
+            || (r->family == AF_INET6 && !u->gateway6)) {
+            g_string_printf(why,
+                            "the kernel has a default route on %s that NetworkManager does not "
+                            "report",
+                            r->iface[0] ? r->iface : "a removed link");
+            return FALSE;
+        }
+        if (r->family == AF_INET && r->gateway) {
+            guint32 gw = htonl(u->gateway4);
+            char    text[INET_ADDRSTRLEN];
+
+            inet_ntop(AF_INET, &gw, text, sizeof(text));
+            if (strcmp(text, r->gateway) != 0) {
+                g_string_printf(why,
+                                "the kernel's default route on %s is via %s, NetworkManager "
+                                "reports %s",
+                                r->iface,
+                                r->gateway,
+                                text);
+                return FALSE;
+            }
+        }
+    }
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u     = uplinks->pdata[i];
+        gboolean         found = FALSE;
+        guint            j;
+
+        if (u->gateway4 == 0)
+            continue;
+        for (j = 0; j < routes->len && !found; j++) {
+            const NmfRoute *r = routes->pdata[j];
+
+            found = r->family == AF_INET && r->table == RT_TABLE_MAIN_ID
+                    && g_strcmp0(r->iface, u->iface) == 0;
+        }
+        if (!found) {
+            g_string_printf(why, "%s has no IPv4 default route in the kernel yet", u->iface);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
 
 /* One round: the digest before ranking, the ranking, and the kernel's answer until it
  * gives the rank-1 uplink the default route; the digest must not have moved. */
@@ -67,11 +146,13 @@ _check_round(NmfNm *nm, const NmfPolicy *policy, const char *config_path, char *
         }
         if (strcmp(before, after) != 0)
             return CHECK_MOVED;
-        if (verdict != NMF_VERDICT_WRONG_OWNER) {
+        if (verdict != NMF_VERDICT_WRONG_OWNER && _views_agree(uplinks, routes, why)) {
             memcpy(out_hex, before, sizeof(before));
             return CHECK_VERIFIED;
         }
         if (waited >= SETTLE_MS) {
+            if (verdict != NMF_VERDICT_WRONG_OWNER)
+                return CHECK_WRONG; /* why: from _views_agree() */
             g_string_printf(why,
                             "the kernel's IPv4 default route is on %s, not on %s",
                             owner ? owner : "no interface",
