@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <linux/fib_rules.h>
 #include <linux/neighbour.h>
@@ -746,6 +747,42 @@ _add_config_identity(NmfState *state, const char *config_path)
     nmf_state_add_line(state, line);
 }
 
+/* NetworkManager rewrites its per-device state file (replacing it) whenever it starts
+ * managing, activates or re-activates a device, and when it starts. Their identities
+ * stand for NetworkManager's own state, which the kernel does not show: a restart
+ * that changes nothing in the kernel still reaches the full helper. */
+#define NM_DEVICE_STATE_DIR "/run/NetworkManager/devices"
+
+static void
+_add_nm_device_states(NmfState *state)
+{
+    DIR           *dir = opendir(NM_DEVICE_STATE_DIR);
+    struct dirent *entry;
+    char           line[512];
+
+    if (!dir) {
+        nmf_state_add_line(state, "nm-device-state none");
+        return;
+    }
+    while ((entry = readdir(dir))) {
+        struct stat st;
+
+        if (entry->d_name[0] == '.')
+            continue;
+        if (fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        snprintf(line,
+                 sizeof(line),
+                 "nm-device-state %.64s ino=%llu mtime=%lld.%09ld",
+                 entry->d_name,
+                 (unsigned long long) st.st_ino,
+                 (long long) st.st_mtim.tv_sec,
+                 st.st_mtim.tv_nsec);
+        nmf_state_add_line(state, line);
+    }
+    closedir(dir);
+}
+
 NmfState *
 nmf_state_read_kernel(const char *config_path, const char *version)
 {
@@ -782,6 +819,7 @@ nmf_state_read_kernel(const char *config_path, const char *version)
             break;
     }
     close(nl.fd);
+    _add_nm_device_states(state);
     _add_config_identity(state, config_path);
     snprintf(line, sizeof(line), "version %s", version);
     if (nmf_state_add_line(state, line) != 0) {

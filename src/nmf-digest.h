@@ -65,7 +65,8 @@ void nmf_state_write_text(NmfState *state, int fd);
 
 /* Reads the kernel (links, addresses, default routes in main and routes in the
  * policy tables of both families, rules pointing at them, the gateways' neighbour
- * entries), the identity of @config_path and @version into a new state. Returns NULL
+ * entries), the identities of NetworkManager's device state files, the identity of
+ * @config_path and @version into a new state. Returns NULL
  * and sets errno on failure. */
 NmfState *nmf_state_read_kernel(const char *config_path, const char *version);
 

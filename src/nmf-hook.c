@@ -63,25 +63,48 @@ _exists(int dirfd, const char *name)
     return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* The mark holds the event's name, so that the run it causes can log it (the last
+ * of several coalesced events). */
 static int
 _mark_pending(int dirfd)
 {
-    int fd = openat(dirfd,
+    char line[sizeof(event) + 1];
+    int  fd = openat(dirfd,
                     NMF_STATE_PENDING,
-                    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+                    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
                     0600);
+    int  n;
 
     if (fd < 0)
         return -1;
+    n = snprintf(line, sizeof(line), "%s\n", event);
+    if (write(fd, line, (size_t) n) < 0) {
+        /* the mark itself is what counts */
+    }
     close(fd);
     return 0;
 }
 
-/* 1 when a mark was there (and is now consumed). */
+/* 1 when a mark was there (and is now consumed); its event becomes the current one. */
 static int
 _take_pending(int dirfd)
 {
-    return unlinkat(dirfd, NMF_STATE_PENDING, 0) == 0;
+    char    buf[sizeof(event)];
+    ssize_t n = -1;
+    int     fd;
+
+    fd = openat(dirfd, NMF_STATE_PENDING, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (unlinkat(dirfd, NMF_STATE_PENDING, 0) != 0)
+        return 0;
+    if (n > 1 && buf[n - 1] == '\n') {
+        buf[n - 1] = '\0';
+        memcpy(event, buf, (size_t) n);
+    }
+    return 1;
 }
 
 /* The kernel state is the one the last verified run left. */
