@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nmf-subreap: runs a command as child subreaper, waits for it and everything it spawns; prints wall ms and peak RSS. */
+/* nmf-subreap: runs a command and all it spawns as subreaper; prints wall ms and peak RSS. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The state directory checks and the digest of the routing-relevant kernel state (libc + raw netlink). */
+/* State directory checks and the digest of the kernel's routing state (libc, raw netlink). */
 #include "nmf-digest.h"
 
 #include <errno.h>
@@ -23,8 +23,7 @@
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
 #endif
-#define NEIGH_VALID \
-    (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
+#define NEIGH_VALID (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
 
 /*****************************************************************************/
 /* State directory */
@@ -130,16 +129,14 @@ typedef struct {
 } Sha256;
 
 static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
 #define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
@@ -316,8 +313,7 @@ typedef struct {
     size_t len;
 } Line;
 
-static void
-_put(Line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void _put(Line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 _put(Line *l, const char *fmt, ...)
@@ -404,20 +400,27 @@ _add_link(NmfState *state, const struct nlmsghdr *msg)
     _parse_attrs(tb, ATTR_MAX, IFLA_RTA(ifi), (int) IFLA_PAYLOAD(msg));
     _put(&l, "link %d", ifi->ifi_index);
     if (tb[IFLA_IFNAME])
-        _put(&l, " name=%.*s", (int) strnlen(RTA_DATA(tb[IFLA_IFNAME]), IFNAMSIZ),
+        _put(&l,
+             " name=%.*s",
+             (int) strnlen(RTA_DATA(tb[IFLA_IFNAME]), IFNAMSIZ),
              (const char *) RTA_DATA(tb[IFLA_IFNAME]));
     memset(info, 0, sizeof(info));
     if (tb[IFLA_LINKINFO])
-        _parse_attrs(info, IFLA_INFO_MAX, RTA_DATA(tb[IFLA_LINKINFO]),
-                     (int) RTA_PAYLOAD(tb[IFLA_LINKINFO]));
+        _parse_attrs(
+          info, IFLA_INFO_MAX, RTA_DATA(tb[IFLA_LINKINFO]), (int) RTA_PAYLOAD(tb[IFLA_LINKINFO]));
     if (info[IFLA_INFO_KIND])
-        _put(&l, " kind=%.*s", (int) strnlen(RTA_DATA(info[IFLA_INFO_KIND]), 32),
+        _put(&l,
+             " kind=%.*s",
+             (int) strnlen(RTA_DATA(info[IFLA_INFO_KIND]), 32),
              (const char *) RTA_DATA(info[IFLA_INFO_KIND]));
     else
         _put(&l, " kind=-");
     /* Up and carrier decide whether a link can carry a default route; the other flags
      * (promiscuity, running-but-dormant, ...) do not. */
-    _put(&l, " type=%u up=%d carrier=%d", ifi->ifi_type, !!(ifi->ifi_flags & IFF_UP),
+    _put(&l,
+         " type=%u up=%d carrier=%d",
+         ifi->ifi_type,
+         !!(ifi->ifi_flags & IFF_UP),
          !!(ifi->ifi_flags & IFF_LOWER_UP));
     _put_hex(&l, "mac", tb[IFLA_ADDRESS]);
     _put(&l, " master=%u", _u32(tb[IFLA_MASTER], 0));
@@ -484,8 +487,13 @@ _add_route(NmfState *state, const struct nlmsghdr *msg)
         return 0;
     _put(&l, "route %d table=%u", rtm->rtm_family, table);
     _put_addr(&l, "dst", rtm->rtm_family, tb[RTA_DST]);
-    _put(&l, "/%u type=%u proto=%u scope=%u tos=%u", rtm->rtm_dst_len, rtm->rtm_type,
-         rtm->rtm_protocol, rtm->rtm_scope, rtm->rtm_tos);
+    _put(&l,
+         "/%u type=%u proto=%u scope=%u tos=%u",
+         rtm->rtm_dst_len,
+         rtm->rtm_type,
+         rtm->rtm_protocol,
+         rtm->rtm_scope,
+         rtm->rtm_tos);
     _put(&l, " dev=%u", _u32(tb[RTA_OIF], 0));
     _put_addr(&l, "via", rtm->rtm_family, tb[RTA_GATEWAY]);
     _put(&l, " metric=%u", _u32(tb[RTA_PRIORITY], 0));
@@ -493,8 +501,11 @@ _add_route(NmfState *state, const struct nlmsghdr *msg)
     if (tb[RTA_PREF])
         _put_hex(&l, "pref", tb[RTA_PREF]);
     if (tb[RTA_GATEWAY]
-        && _add_gateway(state, rtm->rtm_family, (int) _u32(tb[RTA_OIF], 0),
-                        RTA_DATA(tb[RTA_GATEWAY]), RTA_PAYLOAD(tb[RTA_GATEWAY]))
+        && _add_gateway(state,
+                        rtm->rtm_family,
+                        (int) _u32(tb[RTA_OIF], 0),
+                        RTA_DATA(tb[RTA_GATEWAY]),
+                        RTA_PAYLOAD(tb[RTA_GATEWAY]))
              != 0)
         return -1;
     if (tb[RTA_MULTIPATH]) {
@@ -508,8 +519,11 @@ _add_route(NmfState *state, const struct nlmsghdr *msg)
             _put(&l, " nexthop=%d,%u", nh->rtnh_ifindex, nh->rtnh_hops);
             _put_addr(&l, "via", rtm->rtm_family, ntb[RTA_GATEWAY]);
             if (ntb[RTA_GATEWAY]
-                && _add_gateway(state, rtm->rtm_family, nh->rtnh_ifindex,
-                                RTA_DATA(ntb[RTA_GATEWAY]), RTA_PAYLOAD(ntb[RTA_GATEWAY]))
+                && _add_gateway(state,
+                                rtm->rtm_family,
+                                nh->rtnh_ifindex,
+                                RTA_DATA(ntb[RTA_GATEWAY]),
+                                RTA_PAYLOAD(ntb[RTA_GATEWAY]))
                      != 0)
                 return -1;
             len -= RTNH_ALIGN(nh->rtnh_len);
@@ -530,12 +544,18 @@ _add_rule(NmfState *state, const struct nlmsghdr *msg)
 
     if (msg->nlmsg_len < NLMSG_LENGTH(sizeof(*frh)))
         return 0;
-    _parse_attrs(tb, ATTR_MAX, (const struct rtattr *) ((const char *) frh + NLMSG_ALIGN(sizeof(*frh))),
+    _parse_attrs(tb,
+                 ATTR_MAX,
+                 (const struct rtattr *) ((const char *) frh + NLMSG_ALIGN(sizeof(*frh))),
                  (int) (msg->nlmsg_len - NLMSG_LENGTH(sizeof(*frh))));
     table = _u32(tb[FRA_TABLE], frh->table);
     if (table < NMF_DIGEST_TABLE_FIRST || table > NMF_DIGEST_TABLE_LAST)
         return 0;
-    _put(&l, "rule %d table=%u prio=%u action=%u", frh->family, table, _u32(tb[FRA_PRIORITY], 0),
+    _put(&l,
+         "rule %d table=%u prio=%u action=%u",
+         frh->family,
+         table,
+         _u32(tb[FRA_PRIORITY], 0),
          frh->action);
     _put_addr(&l, "from", frh->family, tb[FRA_SRC]);
     _put(&l, "/%u", frh->src_len);
@@ -572,7 +592,9 @@ _add_neighbour(NmfState *state, const struct nlmsghdr *msg)
 
     if (msg->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)))
         return 0;
-    _parse_attrs(tb, ATTR_MAX, (const struct rtattr *) ((const char *) ndm + NLMSG_ALIGN(sizeof(*ndm))),
+    _parse_attrs(tb,
+                 ATTR_MAX,
+                 (const struct rtattr *) ((const char *) ndm + NLMSG_ALIGN(sizeof(*ndm))),
                  (int) (msg->nlmsg_len - NLMSG_LENGTH(sizeof(*ndm))));
     if (!_is_gateway(state, ndm->ndm_family, ndm->ndm_ifindex, tb[NDA_DST]))
         return 0;
@@ -676,19 +698,18 @@ _dump(Netlink *nl, NmfState *state, int type, int family)
     req.hdr.nlmsg_seq   = ++nl->seq;
     if (type == RTM_GETLINK) {
         /* Counters change with every packet and are not needed. */
-        req.hdr.nlmsg_len           = NLMSG_LENGTH(sizeof(req.body.ifi)) + RTA_LENGTH(4);
-        req.body.ifi.ifi_family     = (unsigned char) family;
-        req.ext_mask.rta_type       = IFLA_EXT_MASK;
-        req.ext_mask.rta_len        = RTA_LENGTH(4);
-        req.ext_mask_value          = RTEXT_FILTER_SKIP_STATS;
+        req.hdr.nlmsg_len       = NLMSG_LENGTH(sizeof(req.body.ifi)) + RTA_LENGTH(4);
+        req.body.ifi.ifi_family = (unsigned char) family;
+        req.ext_mask.rta_type   = IFLA_EXT_MASK;
+        req.ext_mask.rta_len    = RTA_LENGTH(4);
+        req.ext_mask_value      = RTEXT_FILTER_SKIP_STATS;
     } else {
         /* struct rtmsg's first byte is the family for every request type used here
          * (rtmsg, ifaddrmsg, ndmsg, fib_rule_hdr). */
         req.hdr.nlmsg_len       = NLMSG_LENGTH(sizeof(req.body.rtm));
         req.body.rtm.rtm_family = (unsigned char) family;
     }
-    if (sendto(nl->fd, &req, req.hdr.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof(kernel))
-        < 0)
+    if (sendto(nl->fd, &req, req.hdr.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
         return -1;
     for (;;) {
         ssize_t          n = recv(nl->fd, recv_buffer, sizeof(recv_buffer), 0);
@@ -787,9 +808,9 @@ NmfState *
 nmf_state_read_kernel(const char *config_path, const char *version)
 {
     static const int dumps[][2] = {
-        { RTM_GETLINK, AF_UNSPEC },  { RTM_GETADDR, AF_UNSPEC },  { RTM_GETROUTE, AF_INET },
-        { RTM_GETROUTE, AF_INET6 },  { RTM_GETRULE, AF_INET },    { RTM_GETRULE, AF_INET6 },
-        { RTM_GETNEIGH, AF_INET },   { RTM_GETNEIGH, AF_INET6 },
+        { RTM_GETLINK, AF_UNSPEC }, { RTM_GETADDR, AF_UNSPEC }, { RTM_GETROUTE, AF_INET },
+        { RTM_GETROUTE, AF_INET6 }, { RTM_GETRULE, AF_INET },   { RTM_GETRULE, AF_INET6 },
+        { RTM_GETNEIGH, AF_INET },  { RTM_GETNEIGH, AF_INET6 },
     };
     struct sockaddr_nl local = { .nl_family = AF_NETLINK };
     Netlink            nl    = { .fd = -1 };

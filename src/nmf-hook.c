@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nm-metric-fix-hook: the dispatcher fast path; runs the full helper only when the kernel state changed. */
+/* nm-metric-fix-hook: the dispatcher fast path, full helper only when the state changed. */
 #include "config.h"
 
 #include <errno.h>
@@ -36,8 +36,7 @@
 
 static char event[128];
 
-static void
-_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void _log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 _log(const char *fmt, ...)
@@ -268,7 +267,8 @@ _print_state(void)
     int       dirfd;
 
     if (!state) {
-        fprintf(stderr, "nm-metric-fix-hook: cannot read the kernel's state: %s\n", strerror(errno));
+        fprintf(
+          stderr, "nm-metric-fix-hook: cannot read the kernel's state: %s\n", strerror(errno));
         return 1;
     }
     nmf_state_digest(state, hex);

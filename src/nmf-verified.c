@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* After a successful --fix: verify the result in the kernel and store the state digest for the fast path. */
+/* After a successful --fix: verify the result in the kernel, store the digest for the fast path. */
 #include "config.h"
 
 #include "nmf-verified.h"
@@ -20,9 +20,9 @@ G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANG
 
 /* NetworkManager commits a Reapply's routes to the kernel right after answering it:
  * give the kernel this long to show them. */
-#define SETTLE_MS   1000
-#define SETTLE_STEP 20
-#define ROUNDS      3
+#define SETTLE_MS        1000
+#define SETTLE_STEP      20
+#define ROUNDS           3
 #define RT_TABLE_MAIN_ID 254u
 
 typedef enum {
@@ -111,7 +111,11 @@ _views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
 /* One round: the digest before ranking, the ranking, and the kernel's answer until it
  * gives the rank-1 uplink the default route; the digest must not have moved. */
 static Check
-_check_round(NmfNm *nm, const NmfPolicy *policy, const char *config_path, char *out_hex, GString *why)
+_check_round(NmfNm           *nm,
+             const NmfPolicy *policy,
+             const char      *config_path,
+             char            *out_hex,
+             GString         *why)
 {
     g_autoptr(GPtrArray) uplinks = NULL;
     g_autoptr(GError) error      = NULL;
@@ -184,9 +188,8 @@ nmf_verified_record(NmfNm *nm, const NmfPolicy *policy, const char *config_path)
 
         if (check == CHECK_VERIFIED) {
             if (nmf_digest_write(dirfd, hex) != 0)
-                nmf_log_info("cannot store the state digest in %s: %s",
-                             NMF_RUNDIR,
-                             g_strerror(errno));
+                nmf_log_info(
+                  "cannot store the state digest in %s: %s", NMF_RUNDIR, g_strerror(errno));
             else
                 nmf_log_debug("result verified in the kernel; state digest %.12s stored", hex);
             close(dirfd);

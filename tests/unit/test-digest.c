@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of nmf-digest.c: SHA-256, the state directory checks, the canonical state and the stored digest. */
+/* Unit tests of nmf-digest.c: SHA-256, state directory checks, canonical state, stored digest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -23,7 +23,7 @@ static void
 test_sha256(void)
 {
     char              hex[NMF_DIGEST_HEX_LEN + 1];
-    g_autofree char  *million = g_strnfill(1000000, 'a');
+    g_autofree char  *million      = g_strnfill(1000000, 'a');
     static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 
     nmf_sha256_hex("", 0, hex);
@@ -109,7 +109,7 @@ _assert_victim_untouched(Dirs *d)
 static void
 test_statedir_create(Dirs *d, gconstpointer data)
 {
-    g_autofree char *state = g_build_filename(d->tmp, "state", NULL);
+    g_autofree char *state    = g_build_filename(d->tmp, "state", NULL);
     char             why[512] = "";
     struct stat      st;
     int              fd;
@@ -133,8 +133,8 @@ test_statedir_create(Dirs *d, gconstpointer data)
 static void
 test_statedir_symlink(Dirs *d, gconstpointer data)
 {
-    g_autofree char *state  = g_build_filename(d->tmp, "state", NULL);
-    g_autofree char *target = g_build_filename(d->tmp, "elsewhere", NULL);
+    g_autofree char *state    = g_build_filename(d->tmp, "state", NULL);
+    g_autofree char *target   = g_build_filename(d->tmp, "elsewhere", NULL);
     char             why[512] = "";
 
     g_assert_cmpint(g_mkdir(target, 0700), ==, 0);
@@ -146,8 +146,8 @@ test_statedir_symlink(Dirs *d, gconstpointer data)
 static void
 test_statedir_writable(Dirs *d, gconstpointer data)
 {
-    g_autofree char *state   = g_build_filename(d->tmp, "state", NULL);
-    g_autofree char *pending = g_build_filename(state, NMF_STATE_PENDING, NULL);
+    g_autofree char *state    = g_build_filename(d->tmp, "state", NULL);
+    g_autofree char *pending  = g_build_filename(state, NMF_STATE_PENDING, NULL);
     char             why[512] = "";
 
     g_assert_cmpint(g_mkdir(state, 0700), ==, 0);
@@ -162,7 +162,7 @@ test_statedir_writable(Dirs *d, gconstpointer data)
 static void
 test_statedir_owner(Dirs *d, gconstpointer data)
 {
-    g_autofree char *state = g_build_filename(d->tmp, "state", NULL);
+    g_autofree char *state    = g_build_filename(d->tmp, "state", NULL);
     char             why[512] = "";
 
     g_assert_cmpint(g_mkdir(state, 0700), ==, 0);
@@ -291,8 +291,10 @@ static void
 _address_msg(Msg *m, int ifindex, const char *addr, uint32_t valid_lft, uint32_t created)
 {
     struct ifaddrmsg    *ifa = _msg_init(m, RTM_NEWADDR, sizeof(struct ifaddrmsg));
-    struct ifa_cacheinfo ci  = { .ifa_prefered = valid_lft, .ifa_valid = valid_lft,
-                                 .cstamp = created, .tstamp = created + valid_lft };
+    struct ifa_cacheinfo ci  = { .ifa_prefered = valid_lft,
+                                 .ifa_valid    = valid_lft,
+                                 .cstamp       = created,
+                                 .tstamp       = created + valid_lft };
 
     ifa->ifa_family    = AF_INET;
     ifa->ifa_prefixlen = 24;
@@ -312,9 +314,10 @@ _neighbour_msg(Msg *m, int ifindex, const char *addr, const char *mac, uint16_t 
     ndm->ndm_ifindex = ifindex;
     ndm->ndm_state   = state;
     _msg_attr_in4(m, NDA_DST, addr);
-    g_assert_cmpint(sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &ll[0], &ll[1], &ll[2], &ll[3],
-                           &ll[4], &ll[5]),
-                    ==, 6);
+    g_assert_cmpint(
+      sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &ll[0], &ll[1], &ll[2], &ll[3], &ll[4], &ll[5]),
+      ==,
+      6);
     _msg_attr(m, NDA_LLADDR, ll, sizeof(ll));
 }
 
@@ -396,8 +399,8 @@ test_state_routes(void)
     r         = lan;
     r.dst_len = 16;
     _route_msg(&m[2], &r);
-    r        = lan;
-    r.table  = 100;
+    r       = lan;
+    r.table = 100;
     _route_msg(&m[3], &r);
     with_extra = _digest_of(m, 4);
     g_assert_cmpstr(base, ==, with_extra);
@@ -499,10 +502,10 @@ test_state_links(void)
     g_autofree char  *up = NULL, *down = NULL, *promisc = NULL, *text = NULL;
     static const char name[] = "eth1";
 
-    ifi              = _msg_init(&m[0], RTM_NEWLINK, sizeof(struct ifinfomsg));
-    ifi->ifi_index   = 3;
-    ifi->ifi_type    = 1;
-    ifi->ifi_flags   = IFF_UP | 0x10000 /* IFF_LOWER_UP */;
+    ifi            = _msg_init(&m[0], RTM_NEWLINK, sizeof(struct ifinfomsg));
+    ifi->ifi_index = 3;
+    ifi->ifi_type  = 1;
+    ifi->ifi_flags = IFF_UP | 0x10000 /* IFF_LOWER_UP */;
     _msg_attr(&m[0], IFLA_IFNAME, name, sizeof(name));
     up   = _digest_of(m, 1);
     text = _text_of(m, 1);
@@ -556,8 +559,8 @@ main(int argc, char **argv)
     g_test_add_func("/statedir/judge", test_statedir_judge);
     g_test_add("/statedir/create", Dirs, NULL, _dirs_setup, test_statedir_create, _dirs_teardown);
     g_test_add("/statedir/symlink", Dirs, NULL, _dirs_setup, test_statedir_symlink, _dirs_teardown);
-    g_test_add("/statedir/writable", Dirs, NULL, _dirs_setup, test_statedir_writable,
-               _dirs_teardown);
+    g_test_add(
+      "/statedir/writable", Dirs, NULL, _dirs_setup, test_statedir_writable, _dirs_teardown);
     g_test_add("/statedir/owner", Dirs, NULL, _dirs_setup, test_statedir_owner, _dirs_teardown);
     g_test_add("/digest/store", Dirs, NULL, _dirs_setup, test_digest_store, _dirs_teardown);
     g_test_add_func("/state/routes", test_state_routes);
