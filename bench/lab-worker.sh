@@ -25,8 +25,10 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 SRCDIR=$(cd "$HERE/.." && pwd)
 # shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab.sh
 . "$SRCDIR/tests/lab/lab.sh"
-# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-scale.sh
-. "$SRCDIR/tests/lab/lab-scale.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-control.sh
+. "$SRCDIR/tests/lab/lab-control.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-uplinks.sh
+. "$SRCDIR/tests/lab/lab-uplinks.sh"
 
 N=$1
 BUILD_DIR=$2

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Adapter: libpcap - capture the traffic with one address on the "any" device. */
 #include "config.h"
 
 #include "nmf-capture.h"
@@ -11,7 +12,11 @@
 #include <pcap/pcap.h>
 
 #include "nmf-common.h"
-#include "nmf-flow.h"
+
+/* libpcap 1.9 (RHEL 8) does not name it yet. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
 
 /* Headers up to TCP's flags fit in far less; a short snaplen keeps the capture cheap. */
 #define SNAPLEN 256
@@ -22,43 +27,19 @@ typedef pcap_t Pcap;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Pcap, pcap_close)
 
 typedef struct {
-    NmfFlowTable *table;
-    int           dlt;
-    GHashTable   *names; /* GINT_TO_POINTER(ifindex) -> char * */
-    guint         n_packets;
-    guint         n_parsed;
+    NmfCaptureFunc func;
+    gpointer       user_data;
+    int            dlt;
+    guint          n_frames;
 } CaptureData;
-
-static void
-_remember_name(GHashTable *names, int ifindex)
-{
-    char name[IF_NAMESIZE];
-
-    /* Resolve while the packet is fresh: a link may be gone by the time we print. */
-    if (ifindex <= 0 || g_hash_table_contains(names, GINT_TO_POINTER(ifindex)))
-        return;
-    g_hash_table_insert(
-      names, GINT_TO_POINTER(ifindex), if_indextoname(ifindex, name) ? g_strdup(name) : NULL);
-}
 
 static void
 _on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *bytes)
 {
     CaptureData *data = (CaptureData *) user;
-    NmfPacket    packet;
 
-    data->n_packets++;
-    if (!nmf_packet_parse(data->dlt, bytes, hdr->caplen, &packet))
-        return;
-    data->n_parsed++;
-    if (nmf_flow_table_add(data->table, &packet))
-        _remember_name(data->names, packet.ifindex);
-}
-
-static const char *
-_ifname(int ifindex, gpointer user_data)
-{
-    return g_hash_table_lookup(user_data, GINT_TO_POINTER(ifindex));
+    data->n_frames++;
+    data->func(data->dlt, bytes, hdr->caplen, data->user_data);
 }
 
 static Pcap *
@@ -101,11 +82,11 @@ _open_any(int family, const char *address, int *out_dlt, GError **error)
         nmf_log_debug("capture started with a warning: %s", pcap_statustostr(rc));
 
     /* DLT_LINUX_SLL2 (libpcap >= 1.10) carries the ifindex; plain SLL only the direction. */
-    if (pcap_set_datalink(pcap, NMF_DLT_LINUX_SLL2) != 0)
+    if (pcap_set_datalink(pcap, DLT_LINUX_SLL2) != 0)
         nmf_log_info("libpcap offers no DLT_LINUX_SLL2 (%s); interfaces will be unknown",
                      pcap_geterr(pcap));
     *out_dlt = pcap_datalink(pcap);
-    if (*out_dlt != NMF_DLT_LINUX_SLL2 && *out_dlt != NMF_DLT_LINUX_SLL) {
+    if (*out_dlt != DLT_LINUX_SLL2 && *out_dlt != DLT_LINUX_SLL) {
         g_set_error(error,
                     NMF_ERROR,
                     NMF_ERROR_FAILED,
@@ -184,51 +165,25 @@ _capture_until(Pcap *pcap, gint64 deadline, CaptureData *data, GError **error)
 }
 
 gboolean
-nmf_capture_observe(const char *address,
-                    guint       seconds,
-                    GString    *out,
-                    gboolean   *out_symmetric,
-                    GError    **error)
+nmf_capture_run(int            family,
+                const char    *address,
+                guint          seconds,
+                NmfCaptureFunc func,
+                gpointer       user_data,
+                GError       **error)
 {
-    g_autoptr(NmfFlowTable) table = nmf_flow_table_new(address);
-    g_autoptr(GHashTable) names =
-      g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_autoptr(Pcap) pcap  = NULL;
-    CaptureData      data = { 0 };
+    CaptureData      data = { .func = func, .user_data = user_data };
     struct pcap_stat stats;
-    NmfFlowVerdict   verdict;
-    int              dlt = 0;
 
-    if (!table) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_CONFIG,
-                    "'%s' is not an IPv4 or IPv6 address",
-                    address ? address : "");
-        return FALSE;
-    }
-    if (seconds == 0)
-        seconds = NMF_CAPTURE_DEFAULT_SECONDS;
-    seconds = MIN(seconds, NMF_CAPTURE_MAX_SECONDS);
-
-    pcap = _open_any(strchr(address, ':') ? AF_INET6 : AF_INET, address, &dlt, error);
+    pcap = _open_any(family, address, &data.dlt, error);
     if (!pcap)
         return FALSE;
-    data.table = table;
-    data.dlt   = dlt;
-    data.names = names;
     nmf_log_info("observing traffic with %s for %u s", address, seconds);
     if (!_capture_until(
           pcap, g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC, &data, error))
         return FALSE;
     if (pcap_stats(pcap, &stats) == 0)
-        nmf_log_debug("captured %u packets (%u parsed), %u dropped by the kernel",
-                      data.n_packets,
-                      data.n_parsed,
-                      stats.ps_drop);
-
-    verdict = nmf_flow_table_render(table, out, seconds, _ifname, names);
-    if (out_symmetric)
-        *out_symmetric = verdict == NMF_FLOW_SYMMETRIC;
+        nmf_log_debug("captured %u frames, %u dropped by the kernel", data.n_frames, stats.ps_drop);
     return TRUE;
 }

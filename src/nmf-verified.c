@@ -12,8 +12,10 @@
 
 #include "nmf-common.h"
 #include "nmf-digest.h"
-#include "nmf-kernel.h"
-#include "nmf-report.h"
+#include "nmf-netlink.h"
+#include "nmf-policy-routing.h"
+#include "nmf-snapshot.h"
+#include "nmf-status-report.h"
 
 G_STATIC_ASSERT(NMF_DIGEST_TABLE_FIRST == NMF_POLICY_TABLE_BASE);
 G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANGE - 1);
@@ -112,29 +114,27 @@ _views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
  * gives the rank-1 uplink the default route; the digest must not have moved. */
 static Check
 _check_round(NmfNm           *nm,
-             const NmfPolicy *policy,
+             const NmfConfig *config,
              const char      *config_path,
              char            *out_hex,
              GString         *why)
 {
-    g_autoptr(GPtrArray) uplinks = NULL;
-    g_autoptr(GError) error      = NULL;
-    char     before[NMF_DIGEST_HEX_LEN + 1];
-    gboolean managed;
-    guint    waited;
+    g_autoptr(NmfSnapshot) snapshot = NULL;
+    g_autoptr(GError) error         = NULL;
+    char  before[NMF_DIGEST_HEX_LEN + 1];
+    guint waited;
 
     if (nmf_digest_compute(config_path, PACKAGE_VERSION, before) != 0) {
         g_string_assign(why, "cannot read the kernel's state");
         return CHECK_ERROR;
     }
-    uplinks = nmf_nm_collect(nm, &error);
-    if (!uplinks) {
+    snapshot = nmf_snapshot_read(nm, config, FALSE, &error);
+    if (!snapshot) {
         g_string_assign(why, error->message);
         return CHECK_ERROR;
     }
-    managed = nmf_policy_rank(policy, uplinks);
     for (waited = 0;; waited += SETTLE_STEP) {
-        g_autoptr(GPtrArray) routes = nmf_kernel_default_routes(&error);
+        g_autoptr(GPtrArray) routes = nmf_netlink_default_routes(&error);
         char        after[NMF_DIGEST_HEX_LEN + 1];
         const char *owner = NULL, *intended = NULL;
         NmfVerdict  verdict;
@@ -143,14 +143,15 @@ _check_round(NmfNm           *nm,
             g_string_assign(why, error->message);
             return CHECK_ERROR;
         }
-        verdict = nmf_report_verdict(uplinks, managed, routes, &owner, &intended);
+        verdict = nmf_report_verdict(
+          snapshot->uplinks, snapshot->managed, routes, NULL, &owner, &intended);
         if (nmf_digest_compute(config_path, PACKAGE_VERSION, after) != 0) {
             g_string_assign(why, "cannot read the kernel's state");
             return CHECK_ERROR;
         }
         if (strcmp(before, after) != 0)
             return CHECK_MOVED;
-        if (verdict != NMF_VERDICT_WRONG_OWNER && _views_agree(uplinks, routes, why)) {
+        if (verdict != NMF_VERDICT_WRONG_OWNER && _views_agree(snapshot->uplinks, routes, why)) {
             memcpy(out_hex, before, sizeof(before));
             return CHECK_VERIFIED;
         }
@@ -168,7 +169,7 @@ _check_round(NmfNm           *nm,
 }
 
 void
-nmf_verified_record(NmfNm *nm, const NmfPolicy *policy, const char *config_path)
+nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
 {
     g_autoptr(GString) why = g_string_new("the kernel's state kept changing");
     char  hex[NMF_DIGEST_HEX_LEN + 1];
@@ -184,7 +185,7 @@ nmf_verified_record(NmfNm *nm, const NmfPolicy *policy, const char *config_path)
     if (nmf_digest_remove(dirfd) != 0)
         nmf_log_info("cannot remove %s/%s: %s", NMF_RUNDIR, NMF_STATE_DIGEST, g_strerror(errno));
     for (round = 0; round < ROUNDS; round++) {
-        Check check = _check_round(nm, policy, config_path, hex, why);
+        Check check = _check_round(nm, config, config_path, hex, why);
 
         if (check == CHECK_VERIFIED) {
             if (nmf_digest_write(dirfd, hex) != 0)

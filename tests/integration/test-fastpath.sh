@@ -29,8 +29,8 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 . "$HERE/../lab/lab.sh"
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
-. "$HERE/../lab/lab-scale.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
+. "$HERE/../lab/lab-control.sh"
 
 NTESTS=10
 SETTLE_S=30
