@@ -46,6 +46,8 @@ BIN=$BINDIR/nm-metric-fix
 HOOK=$DISPATCHERDIR/90-nm-metric-fix
 EXPECTED="$BIN
 $LIBEXECDIR/nm-metric-fix-hook
+$LIBEXECDIR/nm-metric-fix-observe
+$LIBEXECDIR/nm-metric-fix-export
 $HOOK
 $MANDIR/man8/nm-metric-fix.8
 $MANDIR/man5/nm-metric-fix.conf.5
@@ -100,7 +102,7 @@ tap_check "the helper has mode 0755 (got $(mode_of "$BIN"))" [ "$(mode_of "$BIN"
 
 bad=
 while read -r f; do
-    case $f in "$BIN" | "$HOOK" | "$FASTPATH") continue ;; esac
+    case $f in "$BIN" | "$HOOK" | "$FASTPATH" | "$LIBEXECDIR"/nm-metric-fix-*) continue ;; esac
     [ "$(mode_of "$f")" = 644 ] || bad="$bad $f:$(mode_of "$f")"
 done <<<"$EXPECTED"
 tap_check "data files have mode 0644${bad:+ (wrong:$bad)}" [ -z "$bad" ]
