@@ -7,10 +7,34 @@
 #include <errno.h>
 #include <unistd.h>
 
+/* @program's path: beside this program's own (../libexec from bin, or the same directory
+ * in the build tree), so that a staged or uninstalled nm-metric-fix runs its own
+ * version; else where meson installs it. */
+static char *
+_locate(const char *installed)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *base = g_path_get_basename(installed);
+    g_autofree char *dir  = self ? g_path_get_dirname(self) : NULL;
+
+    if (dir) {
+        g_autofree char *libexec = g_build_filename(dir, "..", "libexec", base, NULL);
+        g_autofree char *sibling = g_build_filename(dir, base, NULL);
+
+        if (g_file_test(libexec, G_FILE_TEST_IS_EXECUTABLE))
+            return g_steal_pointer(&libexec);
+        if (g_file_test(sibling, G_FILE_TEST_IS_EXECUTABLE))
+            return g_steal_pointer(&sibling);
+    }
+    return g_strdup(installed);
+}
+
 /* The options of @options that matter to the program, as its command line. */
 static gboolean
-_exec(const char *program, GPtrArray *argv, const NmfOptions *options, GError **error)
+_exec(const char *installed, GPtrArray *argv, const NmfOptions *options, GError **error)
 {
+    g_autofree char *program = _locate(installed);
+
     if (options->verbose)
         g_ptr_array_add(argv, g_strdup("--verbose"));
     if (options->quiet)
