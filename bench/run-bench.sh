@@ -2,30 +2,34 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Benchmark of nm-metric-fix in the namespace lab (real NetworkManager), all
-# figures measured side by side in one run.  Not a test: it prints a table of
-# figures, ratios and targets, and with -o FILE writes it as Markdown too.
+# figures measured side by side in one run, in interleaved rounds.  Not a test:
+# it prints a table of figures, ratios and targets, and with -o FILE writes it
+# as Markdown too.  Run it niced on a shared machine; the load is recorded.
 #
-# usage: bench/run-bench.sh [-o RESULTS.md] [-n RUNS] [-s "2 8 32 64"] BUILD_DIR
+# usage: bench/run-bench.sh [-o RESULTS.md] [-n RUNS] BUILD_DIR
 #
-#   no-op     nm-metric-fix --fix vs bench/peer-nmcli-dispatcher.sh on an
-#             already ranked guest: wall time (median of RUNS) and D-Bus
-#             method calls (dbus-monitor on the lab bus: every method call
-#             the client sends, to NetworkManager and to the bus itself, between
-#             two marker calls; replies and signals are not counted)
-#   converge  `nmcli connection up lan` (nat already up, bug order) to the
-#             kernel's main-table default route via eth1 (from
-#             `ip -4 -ts monitor route`), with the installed hook; vs the
-#             floor: a bare `nmcli device reapply eth1` of a prepared metric
-#             change, to its route event
+#   no-op     on an already ranked guest, the installed dispatcher hook for
+#             `eth1 dhcp4-change` (script + nm-metric-fix-hook + anything they
+#             spawn) vs bench/peer-nmcli-dispatcher.sh run the same way: both
+#             under nmf-subreap (bench/subreap.c), a child subreaper that waits
+#             for every descendant and reports wall time and the largest peak
+#             RSS among them; the full helper's no-op `--fix` for reference
+#   changing  the hook in the bug state (eth0 owns the default route): the hook,
+#             the fast path, the detached full run: wall time and peak RSS
+#   converge  `nmcli connection up lan` (nat already up, bug order) with the
+#             installed hook, from `ip -4 -ts monitor route`: the time from
+#             eth1's default route appearing to eth1 owning the default route,
+#             vs the floor: a bare `nmcli device reapply eth1` of a prepared
+#             metric change, to its route event; one of each per round
 #   window    re-activating nat after the first fix: time any other device
 #             held the lowest default metric (target 0 ms)
-#   scale     2, 8, 32, 64 uplinks (eth0 nat + eth1 lan by DHCP, the rest
-#             static, 7 of 8 NAT-like): wall time and peak RSS
-#             (/usr/bin/time -v) of --status, the first --fix and a no-op
-#             --fix
+#   scale     a 2-uplink and a 64-uplink lab (bench/lab-worker.sh) built
+#             before measuring and alive at the same time, measured in
+#             alternating rounds: hook no-op, helper no-op, --status, and the
+#             first --fix after a --revert (every uplink reapplied)
 #
-# Needs root, the lab's tools, dbus-monitor (dbus-bin) and /usr/bin/time.
-
+# Every figure: RUNS samples (default 21), min / median / max; ratios are of
+# medians from this run.  Needs root, the lab's tools and dbus-monitor.
 set -u
 
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
@@ -39,15 +43,15 @@ SRCDIR=$(cd "$HERE/.." && pwd)
 # shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-uplinks.sh
 . "$SRCDIR/tests/lab/lab-uplinks.sh"
 
-RUNS=11
-SCALES="2 8 32 64"
+RUNS=21
+SMALL=2
+LARGE=64
 OUT=
-while getopts o:n:s: opt; do
+while getopts o:n: opt; do
     case "$opt" in
         o) OUT=$OPTARG ;;
         n) RUNS=$OPTARG ;;
-        s) SCALES=$OPTARG ;;
-        *) echo "usage: run-bench.sh [-o FILE] [-n RUNS] [-s SCALES] BUILD_DIR" >&2; exit 2 ;;
+        *) echo "usage: run-bench.sh [-o FILE] [-n RUNS] BUILD_DIR" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -62,7 +66,11 @@ lab_check_requirements || exit 2
 export LAB_QUIET=1
 
 HELPER=/usr/local/bin/nm-metric-fix
+HOOK=/etc/NetworkManager/dispatcher.d/90-nm-metric-fix
 PEER=$HERE/peer-nmcli-dispatcher.sh
+SUBREAP=$BUILD_DIR/bench/nmf-subreap
+[ -x "$SUBREAP" ] || { echo "run-bench.sh: $SUBREAP missing (ninja -C $BUILD_DIR)" >&2; exit 2; }
+LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg)
 SETTLE_S=30
 declare -A R   # results
 
@@ -73,6 +81,10 @@ median() { # numbers... -> median
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+minof() { printf '%s\n' "$@" | sort -g | head -n 1; }
+# spread VALUES...: "median (min-max)"
+spread() { echo "$(median "$@") ($(minof "$@")-$(maxof "$@"))"; }
+kib2mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 verdict() { if le "$1" "$2"; then echo met; else echo MISSED; fi; }
@@ -153,45 +165,53 @@ reset_before_lan() {
     wait_quiet
 }
 
-# ===========================================================================
-# Lab 1: no-op, convergence, floor, window.
 
-say "lab 1: no-op, convergence, floor, wrong-route window ($RUNS runs each)"
+# ===========================================================================
+
+# ===========================================================================
+# Lab 1: no-op, changing run, convergence and floor, window.
+
+say "lab 1: no-op, changing run, convergence/floor, wrong-route window ($RUNS rounds each)"
 new_lab nmfB1
 labx_hook_on
 lab_guest nmcli connection up nat >/dev/null && lab_guest nmcli connection up lan >/dev/null || die "activation failed"
 lab_wait_for "$SETTLE_S" default_is_eth1 || die "first fix did not happen"
 wait_quiet
+stored_equal() { lab_guest /usr/local/libexec/nm-metric-fix-hook --print-state | tail -n 1 | grep -q '(equal)$'; }
+lab_wait_for 10 stored_equal || say "WARNING: no verified digest stored after the first fix: the hook no-op runs the full helper"
 labx_hook_off
 
-# --- no-op -------------------------------------------------------------------
-nf=() np=()
+# --- no-op: hook tree vs peer tree, helper for reference -----------------------
+# f1 = wall ms, f2 = peak RSS KiB, f4 = processes reaped
+hk=() hr=() hp=() pk=() pr=() nf=()
+refreshed=0
 for ((i = 0; i < RUNS; i++)); do
-    nf+=("$(gtime "$HELPER" --fix)")
-    np+=("$(gtime /bin/sh "$PEER" eth1 dhcp4-change)")
+    # A state that changed a moment after the last fix stored its digest (a
+    # neighbour resolved) makes one full run: not a no-op, so not measured here.
+    if ! stored_equal; then
+        lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 dhcp4-change >/dev/null
+        refreshed=$((refreshed + 1))
+    fi
+    read -r ms kib _ procs < <(lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 dhcp4-change)
+    hk+=("$ms") hr+=("$kib") hp+=("$procs")
+    read -r ms kib _ _ < <(lab_guest "$SUBREAP" /bin/sh "$PEER" eth1 dhcp4-change)
+    pk+=("$ms") pr+=("$kib")
+    read -r ms _ _ _ < <(lab_guest "$SUBREAP" "$HELPER" --fix)
+    nf+=("$ms")
 done
-R[noop_fix_ms]=$(median "${nf[@]}")
-R[noop_peer_ms]=$(median "${np[@]}")
-# D-Bus counts vary by a few calls (libnm's RemoveMatch calls race the exit):
-# median of 5 runs each.
-fc=() fn=() pc=() pn=()
-for ((i = 0; i < 5; i++)); do
-    read -r a b < <(dbus_calls "$HELPER" --fix)
-    fc+=("$a") fn+=("$b")
-    read -r a b < <(dbus_calls /bin/sh "$PEER" eth1 dhcp4-change)
-    pc+=("$a") pn+=("$b")
-done
-R[noop_fix_calls]=$(median "${fc[@]}") R[noop_fix_nmcalls]=$(median "${fn[@]}")
-R[noop_peer_calls]=$(median "${pc[@]}") R[noop_peer_nmcalls]=$(median "${pn[@]}")
-say "D-Bus calls per run: nm-metric-fix ${fc[*]}, peer ${pc[*]}"
-# the fixed cost: shared libraries mapped by a run that does nothing
+R[noop_hook]=$(spread "${hk[@]}") R[noop_hook_ms]=$(median "${hk[@]}")
+R[noop_hook_rss]=$(maxof "${hr[@]}") R[noop_hook_procs]=$(maxof "${hp[@]}")
+R[noop_peer]=$(spread "${pk[@]}") R[noop_peer_ms]=$(median "${pk[@]}") R[noop_peer_rss]=$(maxof "${pr[@]}")
+R[noop_fix]=$(spread "${nf[@]}") R[noop_fix_ms]=$(median "${nf[@]}")
 R[rss_version]=$(rss "$HELPER" --version)
-R[rss_nmcli]=$(rss nmcli general)
 lab_guest "$HELPER" --fix 2>&1 | grep -q 'no changes needed' || say "WARNING: the no-op --fix was not a no-op"
-say "no-op: nm-metric-fix ${R[noop_fix_ms]} ms / ${R[noop_fix_calls]} calls (${R[noop_fix_nmcalls]} to NM); peer ${R[noop_peer_ms]} ms / ${R[noop_peer_calls]} calls (${R[noop_peer_nmcalls]} to NM); RSS of --version ${R[rss_version]} KiB"
+stored_equal || say "WARNING: the stored digest is not the kernel's after the no-op rounds"
+say "no-op rounds that needed an unmeasured full run first: $refreshed"
+say "no-op: hook ${R[noop_hook]} ms (peak ${R[noop_hook_rss]} KiB, ${R[noop_hook_procs]} processes); peer ${R[noop_peer]} ms; helper --fix ${R[noop_fix]} ms"
 
-# --- convergence: `up lan` to the default route via eth1 ----------------------
-conv=() act=()
+# --- convergence and floor, one of each per round; changing-run RSS --------------
+conv=() act=() own=() floor=() chg=() chgr=()
+m=100
 for ((i = 0; i < RUNS; i++)); do
     reset_before_lan
     labx_hook_on
@@ -203,20 +223,11 @@ for ((i = 0; i < RUNS; i++)); do
     wait_quiet
     labx_route_monitor_stop
     tl=$(labx_route_timeline "$LAB_DIR/conv.mon" eth1 "$t0")
-    conv+=("$(sed -n 's/^first_owner=//p' <<<"$tl")")
-    act+=("$(sed -n 's/^first_any=//p' <<<"$tl")")
-done
-LABX_INITIAL_ROUTES=
-R[conv_ms]=$(median "${conv[@]}")
-R[conv_max_ms]=$(maxof "${conv[@]}")
-R[act_ms]=$(median "${act[@]}")
-say "convergence: ${conv[*]} ms (median ${R[conv_ms]}); eth1's route first appeared after ${act[*]} ms"
+    c=$(sed -n 's/^first_owner=//p' <<<"$tl") a=$(sed -n 's/^first_any=//p' <<<"$tl")
+    conv+=("$c") act+=("$a") own+=("$(awk -v c="$c" -v a="$a" 'BEGIN { printf "%.1f", c - a }')")
 
-# --- floor: a bare reapply of a prepared change ---------------------------------
-labx_hook_off
-floor=()
-m=100
-for ((i = 0; i < RUNS; i++)); do
+    # the floor: a bare reapply of a prepared metric change on eth1
+    labx_hook_off
     m=$((m == 100 ? 99 : 100))
     lab_guest nmcli connection modify lan ipv4.route-metric "$m" || die "modify failed"
     LABX_INITIAL_ROUTES=$(labx_default_routes)
@@ -228,15 +239,32 @@ for ((i = 0; i < RUNS; i++)); do
     wait_quiet
     labx_route_monitor_stop
     floor+=("$(labx_route_timeline "$LAB_DIR/floor.mon" eth1 "$t0" | sed -n 's/^first_any=//p')")
+    # back to what nm-metric-fix wrote (100), not "set by hand"
+    if [ "$m" != 100 ]; then
+        lab_guest nmcli connection modify lan ipv4.route-metric 100 && lab_guest nmcli device reapply eth1 >/dev/null
+        m=100
+    fi
+    wait_quiet
 done
 LABX_INITIAL_ROUTES=
-# leave the profile as nm-metric-fix wrote it (100), not "set by hand"
-if [ "$m" != 100 ]; then
-    lab_guest nmcli connection modify lan ipv4.route-metric 100 && lab_guest nmcli device reapply eth1 >/dev/null
-fi
-R[floor_ms]=$(median "${floor[@]}")
-R[conv_floor_act_ms]=$(awk -v a="${R[act_ms]}" -v f="${R[floor_ms]}" 'BEGIN { printf "%.1f\n", a + f }')
-say "floor (bare reapply): ${floor[*]} ms (median ${R[floor_ms]})"
+R[conv]=$(spread "${conv[@]}") R[conv_ms]=$(median "${conv[@]}")
+R[act]=$(spread "${act[@]}")
+R[own]=$(spread "${own[@]}") R[own_ms]=$(median "${own[@]}")
+R[floor]=$(spread "${floor[@]}") R[floor_ms]=$(median "${floor[@]}")
+say "up lan -> eth1 owns: ${R[conv]} ms; eth1's route appears: ${R[act]} ms; appears -> owns: ${R[own]} ms; floor ${R[floor]} ms"
+
+# A changing run under the subreaper: bug state (hook off for NM's events), then
+# the hook as nm-dispatcher would run it for `eth1 up`.
+for ((i = 0; i < 7; i++)); do
+    reset_before_lan
+    lab_guest nmcli connection up lan >/dev/null 2>&1 || die "up lan failed"
+    wait_quiet
+    read -r ms kib _ procs < <(lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 up)
+    default_is_eth1 || die "the changing run did not give eth1 the default route"
+    chg+=("$ms") chgr+=("$kib")
+done
+R[chg]=$(spread "${chg[@]}") R[chg_rss]=$(maxof "${chgr[@]}")
+say "changing run (hook tree): ${R[chg]} ms, peak ${R[chg_rss]} KiB"
 
 # --- wrong-route window on re-activating nat after the fix ---------------------
 labx_hook_on
@@ -260,82 +288,104 @@ say "wrong-route window on re-activating nat: ${win[*]} ms"
 lab_cleanup
 
 # ===========================================================================
-# Scale: N uplinks.
+# Scale: a 2- and a 64-uplink lab alive at the same time, alternating rounds.
 
-for n in $SCALES; do
-    say "scale: $n uplinks"
-    new_lab "nmfS$n"
-    labx_hook_off
-    labx_scale_uplinks "$n" || die "building $n uplinks failed"
-    labx_scale_activate_bug_order "$n" || die "activating $n uplinks failed"
-    wait_quiet
-    st=() nf=()
-    for ((i = 0; i < 5; i++)); do st+=("$(gtime "$HELPER" --status)"); done
-    R[s${n}_status_ms]=$(median "${st[@]}")
-    R[s${n}_status_rss]=$(rss "$HELPER" --status)
-    # libnm's own cost at this size: nmcli loading the same object tree
-    lc=()
-    for ((i = 0; i < 5; i++)); do lc+=("$(gtime nmcli -t -f RUNNING general)"); done
-    R[s${n}_nmcli_ms]=$(median "${lc[@]}")
-    # the first --fix: every uplink gets a new metric
-    t0=$(lab__now_us)
-    out=$(lab_guest /usr/bin/time -v -o "$LAB_DIR/time-fix.txt" "$HELPER" --fix 2>&1)
-    R[s${n}_fix_ms]=$(($(lab_elapsed_ms "$t0")))
-    R[s${n}_fix_rss]=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$LAB_DIR/time-fix.txt")
-    R[s${n}_fix_reapplied]=$(grep -c ': reapply ' <<<"$out")
-    wait_quiet
-    for ((i = 0; i < 5; i++)); do nf+=("$(gtime "$HELPER" --fix)"); done
-    R[s${n}_noop_ms]=$(median "${nf[@]}")
-    R[s${n}_noop_rss]=$(rss "$HELPER" --fix)
-    lab_guest "$HELPER" --status >/dev/null 2>&1 || say "WARNING: --status after the fix of $n uplinks exit $?"
-    say "  --status ${R[s${n}_status_ms]} ms ${R[s${n}_status_rss]} KiB; first --fix ${R[s${n}_fix_ms]} ms (${R[s${n}_fix_reapplied]} reapplied) ${R[s${n}_fix_rss]} KiB; no-op --fix ${R[s${n}_noop_ms]} ms ${R[s${n}_noop_rss]} KiB"
-    lab_cleanup
+say "scale: $SMALL and $LARGE uplinks side by side ($RUNS rounds)"
+WDIR=$(mktemp -d)
+declare -A WIN WOUT WPID
+for n in $SMALL $LARGE; do
+    mkfifo "$WDIR/in$n" "$WDIR/out$n"
+    "$HERE/lab-worker.sh" "$n" "$BUILD_DIR" "$SUBREAP" <"$WDIR/in$n" >"$WDIR/out$n" 2>"$WDIR/err$n" &
+    WPID[$n]=$!
 done
+for n in $SMALL $LARGE; do
+    exec {fd}>"$WDIR/in$n"
+    WIN[$n]=$fd
+    exec {fd}<"$WDIR/out$n"
+    WOUT[$n]=$fd
+done
+ask() { # N COMMAND -> the worker's answer line
+    local line
+    echo "$2" >&"${WIN[$1]}"
+    IFS= read -r line <&"${WOUT[$1]}" || { cat "$WDIR/err$1" >&2; die "worker $1 died"; }
+    [[ $line != error* ]] || { cat "$WDIR/err$1" >&2; die "worker $1: $line"; }
+    printf '%s\n' "$line"
+}
+for n in $SMALL $LARGE; do
+    IFS= read -r line <&"${WOUT[$n]}" || { cat "$WDIR/err$n" >&2; die "worker $n did not start"; }
+    [[ $line == ready* ]] || { cat "$WDIR/err$n" >&2; die "worker $n: $line"; }
+    say "worker $n: $line"
+done
+declare -A S
+for ((i = 0; i < RUNS; i++)); do
+    for what in hook-noop helper-noop status first-fix; do
+        for n in $SMALL $LARGE; do
+            read -r ms kib _ _ owner < <(ask "$n" "$what")
+            S[$n.$what]="${S[$n.$what]:-} $ms"
+            S[$n.$what.rss]="${S[$n.$what.rss]:-} $kib"
+            if [ "$what" = first-fix ] && [ "$owner" != eth1 ]; then
+                say "WARNING: $n uplinks: after the first --fix the default route is on '$owner'"
+            fi
+        done
+    done
+done
+for n in $SMALL $LARGE; do
+    echo quit >&"${WIN[$n]}"
+    fdin=${WIN[$n]} fdout=${WOUT[$n]}
+    exec {fdin}>&- {fdout}<&-
+done
+wait "${WPID[@]}" 2>/dev/null
+rm -rf "$WDIR"
+for n in $SMALL $LARGE; do
+    for what in hook-noop helper-noop status first-fix; do
+        # shellcheck disable=SC2086 # word lists
+        {
+            R[s$n.$what]=$(spread ${S[$n.$what]})
+            R[s$n.$what.ms]=$(median ${S[$n.$what]})
+            R[s$n.$what.rss]=$(maxof ${S[$n.$what.rss]})
+        }
+    done
+    say "$n uplinks: hook no-op ${R[s$n.hook-noop]} ms; helper no-op ${R[s$n.helper-noop]} ms; --status ${R[s$n.status]} ms; first --fix ${R[s$n.first-fix]} ms (peak ${R[s$n.first-fix.rss]} KiB)"
+done
+LOAD_END=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
 # ===========================================================================
 # Report
 
-first=${SCALES%% *}
-last=${SCALES##* }
-peak_rss=0
-for n in $SCALES; do
-    for k in status_rss fix_rss noop_rss; do
-        v=${R[s${n}_$k]:-0}
-        [ "$v" -gt "$peak_rss" ] && peak_rss=$v
-    done
-done
-peak_mib=$(awk -v k="$peak_rss" 'BEGIN { printf "%.1f", k / 1024 }')
-
-noop_ratio=$(ratio "${R[noop_fix_ms]}" "${R[noop_peer_ms]}")
-calls_ratio=$(ratio "${R[noop_fix_calls]}" "${R[noop_peer_calls]}")
+noop_ratio=$(ratio "${R[noop_hook_ms]}" "${R[noop_peer_ms]}")
+fixnoop_ratio=$(ratio "${R[noop_fix_ms]}" "${R[noop_peer_ms]}")
+own_ratio=$(ratio "${R[own_ms]}" "${R[floor_ms]}")
 conv_ratio=$(ratio "${R[conv_ms]}" "${R[floor_ms]}")
-conv_ratio2=$(ratio "${R[conv_ms]}" "${R[conv_floor_act_ms]}")
-st_ratio=$(ratio "${R[s${last}_status_ms]}" "${R[s${first}_status_ms]}")
-fix_ratio=$(ratio "${R[s${last}_fix_ms]}" "${R[s${first}_fix_ms]}")
-noop_s_ratio=$(ratio "${R[s${last}_noop_ms]}" "${R[s${first}_noop_ms]}")
+hook_scale=$(ratio "${R[s$LARGE.hook-noop.ms]}" "${R[s$SMALL.hook-noop.ms]}")
+fix_scale=$(ratio "${R[s$LARGE.first-fix.ms]}" "${R[s$SMALL.first-fix.ms]}")
+helper_scale=$(ratio "${R[s$LARGE.helper-noop.ms]}" "${R[s$SMALL.helper-noop.ms]}")
+status_scale=$(ratio "${R[s$LARGE.status.ms]}" "${R[s$SMALL.status.ms]}")
+noop_mib=$(kib2mib "${R[noop_hook_rss]}")
+chg_mib=$(kib2mib "${R[chg_rss]}")
+fix_small_mib=$(kib2mib "${R[s$SMALL.first-fix.rss]}")
+fix_large_mib=$(kib2mib "${R[s$LARGE.first-fix.rss]}")
 
 report() {
-    cat <<EOF
+    cat <<EOT
+Figures are median (min-max) of $RUNS samples unless noted; ratios are of medians.
+
 | measure | nm-metric-fix | reference | ratio | target | |
 | --- | ---: | ---: | ---: | --- | --- |
-| no-op run, wall (median of $RUNS) | ${R[noop_fix_ms]} ms | peer ${R[noop_peer_ms]} ms | $noop_ratio | <= 0.10 | $(verdict "$noop_ratio" 0.10) |
-| no-op run, D-Bus method calls, median of 5 (of them to NetworkManager) | ${R[noop_fix_calls]} (${R[noop_fix_nmcalls]}) | peer ${R[noop_peer_calls]} (${R[noop_peer_nmcalls]}) | $calls_ratio | <= 0.10 | $(verdict "$calls_ratio" 0.10) |
-| convergence: \`up lan\` -> default via eth1 (median of $RUNS; max ${R[conv_max_ms]}) | ${R[conv_ms]} ms | floor: bare reapply ${R[floor_ms]} ms | $conv_ratio | <= 1.5 | $(verdict "$conv_ratio" 1.5) |
-| same, against activation + reapply (eth1's route appears after ${R[act_ms]} ms) | ${R[conv_ms]} ms | ${R[conv_floor_act_ms]} ms | $conv_ratio2 | <= 1.5 | $(verdict "$conv_ratio2" 1.5) |
-| wrong default route while nat re-activates (max of $RUNS) | ${R[win_ms]} ms | | | 0 ms | $(verdict "${R[win_ms]}" 0) |
-| --status, $last vs $first uplinks (median of 5) | ${R[s${last}_status_ms]} ms | ${R[s${first}_status_ms]} ms | $st_ratio | <= 3 | $(verdict "$st_ratio" 3) |
-| no-op --fix, $last vs $first uplinks (median of 5) | ${R[s${last}_noop_ms]} ms | ${R[s${first}_noop_ms]} ms | $noop_s_ratio | <= 3 | $(verdict "$noop_s_ratio" 3) |
-| first --fix (all reapplied), $last vs $first uplinks | ${R[s${last}_fix_ms]} ms | ${R[s${first}_fix_ms]} ms | $fix_ratio | <= 3 | $(verdict "$fix_ratio" 3) |
-| libnm floor: \`nmcli -t general\`, $last vs $first uplinks (median of 5) | ${R[s${last}_nmcli_ms]} ms | ${R[s${first}_nmcli_ms]} ms | $(ratio "${R[s${last}_nmcli_ms]}" "${R[s${first}_nmcli_ms]}") | (reference) | |
-| peak RSS, any run | $peak_mib MiB | \`--version\` $(awk -v k="${R[rss_version]}" 'BEGIN { printf "%.1f", k / 1024 }') MiB, \`nmcli general\` $(awk -v k="${R[rss_nmcli]}" 'BEGIN { printf "%.1f", k / 1024 }') MiB | | <= 8 MiB | $(verdict "$peak_mib" 8) |
+| no-op: hook + fast path + all they spawn (subreaper) | ${R[noop_hook]} ms | peer, same way: ${R[noop_peer]} ms | $noop_ratio | <= 0.05 | $(verdict "$noop_ratio" 0.05) |
+| no-op: peak RSS of the hook's process tree (max) | $noop_mib MiB (${R[noop_hook_procs]} processes) | peer $(kib2mib "${R[noop_peer_rss]}") MiB | | <= 2 MiB | $(verdict "$noop_mib" 2) |
+| no-op: the full helper's \`--fix\` alone (reference) | ${R[noop_fix]} ms | peer ${R[noop_peer]} ms | $fixnoop_ratio | | |
+| changing run: hook -> fast path -> full \`--fix\` (7 samples), peak RSS (max) | ${R[chg]} ms, $chg_mib MiB | \`--version\` $(kib2mib "${R[rss_version]}") MiB | | <= 12 MiB | $(verdict "$chg_mib" 12) |
+| eth1's default route appears -> eth1 owns the default route | ${R[own]} ms | bare \`nmcli device reapply\`: ${R[floor]} ms | $own_ratio | <= 1.5 | $(verdict "$own_ratio" 1.5) |
+| \`nmcli connection up lan\` -> eth1 owns (eth1's route appears after ${R[act]} ms) | ${R[conv]} ms | same floor | $conv_ratio | (reference) | |
+| wrong default route while nat re-activates (max) | ${R[win_ms]} ms | | | 0 ms | $(verdict "${R[win_ms]}" 0) |
+| hook no-op, $LARGE vs $SMALL uplinks (labs side by side) | ${R[s$LARGE.hook-noop]} ms | ${R[s$SMALL.hook-noop]} ms | $hook_scale | <= 3 | $(verdict "$hook_scale" 3) |
+| first \`--fix\` (all reapplied), $LARGE vs $SMALL uplinks (side by side) | ${R[s$LARGE.first-fix]} ms | ${R[s$SMALL.first-fix]} ms | $fix_scale | <= 3 | $(verdict "$fix_scale" 3) |
+| full helper no-op \`--fix\`, $LARGE vs $SMALL uplinks (reference) | ${R[s$LARGE.helper-noop]} ms | ${R[s$SMALL.helper-noop]} ms | $helper_scale | | |
+| \`--status\`, $LARGE vs $SMALL uplinks (reference) | ${R[s$LARGE.status]} ms | ${R[s$SMALL.status]} ms | $status_scale | | |
+| peak RSS of the first \`--fix\`, $SMALL / $LARGE uplinks (max) | $fix_small_mib / $fix_large_mib MiB | | | <= 12 MiB ($SMALL) | $(verdict "$fix_small_mib" 12) |
 
-| uplinks | --status ms | --status RSS KiB | first --fix ms | reapplied | first --fix RSS KiB | no-op --fix ms | no-op RSS KiB | nmcli general ms |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-EOF
-    for n in $SCALES; do
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "${R[s${n}_status_ms]}" "${R[s${n}_status_rss]}" \
-            "${R[s${n}_fix_ms]}" "${R[s${n}_fix_reapplied]}" "${R[s${n}_fix_rss]}" "${R[s${n}_noop_ms]}" "${R[s${n}_noop_rss]}" "${R[s${n}_nmcli_ms]}"
-    done
+Load average (1/5/15 min) at the start: $LOAD_START; at the end: $LOAD_END.
+EOT
 }
 
 machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), NetworkManager $(NetworkManager --version 2>/dev/null)"
@@ -353,21 +403,22 @@ if [ -n "$OUT" ]; then
         cat <<'NOTES'
 How each figure is measured (details in the header of bench/run-bench.sh):
 
-- Wall times are taken inside the guest namespace (`$EPOCHREALTIME` around
-  the command), so entering the namespace is not counted.
-- D-Bus calls: `dbus-monitor --system` on the lab's private bus counts every
-  method call between two marker calls: the client's own (NetworkManager
-  methods, and Hello/AddMatch/GetNameOwner/RemoveMatch to the bus) and the
-  ones NetworkManager makes on its behalf (GetConnectionUnixUser, ...).
-  Replies and signals are not counted.
-- Convergence and the wrong-route window come from `ip -4 -ts monitor route`
-  in the guest: the main table's IPv4 default routes are replayed, and eth1
-  "owns" the default route when it alone holds the lowest metric (a tie is
-  not ownership: the kernel keeps using the older route).
-- The peer is bench/peer-nmcli-dispatcher.sh, run the way nm-dispatcher
-  would run it (`eth1 dhcp4-change`).
-- Peak RSS is `/usr/bin/time -v`'s "Maximum resident set size", which
-  includes the shared libraries' resident pages.
+- Rounds are interleaved: each round measures the product and its reference
+  one after the other, so load on the shared machine hits both alike.
+- The no-op and the changing run are timed by bench/subreap.c inside the guest:
+  a child subreaper (prctl PR_SET_CHILD_SUBREAPER) that starts the command,
+  waits for it and for every process it spawned, detached ones included, and
+  reports the wall time until the last one exited and the largest peak RSS
+  among them (getrusage RUSAGE_CHILDREN). The hook and the peer are run the way
+  nm-dispatcher runs them (`IFACE ACTION` as arguments).
+- Convergence and the window come from `ip -4 -ts monitor route` in the guest:
+  eth1 "owns" the default route when it alone holds the lowest metric in main.
+  "Appears -> owns" is, per round, the time eth1 owned the default route minus
+  the time its default route first appeared.
+- The scale labs are built first and both stay up while they are measured in
+  alternating rounds (2, 64, 2, 64, ...); the first --fix of each round follows
+  a --revert, which brings back NetworkManager's activation-order metrics.
+- Peak RSS includes the shared libraries' resident pages.
 NOTES
     } >"$OUT"
     say "written to $OUT"

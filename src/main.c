@@ -9,6 +9,7 @@
 #include "nmf-check-verdict.h"
 #include "nmf-check.h"
 #include "nmf-common.h"
+#include "nmf-exec.h"
 #include "nmf-fix.h"
 #include "nmf-observe.h"
 #include "nmf-options.h"
@@ -21,11 +22,32 @@ typedef struct {
     gboolean       changes_profiles; /* needs root, unless --dry-run */
 } Command;
 
+/* nm-metric-fix itself loads neither libpcap nor json-glib: --observe and the JSON and
+ * Prometheus output run in programs of their own, built from this file (nmf-exec.h). */
+#ifdef NMF_WITHOUT_OBSERVE
+#define OBSERVE_RUN nmf_exec_observe_run
+#else
+#define OBSERVE_RUN nmf_observe_run
+#endif
+
+#ifdef NMF_WITHOUT_EXPORT
+static gboolean
+_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
+{
+    if (options->json || options->prometheus)
+        return nmf_exec_export_run(options, out_status, error);
+    return nmf_status_run(options, out_status, error);
+}
+#define STATUS_RUN _status_run
+#else
+#define STATUS_RUN nmf_status_run
+#endif
+
 /* In the order main() tests the options. */
 static const Command commands[] = {
-    { "fix", nmf_fix_run, TRUE },          { "revert", nmf_revert_run, TRUE },
-    { "skip", nmf_skip_run, TRUE },        { "check", nmf_check_run, FALSE },
-    { "observe", nmf_observe_run, FALSE }, { "status", nmf_status_run, FALSE },
+    { "fix", nmf_fix_run, TRUE },      { "revert", nmf_revert_run, TRUE },
+    { "skip", nmf_skip_run, TRUE },    { "check", nmf_check_run, FALSE },
+    { "observe", OBSERVE_RUN, FALSE }, { "status", STATUS_RUN, FALSE },
 };
 
 static void

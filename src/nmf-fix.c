@@ -8,6 +8,7 @@
 #include "nmf-policy-routing.h"
 #include "nmf-revert.h"
 #include "nmf-snapshot.h"
+#include "nmf-verified.h"
 
 static void
 _log_lines(GPtrArray *lines)
@@ -149,6 +150,8 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     }
     summary = nmf_plan_summary(plan, options->dry_run);
     nmf_log_info("%s", summary);
+    if (!options->dry_run)
+        nmf_verified_record(nm, config, options->config ? options->config : NMF_DEFAULT_CONFIG);
     *out_status = NMF_EXIT_OK;
     return TRUE;
 }

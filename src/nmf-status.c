@@ -11,7 +11,9 @@
 
 #include "nmf-revert.h"
 #include "nmf-snapshot.h"
+#ifndef NMF_WITHOUT_EXPORT
 #include "nmf-status-export.h"
+#endif
 #include "nmf-status-report.h"
 
 /* Colour the verdict line, only on a terminal and never when NO_COLOR is set
@@ -117,6 +119,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     if (!replies)
         return FALSE;
 
+#ifndef NMF_WITHOUT_EXPORT
     if (options->json || options->prometheus) {
         g_autofree char *text =
           options->json
@@ -127,7 +130,9 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
         verdict = nmf_report_verdict(
           snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies, NULL, NULL);
         fputs(text, stdout);
-    } else {
+    } else
+#endif
+    {
         verdict =
           nmf_report_status(out, snapshot->uplinks, snapshot->plan, snapshot->routes, replies);
         if (nmf_revert_is_paused())

@@ -281,8 +281,9 @@ for dev in eth0 eth1; do
 done
 dhcp_events=$(grep -c "'dhcp4-change' \[eth[01]\], \"$HOOK\": run script" <<<"$since_fix")
 lab_wait_for "$SETTLE_S" labx_quiet || fail "the window's helper runs did not finish"
-grep -q 'run for dispatcher event eth[01]:dhcp4-change' "$win_err" ||
-    fail "the window's dhcp4-change events started no helper run"
+# The fast path (nm-metric-fix-hook) ends these events itself when the state is
+# the one the fix verified, or hands them to a helper run that finds nothing to do.
+diag "helper runs started by the window's events: $(grep -c 'run for dispatcher event eth[01]:dhcp4-change' "$win_err")"
 all_runs=$({ grep 'nm-metric-fix\[[0-9]*\]: ' "$burst_err"; grep 'nm-metric-fix\[[0-9]*\]: ' <<<"$since_fix"; grep 'nm-metric-fix\[[0-9]*\]: ' "$win_err"; })
 fixer=$(grep -m 1 'nm-metric-fix\[[0-9]*\]: reapply ' <<<"$all_runs" | sed -E 's/^(<[0-7]>)?(nm-metric-fix\[[0-9]*\]).*/\2/')
 other_runs=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'run for dispatcher event')
@@ -552,6 +553,9 @@ check_hook() { # LABEL EXPECT-HELPER(yes/no) ENV-MODE ARGS...
     local label=$1 expect=$2 mode=$3 rc ms before after runs
     shift 3
     before=$(grep -c 'run for dispatcher event' "$hook_err")
+    # Without the last verified run's digest every accepted event reaches the full
+    # helper (test-fastpath covers when it does not need to).
+    lab_guest rm -f /run/nm-metric-fix/verified
     read -r rc ms < <(hook_run "$mode" "$@")
     [ "$rc" = 0 ] || fail "$label: hook exit $rc"
     [ "$ms" -lt "$HOOK_FAST_MS" ] || fail "$label: hook took $ms ms"

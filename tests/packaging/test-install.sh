@@ -27,7 +27,7 @@ import json, os, shlex, sys
 opts = {o["name"]: o["value"] for o in
         json.load(open(os.path.join(sys.argv[1], "meson-info", "intro-buildoptions.json")))}
 p = opts["prefix"]
-for name in ("bindir", "datadir", "mandir", "localedir"):
+for name in ("bindir", "libexecdir", "datadir", "mandir", "localedir"):
     print("%s=%s" % (name.upper(), shlex.quote(os.path.join(p, opts[name]))))
 print("PREFIX=%s" % shlex.quote(p))
 print("DISPATCHERDIR=%s" % shlex.quote(opts.get("dispatcher_dir") or "/etc/NetworkManager/dispatcher.d"))
@@ -45,6 +45,9 @@ fi
 BIN=$BINDIR/nm-metric-fix
 HOOK=$DISPATCHERDIR/90-nm-metric-fix
 EXPECTED="$BIN
+$LIBEXECDIR/nm-metric-fix-hook
+$LIBEXECDIR/nm-metric-fix-observe
+$LIBEXECDIR/nm-metric-fix-export
 $HOOK
 $MANDIR/man8/nm-metric-fix.8
 $MANDIR/man5/nm-metric-fix.conf.5
@@ -90,12 +93,16 @@ else
     tap_skip "the hook is owned by root:root" "not running as root; ownership follows the installing user"
 fi
 tap_check "the hook is a valid sh script" sh -n "$ROOT$HOOK"
-tap_check "the hook runs the installed helper $BIN" grep -qxF "helper=$BIN" "$ROOT$HOOK"
+FASTPATH=$LIBEXECDIR/nm-metric-fix-hook
+tap_check "the hook execs the installed fast path $FASTPATH" \
+    grep -qF "exec $FASTPATH " "$ROOT$HOOK"
+tap_check "the fast path starts the installed helper $BIN" grep -qaF "$BIN" "$ROOT$FASTPATH"
+tap_check "the fast path has mode 0755 (got $(mode_of "$FASTPATH"))" [ "$(mode_of "$FASTPATH")" = 755 ]
 tap_check "the helper has mode 0755 (got $(mode_of "$BIN"))" [ "$(mode_of "$BIN")" = 755 ]
 
 bad=
 while read -r f; do
-    case $f in "$BIN" | "$HOOK") continue ;; esac
+    case $f in "$BIN" | "$HOOK" | "$FASTPATH" | "$LIBEXECDIR"/nm-metric-fix-*) continue ;; esac
     [ "$(mode_of "$f")" = 644 ] || bad="$bad $f:$(mode_of "$f")"
 done <<<"$EXPECTED"
 tap_check "data files have mode 0644${bad:+ (wrong:$bad)}" [ -z "$bad" ]

@@ -150,7 +150,8 @@ rpm -qp --requires "$RPM" >"$TMP/requires" 2>/dev/null
 tap_diag <"$TMP/requires"
 tap_check "Requires: NetworkManager >= 1:1.14" grep -Eqx 'NetworkManager >= 1:1\.14' "$TMP/requires"
 tap_check "Requires: NetworkManager-libnm >= 1:1.14" grep -Eqx 'NetworkManager-libnm(\([^)]*\))? >= 1:1\.14' "$TMP/requires"
-tap_check "Requires: util-linux (flock for the hook)" grep -qx 'util-linux' "$TMP/requires"
+# The hook's fast path locks by itself (flock(2)): no util-linux for flock(1).
+tap_check "no Requires: util-linux (the hook no longer runs flock(1))" eval '! grep -qx util-linux "$TMP/requires"' 
 
 # Unpack the payload and look at what was compiled in for prefix /usr.
 mkdir "$TMP/payload"
@@ -162,14 +163,15 @@ else
     unpacked=false
 fi
 if $unpacked; then
-    tap_check "the packaged hook runs /usr/bin/nm-metric-fix" \
-        grep -qxF 'helper=/usr/bin/nm-metric-fix' "$TMP/payload$HOOK"
+    tap_check "the packaged hook runs /usr/bin/nm-metric-fix (through /usr/libexec/nm-metric-fix-hook)" \
+        eval "grep -qF 'exec /usr/libexec/nm-metric-fix-hook ' '$TMP/payload$HOOK' &&
+            grep -qaF /usr/bin/nm-metric-fix '$TMP/payload/usr/libexec/nm-metric-fix-hook'"
     tap_check "the packaged helper defaults to /etc/nm-metric-fix.conf" \
         grep -qaF '/etc/nm-metric-fix.conf' "$TMP/payload/usr/bin/nm-metric-fix"
     tap_check "the packaged helper looks for catalogues in /usr/share/locale" \
         grep -qaF '/usr/share/locale' "$TMP/payload/usr/bin/nm-metric-fix"
 else
-    for what in "the packaged hook runs /usr/bin/nm-metric-fix" \
+    for what in "the packaged hook runs /usr/bin/nm-metric-fix (through /usr/libexec/nm-metric-fix-hook)" \
         "the packaged helper defaults to /etc/nm-metric-fix.conf" \
         "the packaged helper looks for catalogues in /usr/share/locale"; do
         tap_skip "$what" "neither rpm2archive nor cpio can unpack the RPM"

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* After a successful --fix: verify the result in the kernel, store the digest for the fast path. */
+#include "config.h"
+
+#include "nmf-verified.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "nmf-common.h"
+#include "nmf-digest.h"
+#include "nmf-netlink.h"
+#include "nmf-policy-routing.h"
+#include "nmf-snapshot.h"
+#include "nmf-status-report.h"
+
+G_STATIC_ASSERT(NMF_DIGEST_TABLE_FIRST == NMF_POLICY_TABLE_BASE);
+G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANGE - 1);
+
+/* NetworkManager commits a Reapply's routes to the kernel right after answering it:
+ * give the kernel this long to show them. */
+#define SETTLE_MS        1000
+#define SETTLE_STEP      20
+#define ROUNDS           3
+#define RT_TABLE_MAIN_ID 254u
+
+typedef enum {
+    CHECK_VERIFIED,
+    CHECK_MOVED, /* the state changed while it was checked: rank again */
+    CHECK_WRONG,
+    CHECK_ERROR,
+} Check;
+
+static const NmfUplink *
+_uplink_named(GPtrArray *uplinks, const char *iface)
+{
+    guint i;
+
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (g_strcmp0(u->iface, iface) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+/* NetworkManager's answer can lag the kernel by a moment (a device whose default
+ * route is in the kernel but which NetworkManager still reports as activating). A
+ * digest stored then would hide the event that follows, so the two views must agree:
+ * every default route in main is on a device NetworkManager reports with that
+ * gateway, and every device it reports with an IPv4 gateway has its route. */
+static gboolean
+_views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
+{
+    guint i;
+
+    for (i = 0; i < routes->len; i++) {
+        const NmfRoute  *r = routes->pdata[i];
+        const NmfUplink *u;
+
+        if (r->table != RT_TABLE_MAIN_ID)
+            continue;
+        u = _uplink_named(uplinks, r->iface);
+        if (!u || (r->family == AF_INET && u->gateway4 == 0)
+            || (r->family == AF_INET6 && !u->gateway6)) {
+            g_string_printf(why,
+                            "the kernel has a default route on %s that NetworkManager does not "
+                            "report",
+                            r->iface[0] ? r->iface : "a removed link");
+            return FALSE;
+        }
+        if (r->family == AF_INET && r->gateway) {
+            guint32 gw = htonl(u->gateway4);
+            char    text[INET_ADDRSTRLEN];
+
+            inet_ntop(AF_INET, &gw, text, sizeof(text));
+            if (strcmp(text, r->gateway) != 0) {
+                g_string_printf(why,
+                                "the kernel's default route on %s is via %s, NetworkManager "
+                                "reports %s",
+                                r->iface,
+                                r->gateway,
+                                text);
+                return FALSE;
+            }
+        }
+    }
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u     = uplinks->pdata[i];
+        gboolean         found = FALSE;
+        guint            j;
+
+        if (u->gateway4 == 0)
+            continue;
+        for (j = 0; j < routes->len && !found; j++) {
+            const NmfRoute *r = routes->pdata[j];
+
+            found = r->family == AF_INET && r->table == RT_TABLE_MAIN_ID
+                    && g_strcmp0(r->iface, u->iface) == 0;
+        }
+        if (!found) {
+            g_string_printf(why, "%s has no IPv4 default route in the kernel yet", u->iface);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* One round: the digest before ranking, the ranking, and the kernel's answer until it
+ * gives the rank-1 uplink the default route; the digest must not have moved. */
+static Check
+_check_round(NmfNm           *nm,
+             const NmfConfig *config,
+             const char      *config_path,
+             char            *out_hex,
+             GString         *why)
+{
+    g_autoptr(NmfSnapshot) snapshot = NULL;
+    g_autoptr(GError) error         = NULL;
+    char  before[NMF_DIGEST_HEX_LEN + 1];
+    guint waited;
+
+    if (nmf_digest_compute(config_path, PACKAGE_VERSION, before) != 0) {
+        g_string_assign(why, "cannot read the kernel's state");
+        return CHECK_ERROR;
+    }
+    snapshot = nmf_snapshot_read(nm, config, FALSE, &error);
+    if (!snapshot) {
+        g_string_assign(why, error->message);
+        return CHECK_ERROR;
+    }
+    for (waited = 0;; waited += SETTLE_STEP) {
+        g_autoptr(GPtrArray) routes = nmf_netlink_default_routes(&error);
+        char        after[NMF_DIGEST_HEX_LEN + 1];
+        const char *owner = NULL, *intended = NULL;
+        NmfVerdict  verdict;
+
+        if (!routes) {
+            g_string_assign(why, error->message);
+            return CHECK_ERROR;
+        }
+        verdict = nmf_report_verdict(
+          snapshot->uplinks, snapshot->managed, routes, NULL, &owner, &intended);
+        if (nmf_digest_compute(config_path, PACKAGE_VERSION, after) != 0) {
+            g_string_assign(why, "cannot read the kernel's state");
+            return CHECK_ERROR;
+        }
+        if (strcmp(before, after) != 0)
+            return CHECK_MOVED;
+        if (verdict != NMF_VERDICT_WRONG_OWNER && _views_agree(snapshot->uplinks, routes, why)) {
+            memcpy(out_hex, before, sizeof(before));
+            return CHECK_VERIFIED;
+        }
+        if (waited >= SETTLE_MS) {
+            if (verdict != NMF_VERDICT_WRONG_OWNER)
+                return CHECK_WRONG; /* why: from _views_agree() */
+            g_string_printf(why,
+                            "the kernel's IPv4 default route is on %s, not on %s",
+                            owner ? owner : "no interface",
+                            intended ? intended : "?");
+            return CHECK_WRONG;
+        }
+        g_usleep(SETTLE_STEP * 1000);
+    }
+}
+
+void
+nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
+{
+    g_autoptr(GString) why = g_string_new("the kernel's state kept changing");
+    char  hex[NMF_DIGEST_HEX_LEN + 1];
+    char  dir_why[512];
+    int   dirfd;
+    guint round;
+
+    dirfd = nmf_statedir_open(NMF_RUNDIR, 0, TRUE, dir_why, sizeof(dir_why));
+    if (dirfd < 0) {
+        nmf_log_info("state digest not recorded: %s", dir_why);
+        return;
+    }
+    if (nmf_digest_remove(dirfd) != 0)
+        nmf_log_info("cannot remove %s/%s: %s", NMF_RUNDIR, NMF_STATE_DIGEST, g_strerror(errno));
+    for (round = 0; round < ROUNDS; round++) {
+        Check check = _check_round(nm, config, config_path, hex, why);
+
+        if (check == CHECK_VERIFIED) {
+            if (nmf_digest_write(dirfd, hex) != 0)
+                nmf_log_info(
+                  "cannot store the state digest in %s: %s", NMF_RUNDIR, g_strerror(errno));
+            else
+                nmf_log_debug("result verified in the kernel; state digest %.12s stored", hex);
+            close(dirfd);
+            return;
+        }
+        if (check != CHECK_MOVED)
+            break;
+    }
+    close(dirfd);
+    nmf_log_info("result not verified (%s); no state digest stored, the next event runs in full",
+                 why->str);
+}
