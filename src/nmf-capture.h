@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --observe: the only module that talks to libpcap.  It captures on the "any"
- * device and hands the frames to nmf-flow.c, which does the analysis.
+ * --observe and nm-metric-fix-trace: the only module that talks to libpcap.  It
+ * captures on the "any" device, or on each interface where libpcap's "any" device
+ * names no interface (libpcap < 1.10, RHEL 8), and hands the frames to nmf-flow.c
+ * and nmf-trace.c, which do the analysis.
  */
 #ifndef NMF_CAPTURE_H
 #define NMF_CAPTURE_H
 
 #include <glib.h>
+
+#include "nmf-flow.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +27,22 @@ gboolean nmf_capture_observe(const char *address,
                              GString    *out,
                              gboolean   *out_symmetric,
                              GError    **error);
+
+/* Called for each parsed packet seen on @devices[@device_index]. */
+typedef void (*NmfCaptureFunc)(guint device_index, const NmfPacket *packet, gpointer user_data);
+
+/* Captures on each of the @n_devices @devices at once (NULL entries are skipped) for
+ * @seconds the IP packets from and to @peer.  @out_opened (n_devices entries, may be
+ * NULL) tells which devices could be captured on: a device that is down or gone is
+ * logged and skipped; a capture needing privileges is NMF_ERROR_PERMISSION. */
+gboolean nmf_capture_devices(const char        *peer,
+                             const char *const *devices,
+                             guint              n_devices,
+                             guint              seconds,
+                             NmfCaptureFunc     func,
+                             gpointer           user_data,
+                             gboolean          *out_opened,
+                             GError           **error);
 
 G_END_DECLS
 

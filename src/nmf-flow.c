@@ -17,6 +17,10 @@
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
 
+#define ETHERTYPE_VLAN  0x8100
+#define ETHERTYPE_QINQ  0x88a8
+#define ETH_HEADER_LEN  14
+#define VLAN_TAG_LEN    4
 #define SLL_HEADER_LEN  16
 #define SLL2_HEADER_LEN 20
 
@@ -185,6 +189,28 @@ nmf_packet_parse(int dlt, const guint8 *data, gsize caplen, NmfPacket *out)
         out->direction = _direction(_get_be16(data));
         ethertype      = _get_be16(data + 14);
         hlen           = SLL_HEADER_LEN;
+        break;
+    case NMF_DLT_EN10MB:
+        if (caplen < ETH_HEADER_LEN)
+            return FALSE;
+        out->direction = NMF_PACKET_OTHER;
+        ethertype      = _get_be16(data + 12);
+        hlen           = ETH_HEADER_LEN;
+        for (guint tags = 0;
+             tags < 2 && (ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ);
+             tags++) {
+            if (caplen < hlen + VLAN_TAG_LEN)
+                return FALSE;
+            ethertype = _get_be16(data + hlen + 2);
+            hlen += VLAN_TAG_LEN;
+        }
+        break;
+    case NMF_DLT_RAW:
+        out->direction = NMF_PACKET_OTHER;
+        if (caplen < 1)
+            return FALSE;
+        ethertype = (data[0] >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+        hlen      = 0;
         break;
     default:
         return FALSE;

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 /* libpcap link-layer types of the Linux "any" device (cooked headers). */
 #define NMF_DLT_LINUX_SLL  113 /* 16-byte header: direction, no interface */
 #define NMF_DLT_LINUX_SLL2 276 /* 20-byte header: direction and ifindex */
+/* ... and of one interface: neither direction nor interface, the capture knows both. */
+#define NMF_DLT_EN10MB 1  /* Ethernet (veth, bridges, macvlan/macvtap, NICs) */
+#define NMF_DLT_RAW    12 /* bare IP (tun, WireGuard) */
 
 typedef enum {
     NMF_PACKET_IN = 0, /* PACKET_HOST, _BROADCAST, _MULTICAST */
@@ -34,8 +37,9 @@ typedef struct {
     NmfPacketDirection direction;
 } NmfPacket;
 
-/* Parses the cooked header, IPv4/IPv6 and the ICMP/TCP/UDP header of one captured
- * frame.  Returns FALSE for anything else (ARP, fragments after the first, truncated
+/* Parses the link-layer header (cooked, Ethernet with up to two VLAN tags, or none),
+ * IPv4/IPv6 and the ICMP/TCP/UDP header of one captured frame.  Without a cooked header
+ * the ifindex is 0 and the direction NMF_PACKET_OTHER: the caller sets them.  Returns FALSE for anything else (ARP, fragments after the first, truncated
  * frames). */
 gboolean nmf_packet_parse(int dlt, const guint8 *data, gsize caplen, NmfPacket *out);
 

@@ -49,6 +49,15 @@ GHashTable *nmf_kernel_links_with_route_to(int family, const char *dst, GError *
  * that cannot be read are -1. */
 void nmf_kernel_read_rp_filter(const char *iface, NmfRpFilter *out);
 
+/* net.ipv4.ip_forward (AF_INET) or net.ipv6.conf.all.forwarding of the current network
+ * namespace; -1 when unreadable. */
+int nmf_kernel_read_forwarding(int family);
+
+/* The text of /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6 of the current network
+ * namespace, one after the other (those that cannot be read left out), for
+ * nmf_counters_parse(). */
+char *nmf_kernel_read_snmp_counters(void);
+
 G_END_DECLS
 
 #endif /* NMF_KERNEL_H */
