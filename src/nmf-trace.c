@@ -197,6 +197,8 @@ _add_path(NmfTrace *trace, const NmfVirtIface *iface)
     } else {
         if (trace->uplink)
             _path_add(path, _hop(trace, trace->uplink, NMF_HOP_UPLINK, NULL));
+        else
+            path->no_way_out = TRUE;
         if (iface->source_bridge)
             _path_add(path, _hop(trace, iface->source_bridge, NMF_HOP_BRIDGE, label));
         if (iface->target_dev)
@@ -301,6 +303,9 @@ nmf_trace_decide(const NmfTrace *trace, gboolean to_peer, NmfTraceDirection *out
         }
         if (!used)
             continue;
+        /* Seen on the bridge, but the host has nowhere to send it. */
+        if (to_peer && path->no_way_out)
+            end_seen = FALSE;
         if (end_seen) {
             out->result     = NMF_TRACE_PASSED;
             out->lost_after = -1;

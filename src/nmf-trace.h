@@ -37,8 +37,9 @@ typedef struct {
 } NmfHop;
 
 typedef struct {
-    char   *label; /* the guest interface: "network default (nat) 52:54:00:00:00:10" */
-    GArray *hops;  /* guint indexes into NmfTrace.hops, the peer's side first */
+    char    *label; /* the guest interface: "network default (nat) 52:54:00:00:00:10" */
+    GArray  *hops;  /* guint indexes into NmfTrace.hops, the peer's side first */
+    gboolean no_way_out; /* routed by the host, which has no route toward the peer */
 } NmfTracePath;
 
 typedef struct {

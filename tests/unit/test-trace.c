@@ -287,6 +287,28 @@ test_packets_of_another_path(void)
     g_assert_cmpint(to.path, ==, 1);
 }
 
+/* Without a route toward the peer, what reaches a routed bridge cannot pass. */
+static void
+test_no_route_no_pass(void)
+{
+    g_autoptr(GPtrArray) ifaces = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_virt_iface_free);
+    NmfVirtIface *nat           = _iface(NMF_VIRT_IFACE_NETWORK, NULL, "nattap0");
+    g_autoptr(NmfTrace) trace   = NULL;
+    NmfTraceDirection to;
+
+    nat->source_bridge = g_strdup("br0");
+    g_ptr_array_add(ifaces, nat);
+    trace = nmf_trace_new("d", PEER, NULL, ifaces);
+    g_assert_cmpuint(trace->hops->len, ==, 2);
+    ((NmfHop *) trace->hops->pdata[0])->present = TRUE;
+    ((NmfHop *) trace->hops->pdata[1])->present = TRUE;
+    _see(trace, "nattap0", 0, 3);
+    _see(trace, "br0", 0, 3);
+    nmf_trace_decide(trace, TRUE, &to);
+    g_assert_cmpint(to.result, ==, NMF_TRACE_LOST);
+    g_assert_cmpstr(_device(trace, to.lost_after), ==, "br0");
+}
+
 static void
 test_count_filters(void)
 {
@@ -450,6 +472,7 @@ main(int argc, char **argv)
     g_test_add_func("/trace/nothing-seen", test_nothing_seen);
     g_test_add_func("/trace/absent-hop-not-counted", test_absent_hop_not_counted);
     g_test_add_func("/trace/count-filters", test_count_filters);
+    g_test_add_func("/trace/no-route-no-pass", test_no_route_no_pass);
     g_test_add_func("/trace/packets-of-another-path", test_packets_of_another_path);
     g_test_add_func("/trace/bridge-is-uplink", test_bridge_is_uplink);
     g_test_add_func("/trace/counters-parse", test_counters_parse);
