@@ -436,39 +436,40 @@ _counter_causes(GPtrArray             *causes,
     guint64  no_route  = _delta(delta, v4 ? "Ip.InNoRoutes" : "Ip6InNoRoutes");
     guint64  addr_errs = _delta(delta, v4 ? "Ip.InAddrErrors" : "Ip6InAddrErrors");
     gboolean named     = FALSE;
+    /* Counts as text: a format macro inside a translatable string hides it from xgettext. */
+    g_autofree char *n_rp       = g_strdup_printf("%" G_GUINT64_FORMAT, rp);
+    g_autofree char *n_no_route = g_strdup_printf("%" G_GUINT64_FORMAT, no_route);
+    g_autofree char *n_addr     = g_strdup_printf("%" G_GUINT64_FORMAT, addr_errs);
 
     if (v4 && rp > 0) {
         if (rp_filter > 0)
-            g_ptr_array_add(
-              causes,
-              g_strdup_printf(_("the host's reverse-path filter dropped %" G_GUINT64_FORMAT
-                                " packets (rp_filter=%d on %s): their source "
-                                "address is routed by another link"),
-                              rp,
-                              rp_filter,
-                              device));
+            g_ptr_array_add(causes,
+                            g_strdup_printf(_("the host's reverse-path filter dropped %s packets "
+                                              "(rp_filter=%d on %s): their source address is "
+                                              "routed by another link"),
+                                            n_rp,
+                                            rp_filter,
+                                            device));
         else
-            g_ptr_array_add(
-              causes,
-              g_strdup_printf(_("the host's reverse-path filter dropped %" G_GUINT64_FORMAT
-                                " packets (TcpExtIPReversePathFilter)"),
-                              rp));
+            g_ptr_array_add(causes,
+                            g_strdup_printf(_("the host's reverse-path filter dropped %s packets "
+                                              "(TcpExtIPReversePathFilter)"),
+                                            n_rp));
         named = TRUE;
     }
     if (addr_errs > 0 && settings && settings->ip_forward == 0) {
         g_ptr_array_add(causes,
-                        g_strdup_printf(_("the host does not forward (%s=0): %" G_GUINT64_FORMAT
-                                          " packets for other hosts were dropped"),
+                        g_strdup_printf(_("the host does not forward (%s=0): %s packets for "
+                                          "other hosts were dropped"),
                                         v4 ? "net.ipv4.ip_forward" : "net.ipv6.conf.all.forwarding",
-                                        addr_errs));
+                                        n_addr));
         named = TRUE;
     }
     if (no_route > 0) {
-        g_ptr_array_add(
-          causes,
-          g_strdup_printf(_("the host has no route for %" G_GUINT64_FORMAT " packets (%s)"),
-                          no_route,
-                          v4 ? "Ip InNoRoutes" : "Ip6InNoRoutes"));
+        g_ptr_array_add(causes,
+                        g_strdup_printf(_("the host has no route for %s packets (%s)"),
+                                        n_no_route,
+                                        v4 ? "Ip InNoRoutes" : "Ip6InNoRoutes"));
         named = TRUE;
     }
     if (!named)
@@ -626,4 +627,20 @@ nmf_trace_render(GString *out, NmfTrace *trace, guint seconds, GHashTable *delta
         g_string_append_printf(
           out, i == 0 ? _("Likely cause: %s.\n") : _("Also: %s.\n"), (char *) causes->pdata[i]);
     return from_peer.result == NMF_TRACE_PASSED && to_peer.result == NMF_TRACE_PASSED;
+}
+
+char *
+nmf_trace_follow_hint(const char *peer, gboolean have_retis, gboolean have_pwru)
+{
+    GString *out = g_string_new(NULL);
+
+    if (!have_retis && !have_pwru)
+        return g_string_free(out, FALSE);
+    g_string_append(out,
+                    _("To follow a packet through the host's kernel, with its drop reason:\n"));
+    if (have_retis)
+        g_string_append_printf(out, "  retis collect -c skb,skb-drop -f 'host %s'\n", peer);
+    if (have_pwru)
+        g_string_append_printf(out, "  pwru 'host %s'\n", peer);
+    return g_string_free(out, FALSE);
 }

@@ -37,8 +37,8 @@ typedef struct {
 } NmfHop;
 
 typedef struct {
-    char    *label; /* the guest interface: "network default (nat) 52:54:00:00:00:10" */
-    GArray  *hops;  /* guint indexes into NmfTrace.hops, the peer's side first */
+    char    *label;      /* the guest interface: "network default (nat) 52:54:00:00:00:10" */
+    GArray  *hops;       /* guint indexes into NmfTrace.hops, the peer's side first */
     gboolean no_way_out; /* routed by the host, which has no route toward the peer */
 } NmfTracePath;
 
@@ -121,6 +121,10 @@ gboolean nmf_trace_render(GString    *out,
                           guint       seconds,
                           GHashTable *delta,
                           GPtrArray  *causes);
+
+/* Commands that follow PEER's packets through the kernel further than captures can (drop
+ * reasons from eBPF), for the tools that are installed; "" when none is. */
+char *nmf_trace_follow_hint(const char *peer, gboolean have_retis, gboolean have_pwru);
 
 G_END_DECLS
 

@@ -153,6 +153,13 @@ _run(const Options *opts, const char *domain, const char *peer)
         g_autoptr(GString) out = g_string_new(NULL);
 
         passed = nmf_trace_render(out, trace, seconds, delta, causes);
+        if (!passed) {
+            g_autofree char *retis = g_find_program_in_path("retis");
+            g_autofree char *pwru  = g_find_program_in_path("pwru");
+            g_autofree char *hint  = nmf_trace_follow_hint(peer, retis != NULL, pwru != NULL);
+
+            g_string_append(out, hint);
+        }
         fputs(out->str, stdout);
     }
     return passed ? NMF_EXIT_OK : NMF_EXIT_ASYMMETRIC;

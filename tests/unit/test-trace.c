@@ -291,9 +291,10 @@ test_packets_of_another_path(void)
 static void
 test_no_route_no_pass(void)
 {
-    g_autoptr(GPtrArray) ifaces = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_virt_iface_free);
-    NmfVirtIface *nat           = _iface(NMF_VIRT_IFACE_NETWORK, NULL, "nattap0");
-    g_autoptr(NmfTrace) trace   = NULL;
+    g_autoptr(GPtrArray) ifaces =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_virt_iface_free);
+    NmfVirtIface *nat         = _iface(NMF_VIRT_IFACE_NETWORK, NULL, "nattap0");
+    g_autoptr(NmfTrace) trace = NULL;
     NmfTraceDirection to;
 
     nat->source_bridge = g_strdup("br0");
@@ -460,6 +461,19 @@ test_parse_per_interface_frames(void)
     g_assert_false(nmf_packet_parse(NMF_DLT_EN10MB, eth, sizeof(eth), &p));
 }
 
+static void
+test_follow_hint(void)
+{
+    g_autofree char *none = nmf_trace_follow_hint(PEER, FALSE, FALSE);
+    g_autofree char *both = nmf_trace_follow_hint(PEER, TRUE, TRUE);
+    g_autofree char *pwru = nmf_trace_follow_hint(PEER, FALSE, TRUE);
+
+    g_assert_cmpstr(none, ==, "");
+    g_assert_nonnull(strstr(both, "retis collect -c skb,skb-drop -f 'host " PEER "'"));
+    g_assert_nonnull(strstr(both, "pwru 'host " PEER "'"));
+    g_assert_null(strstr(pwru, "retis"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -478,5 +492,6 @@ main(int argc, char **argv)
     g_test_add_func("/trace/counters-parse", test_counters_parse);
     g_test_add_func("/trace/firewall-when-no-counter", test_firewall_when_no_counter);
     g_test_add_func("/trace/parse-per-interface-frames", test_parse_per_interface_frames);
+    g_test_add_func("/trace/follow-hint", test_follow_hint);
     return g_test_run();
 }
