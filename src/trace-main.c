@@ -172,6 +172,7 @@ main(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) error       = NULL;
     g_autofree char *connect_help = NULL;
+    int              status;
     /* clang-format off */
     GOptionEntry entries[] = {
         {"connect", 'c', 0, G_OPTION_ARG_STRING, &opts.uri,
@@ -236,5 +237,7 @@ main(int argc, char **argv)
         return NMF_EXIT_USAGE;
     }
     nmf_log_set_level(opts.quiet ? NMF_LOG_QUIET : opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO);
-    return _run(&opts, argv[1], argv[2]);
+    status = _run(&opts, argv[1], argv[2]);
+    g_free(opts.uri);
+    return status;
 }
