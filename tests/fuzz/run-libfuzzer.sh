@@ -9,7 +9,7 @@ srcdir=$1
 builddir=$2
 seconds=${3:-60}
 out=$builddir/fuzz
-harnesses=(config rank)
+harnesses=(config rank virt)
 mkdir -p "$out"
 
 if ! command -v clang >/dev/null; then
@@ -28,7 +28,8 @@ for h in "${harnesses[@]}"; do
     if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$srcdir/src" -I"$builddir" \
         "$srcdir/tests/fuzz/fuzz-$h.c" "$srcdir/src/nmf-config.c" "$srcdir/src/nmf-policy.c" \
-        "$srcdir/src/nmf-route.c" "$srcdir/src/nmf-common.c" $(pkg-config --cflags --libs glib-2.0) \
+        "$srcdir/src/nmf-route.c" "$srcdir/src/nmf-common.c" "$srcdir/src/nmf-virt-xml.c" \
+        "$srcdir/src/nmf-trace.c" $(pkg-config --cflags --libs glib-2.0) \
         -o "$out/fuzz-$h" 2>"$out/build-$h.log"; then
         echo "ok $n - fuzz-$h builds with libFuzzer, ASan and UBSan"
     else
