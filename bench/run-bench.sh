@@ -32,8 +32,12 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 SRCDIR=$(cd "$HERE/.." && pwd)
 # shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab.sh
 . "$SRCDIR/tests/lab/lab.sh"
-# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-scale.sh
-. "$SRCDIR/tests/lab/lab-scale.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-control.sh
+. "$SRCDIR/tests/lab/lab-control.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-routes.sh
+. "$SRCDIR/tests/lab/lab-routes.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lab/lab-uplinks.sh
+. "$SRCDIR/tests/lab/lab-uplinks.sh"
 
 RUNS=11
 SCALES="2 8 32 64"

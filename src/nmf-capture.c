@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libpcap captures for --observe and nm-metric-fix-trace: on "any" or on each interface. */
+/* Adapter: libpcap - capture the traffic with one address on "any" or on each interface. */
 #include "config.h"
 
 #include "nmf-capture.h"
@@ -11,28 +11,31 @@
 #include <sys/socket.h>
 #include <pcap/pcap.h>
 
-#include "nmf-check.h"
 #include "nmf-common.h"
+#include "nmf-frame.h"
+
+/* libpcap 1.9 (RHEL 8) does not name it yet. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
 
 /* Headers up to TCP's flags fit in far less; a short snaplen keeps the capture cheap. */
 #define SNAPLEN 256
 /* Buffer timeout; immediate mode delivers each packet at once anyway. */
 #define PCAP_TIMEOUT_MS 100
-/* Per-interface captures open two handles per link: keep each kernel buffer small. */
+/* Single-interface captures open two handles per link: keep each kernel buffer small. */
 #define PER_IFACE_BUFFER_BYTES (512 * 1024)
 
 typedef pcap_t Pcap;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Pcap, pcap_close)
 
-/* One open capture.  Without a cooked header (one interface), the handle knows what
- * the frame does not: the interface and, with a direction set, the direction. */
+/* One open capture.  On one interface the handle knows what the frame does not: the
+ * interface, and the direction it was opened for. */
 typedef struct {
-    pcap_t            *pcap;
-    int                dlt;
-    int                ifindex; /* 0 for "any": the frame tells */
-    NmfPacketDirection direction;
-    gboolean           direction_known;
-    guint              device_index;
+    pcap_t *pcap;
+    int     dlt;
+    int     ifindex; /* 0 for "any" */
+    guint8  pkttype; /* NMF_FRAME_SLL2_HOST or _OUTGOING for one interface */
 } Handle;
 
 static void
@@ -43,31 +46,31 @@ _handle_free(Handle *handle)
     g_free(handle);
 }
 
-typedef void (*PacketFunc)(const Handle *handle, const NmfPacket *packet, gpointer user_data);
-
 typedef struct {
-    PacketFunc    func;
-    gpointer      user_data;
-    const Handle *handle;
-    guint         n_packets;
-    guint         n_parsed;
-} DispatchData;
+    NmfCaptureFunc func;
+    gpointer       user_data;
+    const Handle  *handle;
+    guint          n_frames;
+} CaptureData;
 
 static void
 _on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *bytes)
 {
-    DispatchData *data = (DispatchData *) user;
-    NmfPacket     packet;
+    CaptureData  *data = (CaptureData *) user;
+    const Handle *h    = data->handle;
+    guint8        cooked[NMF_FRAME_SLL2_HEADER_LEN + SNAPLEN];
+    gsize         len;
 
-    data->n_packets++;
-    if (!nmf_packet_parse(data->handle->dlt, bytes, hdr->caplen, &packet))
+    data->n_frames++;
+    if (h->ifindex == 0) {
+        data->func(h->dlt, bytes, hdr->caplen, data->user_data);
         return;
-    data->n_parsed++;
-    if (data->handle->ifindex > 0)
-        packet.ifindex = data->handle->ifindex;
-    if (data->handle->direction_known)
-        packet.direction = data->handle->direction;
-    data->func(data->handle, &packet, data->user_data);
+    }
+    /* One interface: hand it over as the "any" device of libpcap >= 1.10 would. */
+    len =
+      nmf_frame_to_sll2(h->dlt, bytes, hdr->caplen, h->ifindex, h->pkttype, cooked, sizeof(cooked));
+    if (len > 0)
+        data->func(DLT_LINUX_SLL2, cooked, len, data->user_data);
 }
 
 static gboolean
@@ -77,20 +80,23 @@ _is_permission_error(int rc, pcap_t *pcap)
            || (rc == PCAP_ERROR && strstr(pcap_geterr(pcap), "permitted"));
 }
 
-/* Opens @device (NULL: "any") with @filter.  A device that is down or gone is
- * NMF_ERROR_FAILED with *out_skippable set, so that callers watching many can go on. */
+/* Opens @device (NULL: "any") for ICMP, TCP and UDP with @address.  A device that is
+ * down, gone or of a link type we cannot read is an error with *out_skippable set, so
+ * that callers watching many can go on. */
 static Handle *
-_open(const char      *device,
-      const char      *filter,
+_open(int              family,
+      const char      *address,
+      const char      *device,
       pcap_direction_t direction,
       gboolean        *out_skippable,
       GError         **error)
 {
     g_autoptr(Pcap) pcap                        = NULL;
-    g_autofree Handle *handle                   = NULL;
+    g_autofree char   *filter                   = NULL;
     const char        *name                     = device ? device : "any";
     char               errbuf[PCAP_ERRBUF_SIZE] = "";
     struct bpf_program prog;
+    Handle            *handle;
     int                rc;
     int                dlt;
 
@@ -130,14 +136,12 @@ _open(const char      *device,
     if (rc > 0)
         nmf_log_debug("capture on %s started with a warning: %s", name, pcap_statustostr(rc));
 
-    if (!device) {
-        /* DLT_LINUX_SLL2 (libpcap >= 1.10) carries the ifindex; plain SLL only the direction. */
-        if (pcap_set_datalink(pcap, NMF_DLT_LINUX_SLL2) != 0)
-            nmf_log_debug("libpcap offers no DLT_LINUX_SLL2 on \"any\": %s", pcap_geterr(pcap));
-    }
+    /* DLT_LINUX_SLL2 (libpcap >= 1.10) carries the ifindex; plain SLL only the direction. */
+    if (!device && pcap_set_datalink(pcap, DLT_LINUX_SLL2) != 0)
+        nmf_log_debug("libpcap offers no DLT_LINUX_SLL2 on \"any\": %s", pcap_geterr(pcap));
     dlt = pcap_datalink(pcap);
-    if (dlt != NMF_DLT_LINUX_SLL2 && dlt != NMF_DLT_LINUX_SLL && dlt != NMF_DLT_EN10MB
-        && dlt != NMF_DLT_RAW) {
+    if (device ? dlt != NMF_FRAME_DLT_EN10MB && dlt != NMF_FRAME_DLT_RAW
+               : dlt != DLT_LINUX_SLL2 && dlt != DLT_LINUX_SLL) {
         *out_skippable = device != NULL;
         g_set_error(error,
                     NMF_ERROR,
@@ -156,6 +160,9 @@ _open(const char      *device,
                     pcap_geterr(pcap));
         return NULL;
     }
+
+    filter = g_strdup_printf(
+      "host %s and (%s or tcp or udp)", address, family == AF_INET ? "icmp" : "icmp6");
     if (pcap_compile(pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         g_set_error(error,
                     NMF_ERROR,
@@ -187,34 +194,75 @@ _open(const char      *device,
     handle->pcap = g_steal_pointer(&pcap);
     handle->dlt  = dlt;
     if (device) {
-        handle->ifindex         = (int) if_nametoindex(device);
-        handle->direction_known = direction != PCAP_D_INOUT;
-        handle->direction       = direction == PCAP_D_IN ? NMF_PACKET_IN : NMF_PACKET_OUT;
+        handle->ifindex = (int) if_nametoindex(device);
+        handle->pkttype = direction == PCAP_D_OUT ? NMF_FRAME_SLL2_OUTGOING : NMF_FRAME_SLL2_HOST;
     }
-    return g_steal_pointer(&handle);
+    return handle;
 }
 
+/* Two handles, incoming and outgoing, on @device: its frames carry no direction. */
 static gboolean
-_dispatch(Handle *handle, PacketFunc func, gpointer user_data, GError **error)
+_open_device(int         family,
+             const char *address,
+             const char *device,
+             GPtrArray  *handles,
+             gboolean   *out_opened,
+             GError    **error)
 {
-    DispatchData data = { .func = func, .user_data = user_data, .handle = handle };
+    static const pcap_direction_t dirs[] = { PCAP_D_IN, PCAP_D_OUT };
 
-    /* Non-blocking: hands over what is buffered and returns. */
-    if (pcap_dispatch(handle->pcap, -1, _on_packet, (u_char *) &data) == PCAP_ERROR) {
-        g_set_error(
-          error, NMF_ERROR, NMF_ERROR_FAILED, "capturing failed: %s", pcap_geterr(handle->pcap));
+    *out_opened = FALSE;
+    for (guint k = 0; k < G_N_ELEMENTS(dirs); k++) {
+        g_autoptr(GError) local = NULL;
+        gboolean skippable;
+        Handle  *handle = _open(family, address, device, dirs[k], &skippable, &local);
+
+        if (handle) {
+            g_ptr_array_add(handles, handle);
+            continue;
+        }
+        if (!skippable) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        nmf_log_info("not watching %s: %s", device, local->message);
+        return TRUE;
+    }
+    *out_opened = TRUE;
+    return TRUE;
+}
+
+/* Every link that is up, loopback aside. */
+static gboolean
+_open_every_interface(int family, const char *address, GPtrArray *handles, GError **error)
+{
+    pcap_if_t *devs                     = NULL;
+    char       errbuf[PCAP_ERRBUF_SIZE] = "";
+    gboolean   ok                       = TRUE;
+
+    if (pcap_findalldevs(&devs, errbuf) != 0) {
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "cannot list the interfaces: %s", errbuf);
         return FALSE;
     }
-    return TRUE;
+    for (pcap_if_t *d = devs; d && ok; d = d->next) {
+        gboolean opened;
+
+        if ((d->flags & PCAP_IF_LOOPBACK) || !(d->flags & PCAP_IF_UP)
+            || if_nametoindex(d->name) == 0)
+            continue; /* "any", nflog, usbmon... are no links */
+        ok = _open_device(family, address, d->name, handles, &opened, error);
+    }
+    pcap_freealldevs(devs);
+    if (ok && handles->len == 0) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "no interface to capture on");
+        return FALSE;
+    }
+    return ok;
 }
 
 /* Runs every capture in @handles (Handle *) until @deadline, then drains them once. */
 static gboolean
-_capture_until(GPtrArray *handles,
-               gint64     deadline,
-               PacketFunc func,
-               gpointer   user_data,
-               GError   **error)
+_capture_until(GPtrArray *handles, gint64 deadline, CaptureData *data, GError **error)
 {
     g_autofree struct pollfd *pfds = g_new0(struct pollfd, handles->len);
 
@@ -248,184 +296,79 @@ _capture_until(GPtrArray *handles,
                 continue;
         }
         for (guint i = 0; i < handles->len; i++) {
+            Handle *h = handles->pdata[i];
+
             if (now < deadline && !(pfds[i].revents & (POLLIN | POLLERR | POLLHUP)))
                 continue;
-            if (!_dispatch(handles->pdata[i], func, user_data, error))
+            data->handle = h;
+            /* Non-blocking: hands over what is buffered and returns. */
+            if (pcap_dispatch(h->pcap, -1, _on_packet, (u_char *) data) == PCAP_ERROR) {
+                g_set_error(
+                  error, NMF_ERROR, NMF_ERROR_FAILED, "capturing failed: %s", pcap_geterr(h->pcap));
                 return FALSE;
+            }
         }
         if (now >= deadline)
             return TRUE; /* the buffers are drained once after the deadline */
     }
 }
 
-/* ---- --observe ---- */
-
-typedef struct {
-    NmfFlowTable *table;
-    GHashTable   *names; /* GINT_TO_POINTER(ifindex) -> char * */
-} ObserveData;
-
-static void
-_remember_name(GHashTable *names, int ifindex)
-{
-    char name[IF_NAMESIZE];
-
-    /* Resolve while the packet is fresh: a link may be gone by the time we print. */
-    if (ifindex <= 0 || g_hash_table_contains(names, GINT_TO_POINTER(ifindex)))
-        return;
-    g_hash_table_insert(
-      names, GINT_TO_POINTER(ifindex), if_indextoname(ifindex, name) ? g_strdup(name) : NULL);
-}
-
-static void
-_on_observed(const Handle *handle, const NmfPacket *packet, gpointer user_data)
-{
-    ObserveData *data = user_data;
-
-    if (nmf_flow_table_add(data->table, packet))
-        _remember_name(data->names, packet->ifindex);
-}
-
-static const char *
-_ifname(int ifindex, gpointer user_data)
-{
-    return g_hash_table_lookup(user_data, GINT_TO_POINTER(ifindex));
-}
-
-/* Two handles (in, out) per link that is up, loopback aside: libpcap's "any" device
- * before 1.10 gives frames without an interface index. */
 static gboolean
-_open_per_interface(const char *filter, GPtrArray *handles, GError **error)
+_run(GPtrArray *handles, guint seconds, NmfCaptureFunc func, gpointer user_data, GError **error)
 {
-    pcap_if_t *devs                     = NULL;
-    char       errbuf[PCAP_ERRBUF_SIZE] = "";
+    CaptureData data    = { .func = func, .user_data = user_data };
+    guint       dropped = 0;
 
-    if (pcap_findalldevs(&devs, errbuf) != 0) {
-        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "cannot list the interfaces: %s", errbuf);
-        return FALSE;
-    }
-    for (pcap_if_t *d = devs; d; d = d->next) {
-        static const pcap_direction_t dirs[] = { PCAP_D_IN, PCAP_D_OUT };
-
-        if ((d->flags & PCAP_IF_LOOPBACK) || !(d->flags & PCAP_IF_UP)
-            || if_nametoindex(d->name) == 0)
-            continue; /* "any", nflog, usbmon... are no links */
-        for (guint k = 0; k < G_N_ELEMENTS(dirs); k++) {
-            g_autoptr(GError) local = NULL;
-            gboolean skippable;
-            Handle  *handle = _open(d->name, filter, dirs[k], &skippable, &local);
-
-            if (handle) {
-                g_ptr_array_add(handles, handle);
-                continue;
-            }
-            if (!skippable) {
-                pcap_freealldevs(devs);
-                g_propagate_error(error, g_steal_pointer(&local));
-                return FALSE;
-            }
-            nmf_log_info("not watching %s: %s", d->name, local->message);
-            break;
-        }
-    }
-    pcap_freealldevs(devs);
-    if (handles->len == 0) {
-        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "no interface to capture on");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-gboolean
-nmf_capture_observe(const char *address,
-                    guint       seconds,
-                    GString    *out,
-                    gboolean   *out_symmetric,
-                    GError    **error)
-{
-    g_autoptr(NmfFlowTable) table = nmf_flow_table_new(address);
-    g_autoptr(GHashTable) names =
-      g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-    g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func((GDestroyNotify) _handle_free);
-    g_autofree char *filter      = NULL;
-    ObserveData      data        = { 0 };
-    Handle          *any;
-    gboolean         skippable;
-    NmfFlowVerdict   verdict;
-    /* Undocumented: lets the tests take the per-interface path with any libpcap. */
-    gboolean per_interface = g_strcmp0(g_getenv("NMF_CAPTURE_PER_INTERFACE"), "1") == 0;
-
-    if (!table) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_CONFIG,
-                    "'%s' is not an IPv4 or IPv6 address",
-                    address ? address : "");
-        return FALSE;
-    }
-    if (seconds == 0)
-        seconds = NMF_CAPTURE_DEFAULT_SECONDS;
-    seconds = MIN(seconds, NMF_CAPTURE_MAX_SECONDS);
-    filter  = g_strdup_printf(
-      "host %s and (%s or tcp or udp)", address, strchr(address, ':') ? "icmp6" : "icmp");
-
-    any = _open(NULL, filter, PCAP_D_INOUT, &skippable, error);
-    if (!any)
-        return FALSE;
-    if (any->dlt != NMF_DLT_LINUX_SLL2 && !per_interface)
-        nmf_log_info("libpcap's \"any\" device names no interface here (%s, link type %s); "
-                     "capturing on each interface",
-                     pcap_lib_version(),
-                     pcap_datalink_val_to_name(any->dlt));
-    if (any->dlt != NMF_DLT_LINUX_SLL2 || per_interface) {
-        _handle_free(any);
-        if (!_open_per_interface(filter, handles, error))
-            return FALSE;
-    } else {
-        g_ptr_array_add(handles, any);
-    }
-
-    data.table = table;
-    data.names = names;
-    nmf_log_info(
-      "observing traffic with %s for %u s on %u capture(s)", address, seconds, handles->len);
-    if (!_capture_until(handles,
-                        g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC,
-                        _on_observed,
-                        &data,
-                        error))
+    if (!_capture_until(
+          handles, g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC, &data, error))
         return FALSE;
     for (guint i = 0; i < handles->len; i++) {
         struct pcap_stat stats;
 
-        if (pcap_stats(((Handle *) handles->pdata[i])->pcap, &stats) == 0 && stats.ps_drop > 0)
-            nmf_log_info("the kernel dropped %u captured packets: counts may be low",
-                         stats.ps_drop);
+        if (pcap_stats(((Handle *) handles->pdata[i])->pcap, &stats) == 0)
+            dropped += stats.ps_drop;
     }
-
-    verdict = nmf_flow_table_render(table, out, seconds, _ifname, names);
-    if (out_symmetric)
-        *out_symmetric = verdict == NMF_FLOW_SYMMETRIC;
+    nmf_log_debug("captured %u frames, %u dropped by the kernel", data.n_frames, dropped);
     return TRUE;
 }
 
-/* ---- nm-metric-fix-trace ---- */
-
-typedef struct {
-    NmfCaptureFunc func;
-    gpointer       user_data;
-} DevicesData;
-
-static void
-_on_device_packet(const Handle *handle, const NmfPacket *packet, gpointer user_data)
+gboolean
+nmf_capture_run(int            family,
+                const char    *address,
+                guint          seconds,
+                NmfCaptureFunc func,
+                gpointer       user_data,
+                GError       **error)
 {
-    DevicesData *data = user_data;
+    g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func((GDestroyNotify) _handle_free);
+    /* Undocumented: lets the tests take the per-interface path with any libpcap. */
+    gboolean per_interface = g_strcmp0(g_getenv("NMF_CAPTURE_PER_INTERFACE"), "1") == 0;
+    gboolean skippable;
+    Handle  *any;
 
-    data->func(handle->device_index, packet, data->user_data);
+    any = _open(family, address, NULL, PCAP_D_INOUT, &skippable, error);
+    if (!any)
+        return FALSE;
+    if (any->dlt != DLT_LINUX_SLL2 || per_interface) {
+        if (any->dlt != DLT_LINUX_SLL2)
+            nmf_log_info("libpcap's \"any\" device names no interface here (%s, link type %s); "
+                         "capturing on each interface",
+                         pcap_lib_version(),
+                         pcap_datalink_val_to_name(any->dlt));
+        _handle_free(any);
+        if (!_open_every_interface(family, address, handles, error))
+            return FALSE;
+    } else {
+        g_ptr_array_add(handles, any);
+    }
+    nmf_log_info(
+      "observing traffic with %s for %u s on %u capture(s)", address, seconds, handles->len);
+    return _run(handles, seconds, func, user_data, error);
 }
 
 gboolean
-nmf_capture_devices(const char        *peer,
+nmf_capture_devices(int                family,
+                    const char        *address,
                     const char *const *devices,
                     guint              n_devices,
                     guint              seconds,
@@ -435,49 +378,21 @@ nmf_capture_devices(const char        *peer,
                     GError           **error)
 {
     g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func((GDestroyNotify) _handle_free);
-    g_autofree char *filter      = NULL;
-    DevicesData      data        = { .func = func, .user_data = user_data };
+    guint n_opened               = 0;
 
-    if (!nmf_check_parse_target(peer)) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_CONFIG,
-                    "'%s' is not an IPv4 or IPv6 address",
-                    peer ? peer : "");
-        return FALSE;
-    }
-    filter = g_strdup_printf("host %s", peer);
     for (guint i = 0; i < n_devices; i++) {
-        g_autoptr(GError) local = NULL;
-        gboolean skippable;
-        Handle  *handle;
+        gboolean opened = FALSE;
 
+        if (devices[i] && !_open_device(family, address, devices[i], handles, &opened, error))
+            return FALSE;
         if (out_opened)
-            out_opened[i] = FALSE;
-        if (!devices[i])
-            continue;
-        handle = _open(devices[i], filter, PCAP_D_INOUT, &skippable, &local);
-        if (!handle) {
-            if (!skippable) {
-                g_propagate_error(error, g_steal_pointer(&local));
-                return FALSE;
-            }
-            nmf_log_info("not watching %s: %s", devices[i], local->message);
-            continue;
-        }
-        handle->device_index = i;
-        g_ptr_array_add(handles, handle);
-        if (out_opened)
-            out_opened[i] = TRUE;
+            out_opened[i] = opened;
+        n_opened += opened;
     }
     if (handles->len == 0) {
         g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "no device to capture on");
         return FALSE;
     }
-    nmf_log_info("watching traffic with %s for %u s on %u device(s)", peer, seconds, handles->len);
-    return _capture_until(handles,
-                          g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC,
-                          _on_device_packet,
-                          &data,
-                          error);
+    nmf_log_info("watching traffic with %s for %u s on %u device(s)", address, seconds, n_opened);
+    return _run(handles, seconds, func, user_data, error);
 }

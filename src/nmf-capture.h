@@ -1,41 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --observe and nm-metric-fix-trace: the only module that talks to libpcap.  It
- * captures on the "any" device, or on each interface where libpcap's "any" device
- * names no interface (libpcap < 1.10, RHEL 8), and hands the frames to nmf-flow.c
- * and nmf-trace.c, which do the analysis.
+ * Adapter: the only code that talks to libpcap.  It captures the ICMP, TCP and UDP
+ * traffic with one address on the "any" device, or on each interface where
+ * libpcap's "any" device names no interface (libpcap < 1.10, RHEL 8), or on the
+ * devices nm-metric-fix-trace names, and hands each frame over raw.
  */
 #ifndef NMF_CAPTURE_H
 #define NMF_CAPTURE_H
 
 #include <glib.h>
 
-#include "nmf-flow.h"
-
 G_BEGIN_DECLS
 
-#define NMF_CAPTURE_DEFAULT_SECONDS 5
-#define NMF_CAPTURE_MAX_SECONDS     3600
+/* One captured frame of link-layer type @dlt (DLT_LINUX_SLL or DLT_LINUX_SLL2).  Frames of
+ * single-interface captures come as DLT_LINUX_SLL2, with their interface and direction. */
+typedef void (*NmfCaptureFunc)(int dlt, const guint8 *frame, gsize caplen, gpointer user_data);
 
-/* Watch ICMP echo, TCP and UDP traffic with @address for @seconds (0: the default) and
- * append one line per flow and a verdict to @out; @out_symmetric is TRUE only when
- * replies were seen and every answered flow leaves by the link it arrived on.  Needs
- * CAP_NET_RAW (NMF_ERROR_PERMISSION otherwise).  An @address that is not an IP address
- * is an NMF_ERROR_CONFIG error. */
-gboolean nmf_capture_observe(const char *address,
-                             guint       seconds,
-                             GString    *out,
-                             gboolean   *out_symmetric,
-                             GError    **error);
+/* Capture traffic with @address (of @family) for @seconds, calling @func for each
+ * frame.  Needs CAP_NET_RAW (NMF_ERROR_PERMISSION otherwise). */
+gboolean nmf_capture_run(int            family,
+                         const char    *address,
+                         guint          seconds,
+                         NmfCaptureFunc func,
+                         gpointer       user_data,
+                         GError       **error);
 
-/* Called for each parsed packet seen on @devices[@device_index]. */
-typedef void (*NmfCaptureFunc)(guint device_index, const NmfPacket *packet, gpointer user_data);
-
-/* Captures on each of the @n_devices @devices at once (NULL entries are skipped) for
- * @seconds the IP packets from and to @peer.  @out_opened (n_devices entries, may be
- * NULL) tells which devices could be captured on: a device that is down or gone is
- * logged and skipped; a capture needing privileges is NMF_ERROR_PERMISSION. */
-gboolean nmf_capture_devices(const char        *peer,
+/* The same on each of the @n_devices @devices at once (NULL entries are skipped).
+ * @out_opened (n_devices entries, may be NULL) tells which could be captured on: a
+ * device that is down or gone is logged and skipped. */
+gboolean nmf_capture_devices(int                family,
+                             const char        *address,
                              const char *const *devices,
                              guint              n_devices,
                              guint              seconds,

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Model: the error domain, and log lines with their journald priority. */
 #include "nmf-common.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK(nmf - error - quark, nmf_error)
+/* clang-format off */
+G_DEFINE_QUARK(nmf-error-quark, nmf_error)
+/* clang-format on */
 
 static NmfLogLevel log_level = NMF_LOG_INFO;
 
@@ -23,9 +26,9 @@ nmf_error_keep(GError **first, GError *error, const char *context)
         error  = replaced;
     }
     if (context)
-        nmf_log_info("%s: %s", context, error->message);
+        nmf_log_warning("%s: %s", context, error->message);
     else
-        nmf_log_info("%s", error->message);
+        nmf_log_warning("%s", error->message);
     g_error_free(error);
 }
 
@@ -35,37 +38,58 @@ nmf_log_set_level(NmfLogLevel level)
     log_level = level;
 }
 
-static void
-_log_v(const char *fmt, va_list ap)
+/* "<N>" for sd-daemon(3): journald turns it into the line's priority. */
+static const char *
+_priority_prefix(NmfLogLevel level)
 {
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    static int               on_terminal           = -1;
+    static const char *const prefixes[NMF_LOG_MAX] = { "<3>", "<4>", "<6>", "<7>" };
 
-    /* One write per line so concurrent runs never interleave within a line. */
-    g_autofree char *line = g_strdup_printf("nm-metric-fix[%ld]: %s\n", (long) getpid(), msg);
+    if (on_terminal < 0)
+        on_terminal = isatty(STDERR_FILENO) ? 1 : 0;
+    if (on_terminal || level >= NMF_LOG_MAX)
+        return "";
+    return prefixes[level];
+}
+
+/* One write per line so concurrent runs never interleave within a line. */
+static void
+_write_line(const char *line)
+{
     fputs(line, stderr);
     fflush(stderr);
 }
 
 void
-nmf_log_info(const char *fmt, ...)
+nmf_log(NmfLogLevel level, const char *fmt, ...)
 {
-    va_list ap;
+    g_autofree char *msg  = NULL;
+    g_autofree char *line = NULL;
+    va_list          ap;
 
-    if (log_level < NMF_LOG_INFO)
+    if (level > log_level)
         return;
     va_start(ap, fmt);
-    _log_v(fmt, ap);
+    msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    line =
+      g_strdup_printf("%snm-metric-fix[%ld]: %s\n", _priority_prefix(level), (long) getpid(), msg);
+    _write_line(line);
 }
 
 void
-nmf_log_debug(const char *fmt, ...)
+nmf_print_error(const char *message)
 {
-    va_list ap;
+    g_autofree char *line =
+      g_strdup_printf("%snm-metric-fix: %s\n", _priority_prefix(NMF_LOG_ERROR), message);
 
-    if (log_level < NMF_LOG_DEBUG)
-        return;
-    va_start(ap, fmt);
-    _log_v(fmt, ap);
-    va_end(ap);
+    _write_line(line);
+}
+
+void
+nmf_print_error_line(const char *line)
+{
+    g_autofree char *text = g_strdup_printf("%s%s\n", _priority_prefix(NMF_LOG_ERROR), line);
+
+    _write_line(text);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure step: the configuration (nm-metric-fix.conf) and its built-in defaults. */
 #include "nmf-config.h"
 
 #include <errno.h>
@@ -18,8 +19,91 @@ static const char *const main_keys[] = { "mode",        "persist",    "metric-ba
                                          "metric-step", "nat-ranges", NULL };
 static const char *const rule_keys[] = {
     "match-interface", "match-mac", "match-connection", "match-subnet", "match-device-type",
-    "action",          NULL
+    "action",          "class",     NULL
 };
+
+static void
+_add_nat_range(GArray *ranges, const char *network, guint8 prefix, const char *gateway)
+{
+    NmfNatRange r = { .prefix = prefix };
+
+    if (!nmf_parse_ip4(network, &r.network))
+        g_return_if_reached();
+    r.network &= nmf_ip4_prefix_mask(prefix);
+    if (gateway && !nmf_parse_ip4(gateway, &r.gateway))
+        g_return_if_reached();
+    g_array_append_val(ranges, r);
+}
+
+NmfConfig *
+nmf_config_new_default(void)
+{
+    NmfConfig *config = g_new0(NmfConfig, 1);
+    guint      third;
+
+    config->mode        = NMF_MODE_METRIC;
+    config->persist     = TRUE;
+    config->metric_base = 100;
+    config->metric_step = 1;
+    config->nat_ranges  = g_array_new(FALSE, TRUE, sizeof(NmfNatRange));
+    config->rules       = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_rule_free);
+
+    /* libvirt's "default" network, and the alternates its packaging picks when
+     * 192.168.122.0/24 is already routed on the host (nested virtualisation). */
+    _add_nat_range(config->nat_ranges, "192.168.122.0", 24, "192.168.122.1");
+    for (third = 124; third <= 254; third++) {
+        char net[32];
+        char gw[32];
+
+        g_snprintf(net, sizeof(net), "192.168.%u.0", third);
+        g_snprintf(gw, sizeof(gw), "192.168.%u.1", third);
+        _add_nat_range(config->nat_ranges, net, 24, gw);
+    }
+    /* QEMU user networking (slirp): the gateway is 10.0.2.2 but may be changed. */
+    _add_nat_range(config->nat_ranges, "10.0.2.0", 24, NULL);
+    /* vagrant-libvirt's management network. */
+    _add_nat_range(config->nat_ranges, "192.168.121.0", 24, "192.168.121.1");
+    return config;
+}
+
+void
+nmf_config_free(NmfConfig *config)
+{
+    if (!config)
+        return;
+    g_array_unref(config->nat_ranges);
+    g_ptr_array_unref(config->rules);
+    g_free(config);
+}
+
+void
+nmf_rule_free(NmfRule *rule)
+{
+    if (!rule)
+        return;
+    g_free(rule->name);
+    g_free(rule->match_interface);
+    g_free(rule->match_mac);
+    g_free(rule->match_connection);
+    g_free(rule->match_device_type);
+    g_free(rule);
+}
+
+const char *
+nmf_rule_action_to_string(NmfRuleAction action)
+{
+    switch (action) {
+    case NMF_RULE_PREFER:
+        return "prefer";
+    case NMF_RULE_AVOID:
+        return "avoid";
+    case NMF_RULE_IGNORE:
+        return "ignore";
+    case NMF_RULE_CLASS_ONLY:
+        return "class";
+    }
+    return "?";
+}
 
 /* GKeyFile does the parsing but knows no line numbers; this index remembers where
  * each group and key was written, and catches duplicates GKeyFile would merge. */
@@ -103,6 +187,9 @@ _index_lines(LineIndex *index, const char *filename, const char *data, GError **
             return _set_error(error, filename, lineno, "key outside of any group");
         *eq = '\0';
         g_strchomp(line);
+        /* GKeyFile would reject it too, but without a line number. */
+        if (!*line)
+            return _set_error(error, filename, lineno, "a key needs a name before '='");
         id = g_strdup_printf("%s\n%s", group, line);
         if (g_hash_table_contains(index->lines, id)) {
             guint first = GPOINTER_TO_UINT(g_hash_table_lookup(index->lines, id));
@@ -203,7 +290,7 @@ static gboolean
 _parse_main(GKeyFile        *kf,
             const LineIndex *index,
             const char      *filename,
-            NmfPolicy       *policy,
+            NmfConfig       *config,
             GError         **error)
 {
     g_autofree char *mode    = NULL;
@@ -220,9 +307,9 @@ _parse_main(GKeyFile        *kf,
         return FALSE;
     if (mode) {
         if (strcmp(mode, "metric") == 0)
-            policy->mode = NMF_MODE_METRIC;
+            config->mode = NMF_MODE_METRIC;
         else if (strcmp(mode, "policy") == 0)
-            policy->mode = NMF_MODE_POLICY;
+            config->mode = NMF_MODE_POLICY;
         else
             return _set_error(error,
                               filename,
@@ -235,9 +322,9 @@ _parse_main(GKeyFile        *kf,
         return FALSE;
     if (persist) {
         if (g_strv_contains((const char *const[]){ "yes", "true", "1", NULL }, persist))
-            policy->persist = TRUE;
+            config->persist = TRUE;
         else if (g_strv_contains((const char *const[]){ "no", "false", "0", NULL }, persist))
-            policy->persist = FALSE;
+            config->persist = FALSE;
         else
             return _set_error(error,
                               filename,
@@ -248,7 +335,7 @@ _parse_main(GKeyFile        *kf,
 
     if (!_get_string(kf, index, filename, GROUP_MAIN, "metric-base", &base, error))
         return FALSE;
-    if (base && !_parse_uint(base, 0, METRIC_BASE_MAX, &policy->metric_base))
+    if (base && !_parse_uint(base, 0, METRIC_BASE_MAX, &config->metric_base))
         return _set_error(error,
                           filename,
                           _line_of(index, GROUP_MAIN, "metric-base"),
@@ -258,7 +345,7 @@ _parse_main(GKeyFile        *kf,
 
     if (!_get_string(kf, index, filename, GROUP_MAIN, "metric-step", &step, error))
         return FALSE;
-    if (step && !_parse_uint(step, 1, METRIC_STEP_MAX, &policy->metric_step))
+    if (step && !_parse_uint(step, 1, METRIC_STEP_MAX, &config->metric_step))
         return _set_error(error,
                           filename,
                           _line_of(index, GROUP_MAIN, "metric-step"),
@@ -271,7 +358,8 @@ _parse_main(GKeyFile        *kf,
         guint i;
 
         /* The list replaces the built-in ranges; an empty list means "no NAT ranges". */
-        g_array_set_size(policy->nat_ranges, 0);
+        g_array_set_size(config->nat_ranges, 0);
+        config->nat_ranges_configured = TRUE;
         for (i = 0; items && items[i]; i++) {
             g_auto(GStrv) parts = NULL;
             NmfNatRange range   = { 0 };
@@ -287,7 +375,7 @@ _parse_main(GKeyFile        *kf,
                                   _line_of(index, GROUP_MAIN, "nat-ranges"),
                                   "nat-ranges: '%s' is not NETWORK/PREFIX[@GATEWAY]",
                                   item);
-            g_array_append_val(policy->nat_ranges, range);
+            g_array_append_val(config->nat_ranges, range);
         }
     }
     return TRUE;
@@ -298,17 +386,17 @@ _parse_rule(GKeyFile        *kf,
             const LineIndex *index,
             const char      *filename,
             const char      *group,
-            NmfPolicy       *policy,
+            NmfConfig       *config,
             GError         **error)
 {
-    g_autoptr(GPtrArray) unused = NULL;
     NmfRule         *rule       = g_new0(NmfRule, 1);
     g_autofree char *action     = NULL;
+    g_autofree char *klass      = NULL;
     g_autofree char *subnet     = NULL;
     guint            line       = _line_of(index, group, NULL);
 
-    /* Owned by the policy from here on, so every error path frees it. */
-    g_ptr_array_add(policy->rules, rule);
+    /* Owned by the config from here on, so every error path frees it. */
+    g_ptr_array_add(config->rules, rule);
     rule->name = g_strstrip(g_strdup(group + strlen(RULE_GROUP_PREFIX)));
     rule->line = line;
     if (!rule->name[0])
@@ -323,7 +411,8 @@ _parse_rule(GKeyFile        *kf,
         || !_get_string(kf, index, filename, group, "match-subnet", &subnet, error)
         || !_get_string(
           kf, index, filename, group, "match-device-type", &rule->match_device_type, error)
-        || !_get_string(kf, index, filename, group, "action", &action, error))
+        || !_get_string(kf, index, filename, group, "action", &action, error)
+        || !_get_string(kf, index, filename, group, "class", &klass, error))
         return FALSE;
 
     if (subnet) {
@@ -340,9 +429,25 @@ _parse_rule(GKeyFile        *kf,
         return _set_error(
           error, filename, line, "[%s] has no match-* key; it would match every link", group);
 
-    if (!action)
-        return _set_error(error, filename, line, "[%s] needs action=prefer|avoid|ignore", group);
-    if (strcmp(action, "prefer") == 0)
+    if (klass) {
+        rule->sets_class = TRUE;
+        if (strcmp(klass, "nat") == 0)
+            rule->klass = NMF_CLASS_NAT;
+        else if (strcmp(klass, "lan") == 0)
+            rule->klass = NMF_CLASS_LAN;
+        else
+            return _set_error(error,
+                              filename,
+                              _line_of(index, group, "class"),
+                              "class must be nat or lan, not '%s'",
+                              klass);
+    }
+    if (!action && rule->sets_class)
+        rule->action = NMF_RULE_CLASS_ONLY;
+    else if (!action)
+        return _set_error(
+          error, filename, line, "[%s] needs action=prefer|avoid|ignore or class=nat|lan", group);
+    else if (strcmp(action, "prefer") == 0)
         rule->action = NMF_RULE_PREFER;
     else if (strcmp(action, "avoid") == 0)
         rule->action = NMF_RULE_AVOID;
@@ -357,24 +462,70 @@ _parse_rule(GKeyFile        *kf,
     return TRUE;
 }
 
-NmfPolicy *
+gboolean
+nmf_config_file_trusted(gboolean is_regular,
+                        guint    owner_uid,
+                        guint    mode,
+                        guint64  size,
+                        guint    reader_uid,
+                        gboolean read_only,
+                        char   **out_reason)
+{
+    /* A FIFO would block the run (and the hook's lock) for ever, a device never ends. */
+    if (!is_regular) {
+        *out_reason = g_strdup("not a regular file");
+        return FALSE;
+    }
+    /* Like NetworkManager with its keyfiles and dispatcher scripts: root acts only on a
+     * file no one else could have written, or a local user picks the uplink. */
+    if (owner_uid != 0 && !(read_only && owner_uid == reader_uid)) {
+        *out_reason = g_strdup_printf("owned by uid %u, not by root", owner_uid);
+        return FALSE;
+    }
+    if ((reader_uid == 0 || !read_only) && (mode & 022)) {
+        *out_reason =
+          g_strdup_printf("writable by %s (mode %04o)", (mode & 02) ? "others" : "its group", mode & 07777);
+        return FALSE;
+    }
+    if (size > NMF_CONFIG_MAX_BYTES) {
+        *out_reason = g_strdup_printf(
+          "%" G_GUINT64_FORMAT " bytes, more than the %u a configuration may have", size, NMF_CONFIG_MAX_BYTES);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The 1-based line of @at in @text. */
+static guint
+_line_at(const char *text, const char *at)
+{
+    guint line = 1;
+
+    for (; text < at; text++)
+        line += *text == '\n';
+    return line;
+}
+
+NmfConfig *
 nmf_config_parse(const char *filename, const char *data, gsize length, GError **error)
 {
-    g_autoptr(NmfPolicy) policy = nmf_policy_new_default();
+    g_autoptr(NmfConfig) config = nmf_config_new_default();
     g_autoptr(GKeyFile) kf      = g_key_file_new();
     g_auto(LineIndex) index     = { 0 };
     g_autofree char *text       = NULL;
     g_autoptr(GError) local     = NULL;
     g_auto(GStrv) groups        = NULL;
-    guint i;
+    const char *nul             = memchr(data, '\0', length);
+    const char *bad             = NULL;
+    guint       i;
 
-    if (memchr(data, '\0', length)) {
-        _set_error(error, filename, 0, "contains a NUL byte; not a text file");
+    if (nul) {
+        _set_error(error, filename, _line_at(data, nul), "contains a NUL byte; not a text file");
         return NULL;
     }
     text = g_strndup(data, length);
-    if (!g_utf8_validate(text, -1, NULL)) {
-        _set_error(error, filename, 0, "is not valid UTF-8");
+    if (!g_utf8_validate(text, -1, &bad)) {
+        _set_error(error, filename, _line_at(text, bad), "is not valid UTF-8");
         return NULL;
     }
     if (!_index_lines(&index, filename, text, error))
@@ -398,13 +549,13 @@ nmf_config_parse(const char *filename, const char *data, gsize length, GError **
         }
     }
 
-    if (!_parse_main(kf, &index, filename, policy, error))
+    if (!_parse_main(kf, &index, filename, config, error))
         return NULL;
     /* Rules keep file order: the first match wins. */
     for (i = 0; groups[i]; i++) {
         if (g_str_has_prefix(groups[i], RULE_GROUP_PREFIX)
-            && !_parse_rule(kf, &index, filename, groups[i], policy, error))
+            && !_parse_rule(kf, &index, filename, groups[i], config, error))
             return NULL;
     }
-    return g_steal_pointer(&policy);
+    return g_steal_pointer(&config);
 }

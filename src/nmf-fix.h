@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Command --fix [--dry-run]: carry out the snapshot's plan - reapply the devices, prune
+ * our policy-routing tables, update the profiles - or, with --dry-run, print it.
+ */
 #ifndef NMF_FIX_H
 #define NMF_FIX_H
 
-#include "nmf-nm.h"
-#include "nmf-policy.h"
+#include "nmf-options.h"
 
 G_BEGIN_DECLS
 
-/* Rank the active uplinks and make profiles and devices match. With @dry_run
- * it logs the same decisions and changes nothing. */
-gboolean nmf_fix_run(NmfNm *nm, const NmfPolicy *policy, gboolean dry_run, GError **error);
+gboolean nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error);
 
-/* Delete every route left in our policy-routing tables (after --revert). */
-gboolean nmf_fix_prune_policy_tables(GError **error);
+/* Delete every route in our policy-routing tables that is not in @keep (NmfRouteKey;
+ * NULL: keep none, as after --revert), and log each one removed. */
+gboolean nmf_fix_prune_policy_tables(GArray *keep, GError **error);
 
-/* Collect and rank without changing anything (for --status). */
-GPtrArray *nmf_fix_collect_ranked(NmfNm           *nm,
-                                  const NmfPolicy *policy,
-                                  gboolean        *out_managed,
-                                  GError         **error);
+/* Logs a Reapply retried after another client's change (an NmfReapplyRetryFunc). */
+void nmf_fix_log_retry(const char *iface, guint64 version_id, guint attempt, gpointer user_data);
 
 G_END_DECLS
 

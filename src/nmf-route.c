@@ -1,7 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Model: kernel routes and route lookups as plain structs; which default route wins. */
 #include "nmf-route.h"
 
 #include <sys/socket.h>
+
+void
+nmf_local_address_free(NmfLocalAddress *addr)
+{
+    if (!addr)
+        return;
+    g_free(addr->iface);
+    g_free(addr->address);
+    g_free(addr);
+}
+
+void
+nmf_route_answer_clear(NmfRouteAnswer *answer)
+{
+    g_clear_pointer(&answer->oif_name, g_free);
+    g_clear_pointer(&answer->gateway, g_free);
+}
 
 void
 nmf_route_free(NmfRoute *route)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Kernel routes as plain structs (filled by nmf-kernel.c). Pure. */
+/* Model: the kernel's facts (routes, local addresses, route lookups, rp_filter) as
+ * plain structs, filled by the netlink adapter (nmf-netlink.c). */
 #ifndef NMF_ROUTE_H
 #define NMF_ROUTE_H
 
@@ -27,6 +28,40 @@ typedef struct {
     const char *gateway; /* "" for a device route; borrowed */
     const char *iface;   /* borrowed */
 } NmfRouteKey;
+
+/* A local address as the kernel lists it (loopback and IPv6 link-local skipped). */
+typedef struct {
+    int    family; /* AF_INET or AF_INET6 */
+    int    ifindex;
+    char  *iface;
+    char  *address; /* text, without prefix length */
+    guint8 prefix;
+} NmfLocalAddress;
+
+void nmf_local_address_free(NmfLocalAddress *addr);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfLocalAddress, nmf_local_address_free)
+
+/* The kernel's answer to one RTM_GETROUTE request (`ip route get`). */
+typedef struct {
+    int     error; /* 0, or the positive errno the kernel answered (ENETUNREACH, EXDEV, ...) */
+    int     type;  /* RTN_UNICAST, RTN_LOCAL, ... */
+    int     oif;
+    char   *oif_name; /* NULL when there is no output interface */
+    char   *gateway;  /* NULL for an on-link destination */
+    guint32 table;
+} NmfRouteAnswer;
+
+void nmf_route_answer_clear(NmfRouteAnswer *answer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NmfRouteAnswer, nmf_route_answer_clear)
+
+/* net.ipv4.conf.{all,default,IFACE}.rp_filter; -1 where unreadable. */
+typedef struct {
+    int all;
+    int deflt;
+    int iface;
+} NmfRpFilter;
+
+#define NMF_RP_FILTER_NONE (-1) /* IPv6, or unknown */
 
 void nmf_route_free(NmfRoute *route);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfRoute, nmf_route_free)

@@ -3,14 +3,14 @@
  * nm-metric-fix-trace: the hops between a KVM host's uplink and a domain's
  * network interfaces, the packets from and to the peer seen on each, where a
  * direction is lost and why.  Pure module: the command fills it with what
- * nmf-virt.c, nmf-kernel.c, nmf-capture.c and /proc report.
+ * nmf-virt.c, nmf-netlink.c, nmf-capture.c and /proc report.
  */
 #ifndef NMF_TRACE_H
 #define NMF_TRACE_H
 
 #include <glib.h>
 
-#include "nmf-flow.h"
+#include "nmf-observe-flow.h"
 #include "nmf-virt-xml.h"
 
 G_BEGIN_DECLS

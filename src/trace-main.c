@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 
 #include "nmf-capture.h"
-#include "nmf-check.h"
+#include "nmf-check-verdict.h"
 #include "nmf-common.h"
-#include "nmf-kernel.h"
-#include "nmf-trace-json.h"
+#include "nmf-netlink.h"
+#include "nmf-trace-export.h"
 #include "nmf-trace.h"
 #include "nmf-virt.h"
 
@@ -37,17 +37,30 @@ _fail(GError *error)
     return status;
 }
 
+typedef struct {
+    NmfTrace   *trace;
+    GHashTable *hop_of; /* GINT_TO_POINTER(ifindex) -> GUINT_TO_POINTER(hop + 1) */
+} CountData;
+
 static void
-_on_packet(guint device_index, const NmfPacket *packet, gpointer user_data)
+_on_frame(int dlt, const guint8 *frame, gsize caplen, gpointer user_data)
 {
-    nmf_trace_count(user_data, device_index, packet);
+    CountData *data = user_data;
+    NmfPacket  packet;
+    guint      hop;
+
+    if (!nmf_packet_parse(dlt, frame, caplen, &packet))
+        return;
+    hop = GPOINTER_TO_UINT(g_hash_table_lookup(data->hop_of, GINT_TO_POINTER(packet.ifindex)));
+    if (hop > 0)
+        nmf_trace_count(data->trace, hop - 1, &packet);
 }
 
 static GHashTable *
 _read_counters(void)
 {
     GHashTable      *counters = nmf_counters_new();
-    g_autofree char *text     = nmf_kernel_read_snmp_counters();
+    g_autofree char *text     = nmf_netlink_read_snmp_counters();
 
     nmf_counters_parse(counters, text);
     return counters;
@@ -64,7 +77,7 @@ _rp_filter_after(const NmfTrace *trace, gboolean to_peer)
     nmf_trace_decide(trace, to_peer, &d);
     if (trace->family != AF_INET || d.lost_after < 0)
         return -1;
-    nmf_kernel_read_rp_filter(((NmfHop *) trace->hops->pdata[d.lost_after])->device, &rp);
+    nmf_netlink_read_rp_filter(((NmfHop *) trace->hops->pdata[d.lost_after])->device, &rp);
     return nmf_rp_filter_effective(&rp);
 }
 
@@ -75,7 +88,7 @@ _uplink_toward(int family, const char *peer, GError **error)
 {
     g_auto(NmfRouteAnswer) answer = { 0 };
 
-    if (!nmf_kernel_route_get(family, peer, NULL, 0, &answer, error))
+    if (!nmf_netlink_route_get(family, peer, NULL, 0, &answer, error))
         return NULL;
     if (answer.error || !answer.oif_name) {
         nmf_log_info("the host has no route toward %s: %s",
@@ -89,20 +102,22 @@ _uplink_toward(int family, const char *peer, GError **error)
 static int
 _run(const Options *opts, const char *domain, const char *peer)
 {
-    g_autoptr(GPtrArray) ifaces       = NULL;
-    g_autoptr(NmfTrace) trace         = NULL;
-    g_autoptr(GHashTable) before      = NULL;
-    g_autoptr(GHashTable) after       = NULL;
-    g_autoptr(GHashTable) delta       = NULL;
-    g_autoptr(GPtrArray) causes       = NULL;
-    g_autofree char        *name      = NULL;
-    g_autofree char        *uplink    = NULL;
-    g_autofree const char **devices   = NULL;
-    g_autofree gboolean    *opened    = NULL;
-    GError                 *error     = NULL;
-    NmfHostSettings         settings  = { 0 };
-    NmfTraceDirection       from_peer = { 0 };
-    NmfTraceDirection       to_peer   = { 0 };
+    g_autoptr(GPtrArray) ifaces     = NULL;
+    g_autoptr(NmfTrace) trace       = NULL;
+    g_autoptr(GHashTable) before    = NULL;
+    g_autoptr(GHashTable) after     = NULL;
+    g_autoptr(GHashTable) delta     = NULL;
+    g_autoptr(GPtrArray) causes     = NULL;
+    g_autofree char        *name    = NULL;
+    g_autofree char        *uplink  = NULL;
+    g_autofree const char **devices = NULL;
+    g_autofree gboolean    *opened  = NULL;
+    GError                 *error   = NULL;
+    g_autoptr(GHashTable) hop_of    = g_hash_table_new(g_direct_hash, g_direct_equal);
+    CountData         count         = { .hop_of = hop_of };
+    NmfHostSettings   settings      = { 0 };
+    NmfTraceDirection from_peer     = { 0 };
+    NmfTraceDirection to_peer       = { 0 };
     guint    seconds = opts->seconds >= 0 ? (guint) opts->seconds : NMF_TRACE_DEFAULT_SECONDS;
     int      family  = nmf_check_parse_target(peer);
     gboolean passed;
@@ -119,25 +134,29 @@ _run(const Options *opts, const char *domain, const char *peer)
     devices = g_new0(const char *, trace->hops->len + 1);
     opened  = g_new0(gboolean, trace->hops->len + 1);
     for (guint i = 0; i < trace->hops->len; i++) {
-        const NmfHop *hop = trace->hops->pdata[i];
+        const NmfHop *hop     = trace->hops->pdata[i];
+        unsigned      ifindex = if_nametoindex(hop->device);
 
         /* A device of another network namespace (or host) cannot be watched from here. */
-        if (if_nametoindex(hop->device) > 0)
+        if (ifindex > 0) {
             devices[i] = hop->device;
-        else
+            g_hash_table_insert(hop_of, GINT_TO_POINTER(ifindex), GUINT_TO_POINTER(i + 1));
+        } else {
             nmf_log_info("%s is not in this network namespace", hop->device);
+        }
     }
 
-    before = _read_counters();
+    before      = _read_counters();
+    count.trace = trace;
     if (!nmf_capture_devices(
-          peer, devices, trace->hops->len, seconds, _on_packet, trace, opened, &error))
+          family, peer, devices, trace->hops->len, seconds, _on_frame, &count, opened, &error))
         return _fail(error);
     after = _read_counters();
     delta = nmf_counters_delta(before, after);
     for (guint i = 0; i < trace->hops->len; i++)
         ((NmfHop *) trace->hops->pdata[i])->present = opened[i];
 
-    settings.ip_forward          = nmf_kernel_read_forwarding(family);
+    settings.ip_forward          = nmf_netlink_read_forwarding(family);
     settings.rp_filter_from_peer = _rp_filter_after(trace, FALSE);
     settings.rp_filter_to_peer   = _rp_filter_after(trace, TRUE);
     nmf_trace_decide(trace, FALSE, &from_peer);
@@ -236,7 +255,7 @@ main(int argc, char **argv)
                    NMF_TRACE_MAX_SECONDS);
         return NMF_EXIT_USAGE;
     }
-    nmf_log_set_level(opts.quiet ? NMF_LOG_QUIET : opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO);
+    nmf_log_set_level(opts.quiet ? NMF_LOG_ERROR : opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO);
     status = _run(&opts, argv[1], argv[2]);
     g_free(opts.uri);
     return status;

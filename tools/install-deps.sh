@@ -12,7 +12,7 @@ packages=(
     libpcap-dev libjson-glib-dev
     network-manager dnsmasq-base dbus iproute2 iputils-ping tcpdump util-linux procps
     mandoc groff-base rpm bash-completion python3-jsonschema valgrind locales
-    strace time dbus-bin
+    strace time dbus-bin gdb
     libvirt-dev
 )
 # libvirt-dev brings libvirt0, whose built-in test driver (test:///FILE) is all
@@ -26,7 +26,8 @@ if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 
-policy=/usr/sbin/policy-rc.d
+# NMF_POLICY_RC_D: for the test of this script only.
+policy=${NMF_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 created_policy=
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\n# nm-metric-fix tests: start no services\nexit 101\n' >"$policy"

@@ -8,6 +8,7 @@
 
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-rank.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 
@@ -38,7 +39,7 @@ int
 LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
     g_autoptr(GError) error      = NULL;
-    g_autoptr(NmfPolicy) policy  = NULL;
+    g_autoptr(NmfConfig) policy  = NULL;
     g_autoptr(GPtrArray) uplinks = NULL;
     guint i;
 
@@ -51,7 +52,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     g_assert_no_error(error);
 
     uplinks = _sample_uplinks();
-    if (nmf_policy_rank(policy, uplinks)) {
+    if (nmf_rank(policy, uplinks)) {
         /* Whatever the rules say, ranked metrics are distinct and increasing. */
         gint64 last = -1;
 

@@ -9,6 +9,8 @@
 
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-plan.h"
+#include "nmf-rank.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 
@@ -67,7 +69,7 @@ _uplinks_from_bytes(const guint8 *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
-    static NmfPolicy *policy     = NULL;
+    static NmfConfig *policy     = NULL;
     g_autoptr(GPtrArray) uplinks = _uplinks_from_bytes(data, size);
     g_autoptr(GPtrArray) again   = NULL;
     gint64   last                = -1;
@@ -82,7 +84,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         g_assert_no_error(error);
     }
 
-    managed = nmf_policy_rank(policy, uplinks);
+    managed = nmf_rank(policy, uplinks);
     for (i = 0; i < uplinks->len; i++) {
         const NmfUplink *u = uplinks->pdata[i];
 
@@ -99,6 +101,20 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         last = u->wanted_metric;
     }
 
+    /* The plan changes only ranked uplinks, and nothing when metrics are left alone. */
+    {
+        g_autoptr(NmfPlan) plan = nmf_plan_new(policy, uplinks, managed);
+
+        for (i = 0; i < plan->reapply->len; i++)
+            g_assert_cmpuint(((const NmfUplink *) plan->reapply->pdata[i])->rank, >, 0);
+        for (i = 0; i < plan->update->len; i++)
+            g_assert_cmpuint(((const NmfUplink *) plan->update->pdata[i])->rank, >, 0);
+        for (i = 0; i < plan->left_alone->len; i++)
+            g_assert_cmpuint(((const NmfUplink *) plan->left_alone->pdata[i])->rank, ==, 0);
+        if (!managed)
+            g_assert_true(nmf_plan_is_empty(plan));
+    }
+
     /* The same input in reverse order ranks the same way (no dependence on order). */
     again = _uplinks_from_bytes(data, size);
     for (i = 0; i < again->len / 2; i++) {
@@ -106,7 +122,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         again->pdata[i]                  = again->pdata[again->len - 1 - i];
         again->pdata[again->len - 1 - i] = tmp;
     }
-    g_assert_true(nmf_policy_rank(policy, again) == managed);
+    g_assert_true(nmf_rank(policy, again) == managed);
     for (i = 0; i < uplinks->len; i++) {
         const NmfUplink *a = uplinks->pdata[i];
         const NmfUplink *b = again->pdata[i];

@@ -38,27 +38,10 @@ V6_REMOTE=fd00:72::29
 
 tap_setup "${1:-}" setpriv
 # ---------------------------------------------------------------------------
-# TAP helpers
-
-bail() {
-    echo "Bail out! $*"
-    stop_remote_ping
-    lab_dump
-    exit 1
-}
-
-# ---------------------------------------------------------------------------
 # Helpers
 
-stage_product() {
-    STAGE=$LAB_DIR/stage
-    if ! meson install -C "$BUILD_DIR" --destdir "$STAGE" --no-rebuild >"$LAB_DIR/meson-install.log" 2>&1; then
-        diag "$(tail -n 20 "$LAB_DIR/meson-install.log")"
-        bail "meson install -C $BUILD_DIR --destdir $STAGE --no-rebuild failed"
-    fi
-    NMF=$STAGE/usr/local/bin/nm-metric-fix
-    [ -x "$NMF" ] || bail "stage has no usr/local/bin/nm-metric-fix (is $BUILD_DIR configured with prefix /usr/local?)"
-}
+# A bail-out or a failure also stops the remote ping (the lab's logs come from lab-tap.sh).
+tap_on_failure stop_remote_ping
 
 up() {
     local out
@@ -147,6 +130,8 @@ echo "1..$NTESTS"
 
 lab_init nmfC || bail "lab_init failed"
 stage_product
+# Not installed in the guest (no dispatcher hook): run from the stage by path.
+NMF=$STAGE/usr/local/bin/nm-metric-fix
 lab_topology || bail "lab_topology failed"
 lab_start_nm || bail "lab_start_nm failed"
 lab_add_profiles || bail "lab_add_profiles failed"

@@ -4,7 +4,7 @@
 # shellcheck disable=SC2317,SC2015
 #
 # Fault and robustness tests of nm-metric-fix against the real NetworkManager,
-# in the namespace lab (tests/lab/lab.sh + lab-scale.sh).  TAP output.
+# in the namespace lab (tests/lab/lab.sh + lab-control.sh).  TAP output.
 #
 # usage: test-faults.sh BUILD_DIR
 #
@@ -34,8 +34,8 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 . "$HERE/../lab/lab.sh"
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
-. "$HERE/../lab/lab-scale.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
+. "$HERE/../lab/lab-control.sh"
 
 NTESTS=10
 SETTLE_S=30          # deadline for hook + helper to finish after an event
@@ -173,7 +173,7 @@ has_ranking() { grep -q 'ranking:' "$1"; }
 # product lines of a helper output (drop strace's own messages)
 product_lines() { grep -v '^strace: ' "$1"; }
 
-last_error_line() { product_lines "$1" | grep '^nm-metric-fix: ' | tail -n 1; }
+last_error_line() { product_lines "$1" | grep -E '^(<[0-7]>)?nm-metric-fix: ' | tail -n 1; }
 
 echo "1..$NTESTS"
 
@@ -278,7 +278,7 @@ lab_wait_for "$SETTLE_S" labx_quiet || fail "the window's helper runs did not fi
 grep -q 'run for dispatcher event eth[01]:dhcp4-change' "$win_err" ||
     fail "the window's dhcp4-change events started no helper run"
 all_runs=$({ grep 'nm-metric-fix\[[0-9]*\]: ' "$burst_err"; grep 'nm-metric-fix\[[0-9]*\]: ' <<<"$since_fix"; grep 'nm-metric-fix\[[0-9]*\]: ' "$win_err"; })
-fixer=$(grep -m 1 'nm-metric-fix\[[0-9]*\]: reapply ' <<<"$all_runs" | sed 's/^\(nm-metric-fix\[[0-9]*\]\).*/\1/')
+fixer=$(grep -m 1 'nm-metric-fix\[[0-9]*\]: reapply ' <<<"$all_runs" | sed -E 's/^(<[0-7]>)?(nm-metric-fix\[[0-9]*\]).*/\2/')
 other_runs=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'run for dispatcher event')
 other_noop=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'no changes needed')
 other_reapply=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c ': reapply ')

@@ -39,13 +39,6 @@ if [ ! -x "$BUILD_DIR/src/nm-metric-fix-trace" ]; then
     exit 0
 fi
 
-bail() {
-    echo "Bail out! $*"
-    stop_remote_ping
-    lab_dump
-    exit 1
-}
-
 # start_remote_ping / stop_remote_ping: the remote host pings the guest's LAN
 # address in the background, a bounded number of times.
 start_remote_ping() {
@@ -124,7 +117,8 @@ guest_has_addr() {
     lab_ns guest ip -4 -o addr show | grep -q " $1/"
 }
 
-echo "1..$NTESTS"
+tap_plan "$NTESTS"
+tap_on_failure stop_remote_ping
 
 # ---------------------------------------------------------------------------
 # The lab: the seed's bug, eth0 (NAT) owns the guest's default route.

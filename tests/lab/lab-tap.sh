@@ -1,18 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# lab-tap.sh - the TAP plumbing every lab test shares: the BUILD_DIR argument,
-# the checks that skip without root or network namespaces, numbered results,
-# and running the staged helper in the guest.  Source it after lab.sh.
+# lab-tap.sh - what every lab test adds to the TAP library (tests/tap.sh): the
+# BUILD_DIR argument, the checks that skip without root or network namespaces,
+# the lab's logs on failure, staging the product and running it in the guest.
+# Source it after lab.sh; it sources tests/tap.sh.
 #
-# Globals: BUILD_DIR (absolute), NUM (subtests so far), FAILED, WHY (the
-# failure reason being built by add_why), STAGE (after stage_product),
-# NMF_RC/NMF_OUT/NMF_ERR (after nmf).
+# Globals: BUILD_DIR (absolute), STAGE (after stage_product), NMF_RC/NMF_OUT/
+# NMF_ERR (after nmf); TAP_N, TAP_FAILED and WHY come from tests/tap.sh.
 
-NUM=0
-FAILED=0
-WHY=
+# shellcheck source=../tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+
 NMF=${NMF:-/usr/local/bin/nm-metric-fix}   # where the lab installs the helper
+
+# Every bail-out and every failed test leaves the lab's logs in the TAP output.
+tap_on_failure lab_dump
 
 # tap_setup SCRIPT-ARG1 [COMMAND...]: take the build directory from the first
 # argument; skip (1..0 # SKIP) without root or network namespaces; bail out
@@ -43,46 +46,6 @@ tap_setup() {
         echo "Bail out! missing lab tools (see tests/lab/README.md)"
         exit 1
     fi
-}
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done <<<"$*"
-}
-
-# result DESC REASON: one numbered subtest; an empty REASON means ok.
-result() {
-    NUM=$((NUM + 1))
-    if [ -z "$2" ]; then
-        printf 'ok %s - %s\n' "$NUM" "$1"
-    else
-        printf 'not ok %s - %s\n' "$NUM" "$1"
-        diag "$2"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-# add_why TEXT: append to the failure reason being built in WHY.
-add_why() {
-    WHY="$WHY${WHY:+; }$*"
-}
-
-bail() {
-    echo "Bail out! $*"
-    lab_dump
-    exit 1
-}
-
-# tap_finish NTESTS: the plan check and the exit status.
-tap_finish() {
-    if [ "$NUM" != "$1" ]; then
-        echo "Bail out! ran $NUM subtests, planned $1"
-        exit 1
-    fi
-    [ "$FAILED" = 0 ] || { lab_dump; exit 1; }
-    exit 0
 }
 
 # stage_product: `meson install` the build into $LAB_DIR/stage (STAGE).

@@ -42,9 +42,20 @@ LAB_NS_GUEST=
 # Fixed facts of the topology (read-only contract for callers).
 LAB_GUEST_ETH0_MAC=52:54:00:00:00:10
 LAB_GUEST_ETH1_MAC=52:54:00:00:00:11
-LAB_NAT_GW=192.168.122.1
-LAB_LAN_GW=10.66.61.254
-LAB_GUEST_LAN_ADDR=10.66.60.236
+# Addresses and link-layer addresses may be set by a test before lab_topology
+# (variants: a home LAN on 192.168.178.0/24, a NAT network on another subnet,
+# QEMU user networking).  The gateways carry the MACs a guest sees in the
+# field: libvirt's bridges QEMU's 52:54:00 prefix, slirp 52:55:<IPv4>, a real
+# router its vendor's OUI.
+LAB_NAT_GW=${LAB_NAT_GW:-192.168.122.1}
+LAB_NAT_BRIDGE_MAC=${LAB_NAT_BRIDGE_MAC:-52:54:00:6b:3c:01}
+LAB_NAT_DHCP_RANGE=${LAB_NAT_DHCP_RANGE:-}    # default: .100-.200 of LAB_NAT_GW's /24
+LAB_LAN_GW=${LAB_LAN_GW:-10.66.61.254}
+LAB_LAN_PREFIXLEN=${LAB_LAN_PREFIXLEN:-23}
+LAB_LAN_ROUTER_MAC=${LAB_LAN_ROUTER_MAC:-00:1e:49:a1:b2:c3}
+LAB_LAN_DHCP_RANGE=${LAB_LAN_DHCP_RANGE:-10.66.60.100,10.66.60.200,255.255.254.0}
+LAB_GUEST_LAN_ADDR=${LAB_GUEST_LAN_ADDR:-10.66.60.236}
+LAB_GUEST_ETH1=${LAB_GUEST_ETH1:-eth1}         # the guest's LAN interface name
 LAB_REMOTE_ADDR=10.72.112.29
 LAB_REMOTE_GW=10.72.112.254
 LAB_NM_DISPATCHER=/usr/lib/NetworkManager/nm-dispatcher
@@ -285,7 +296,7 @@ lab_topology() {
     # guest eth0 <-> host vnet0 (bridge port).
     if ! {
         ip -n "$g" link add eth0 address "$LAB_GUEST_ETH0_MAC" type veth peer name vnet0 netns "$h" &&
-            ip -n "$h" link add br0 type bridge forward_delay 0 stp_state 0 &&
+            ip -n "$h" link add br0 address "$LAB_NAT_BRIDGE_MAC" type bridge forward_delay 0 stp_state 0 &&
             ip -n "$h" addr add "$LAB_NAT_GW/24" dev br0 &&
             ip -n "$h" link set br0 up &&
             ip -n "$h" link set vnet0 master br0 up
@@ -297,8 +308,9 @@ lab_topology() {
     # lan router: 10.66.61.254/23 towards the guest's eth1, 10.72.112.254/24
     # towards the remote host, forwarding on.
     if ! {
-        ip -n "$g" link add eth1 address "$LAB_GUEST_ETH1_MAC" type veth peer name lan0 netns "$l" &&
-            ip -n "$l" addr add "$LAB_LAN_GW/23" dev lan0 &&
+        ip -n "$g" link add "$LAB_GUEST_ETH1" address "$LAB_GUEST_ETH1_MAC" type veth peer name lan0 netns "$l" &&
+            ip -n "$l" link set lan0 address "$LAB_LAN_ROUTER_MAC" &&
+            ip -n "$l" addr add "$LAB_LAN_GW/$LAB_LAN_PREFIXLEN" dev lan0 &&
             ip -n "$l" link set lan0 up &&
             ip -n "$l" link add wan0 type veth peer name eth0 netns "$r" &&
             ip -n "$l" addr add "$LAB_REMOTE_GW/24" dev wan0 &&
@@ -322,9 +334,9 @@ lab_topology() {
     # guest: eth0/eth1 stay DOWN and unconfigured; NetworkManager manages them.
 
     lab__dnsmasq host "$h" br0 \
-        --dhcp-range=192.168.122.100,192.168.122.200,255.255.255.0,1h || return 1
+        --dhcp-range="${LAB_NAT_DHCP_RANGE:-${LAB_NAT_GW%.*}.100,${LAB_NAT_GW%.*}.200,255.255.255.0},1h" || return 1
     lab__dnsmasq lan "$l" lan0 \
-        --dhcp-range=10.66.60.100,10.66.60.200,255.255.254.0,1h \
+        --dhcp-range="$LAB_LAN_DHCP_RANGE,1h" \
         --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" || return 1
     lab_log "topology up in $(lab_elapsed_ms "$t0") ms (netns $h $l $r $g)"
 }
@@ -514,11 +526,16 @@ EOF
 lab_nm_ready() {
     local out line ok=0
     lab_guest nmcli -t general >/dev/null 2>&1 || return 1
-    out=$(lab_guest nmcli -t -f DEVICE,STATE device 2>/dev/null) || return 1
+    # C.UTF-8: in the C locale nmcli prints a name's non-ASCII bytes as '?'.
+    out=$(lab_guest env LC_ALL=C.UTF-8 nmcli -t -f DEVICE,STATE device 2>/dev/null) || return 1
     while IFS= read -r line; do
-        case "$line" in
-            eth0:unmanaged | eth1:unmanaged | eth0:unavailable | eth1:unavailable | eth0:unknown | eth1:unknown) ;;
-            eth0:* | eth1:*) ok=$((ok + 1)) ;;
+        case "${line%%:*}" in
+            eth0 | "$LAB_GUEST_ETH1") ;;
+            *) continue ;;
+        esac
+        case "${line#*:}" in
+            unmanaged | unavailable | unknown) ;;
+            *) ok=$((ok + 1)) ;;
         esac
     done <<<"$out"
     [ "$ok" = 2 ]
@@ -589,20 +606,25 @@ lab_start_nm() {
 # (ipv6.method auto, EUI-64 addresses, no privacy addresses, ipv6.route-metric
 # -1): see lab_topology_ipv6.
 # shellcheck disable=SC2120 # the options are optional
+# With --lan-ipv6-only both take router advertisements and the lan profile
+# has IPv4 off (ipv4.method disabled): an IPv6-only LAN beside a dual-stack NAT.
 lab_add_profiles() {
-    local id ifc v6=(ipv6.method ignore)
+    local id ifc v4 v6=(ipv6.method ignore) lan_v4=(ipv4.method auto ipv4.route-metric -1)
+    local auto6=(ipv6.method auto ipv6.addr-gen-mode eui64 ipv6.ip6-privacy 0 ipv6.route-metric -1)
     while [ $# -gt 0 ]; do
         case "$1" in
-            --ipv6) v6=(ipv6.method auto ipv6.addr-gen-mode eui64 ipv6.ip6-privacy 0 ipv6.route-metric -1) ;;
+            --ipv6) v6=("${auto6[@]}") ;;
+            --lan-ipv6-only) v6=("${auto6[@]}") lan_v4=(ipv4.method disabled) ;;
             *) printf '# lab: ERROR: lab_add_profiles: unknown option %s\n' "$1" >&2; return 2 ;;
         esac
         shift
     done
-    for id in nat:eth0 lan:eth1; do
+    for id in nat:eth0 "lan:$LAB_GUEST_ETH1"; do
         ifc=${id#*:} id=${id%%:*}
-        lab_guest nmcli connection add type ethernet con-name "$id" ifname "$ifc" \
-            connection.autoconnect no ipv4.method auto "${v6[@]}" \
-            ipv4.route-metric -1 >/dev/null ||
+        v4=(ipv4.method auto ipv4.route-metric -1)
+        [ "$id" = lan ] && v4=("${lan_v4[@]}")
+        lab_guest env LC_ALL=C.UTF-8 nmcli connection add type ethernet con-name "$id" ifname "$ifc" \
+            connection.autoconnect no "${v4[@]}" "${v6[@]}" >/dev/null ||
             { lab_fail "nmcli connection add $id failed"; return 1; }
     done
 }
@@ -679,7 +701,7 @@ lab_topology_ipv6() {
         }
     done
     if ! {
-        ip netns exec "$g" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth1.disable_ipv6=0 &&
+        ip netns exec "$g" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 "net.ipv6.conf.$LAB_GUEST_ETH1.disable_ipv6=0" &&
             ip -n "$h" addr add "$LAB_NAT_GW6/64" dev br0 nodad &&
             ip -n "$l" addr add "$LAB_LAN_GW6/64" dev lan0 nodad &&
             ip -n "$l" addr add "$LAB_REMOTE_GW6/64" dev wan0 nodad &&
@@ -770,7 +792,7 @@ lab_topology_kvm() {
     # NAT side: br0 with the backend tap of the guest's eth0.
     if ! {
         ip -n "$g" link add eth0 address "$LAB_GUEST_ETH0_MAC" type veth peer name "$LAB_KVM_NAT_TAP" netns "$h" &&
-            ip -n "$h" link add br0 type bridge forward_delay 0 stp_state 0 &&
+            ip -n "$h" link add br0 address "$LAB_NAT_BRIDGE_MAC" type bridge forward_delay 0 stp_state 0 &&
             ip -n "$h" addr add "$LAB_NAT_GW/24" dev br0 &&
             ip -n "$h" link set br0 up &&
             ip -n "$h" link set "$LAB_KVM_NAT_TAP" master br0 up
@@ -782,6 +804,7 @@ lab_topology_kvm() {
     # The host's uplink to the lan router, its address and routes.
     if ! {
         ip -n "$h" link add "$LAB_KVM_UPLINK" type veth peer name lan0 netns "$l" &&
+            ip -n "$l" link set lan0 address "$LAB_LAN_ROUTER_MAC" &&
             ip -n "$h" addr add "$LAB_HOST_LAN_ADDR/23" dev "$LAB_KVM_UPLINK" &&
             ip -n "$h" link set "$LAB_KVM_UPLINK" up &&
             ip -n "$h" route add default via "$LAB_LAN_GW" dev "$LAB_KVM_UPLINK" &&
@@ -803,7 +826,7 @@ lab_topology_kvm() {
     # tc to a veth whose other end is the guest's eth1.  Neither host end has
     # an address or IPv6, so the host's own stack never answers for the guest.
     if ! {
-        ip -n "$g" link add eth1 address "$LAB_GUEST_ETH1_MAC" type veth peer name "$LAB_KVM_PIPE" netns "$h" &&
+        ip -n "$g" link add "$LAB_GUEST_ETH1" address "$LAB_GUEST_ETH1_MAC" type veth peer name "$LAB_KVM_PIPE" netns "$h" &&
             ip -n "$h" link add link "$LAB_KVM_UPLINK" name "$LAB_KVM_MACVTAP" address "$LAB_GUEST_ETH1_MAC" \
                 type macvlan mode bridge &&
             ip netns exec "$h" sysctl -qw "net.ipv6.conf.$LAB_KVM_MACVTAP.disable_ipv6=1" \

@@ -18,7 +18,7 @@ main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         g_autofree char *data    = NULL;
         g_autoptr(GError) error  = NULL;
-        g_autoptr(NmfPolicy) pol = NULL;
+        g_autoptr(NmfConfig) pol = NULL;
         gsize length             = 0;
 
         if (!g_file_get_contents(argv[i], &data, &length, &error)) {

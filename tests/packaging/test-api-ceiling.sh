@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The libnm API ceiling: src/nmf-nm.c, the one file that talks to libnm, must be
-# compiled against the NetworkManager 1.14 API (RHEL 8.0) with newer symbols
-# turned into errors.  TAP output.
+# The libnm API ceiling: src/nmf-nm.c and src/nmf-nm-write.c, the libnm adapter
+# (the only files that talk to libnm), must be compiled against the
+# NetworkManager 1.14 API (RHEL 8.0) with newer symbols turned into errors.
+# TAP output.
 #
 # usage: test-api-ceiling.sh BUILD_DIR
 #
-#  1-3  every compile command of src/nmf-nm.c in BUILD_DIR/compile_commands.json
+#  1-3  every compile command of src/nmf-nm.c and src/nmf-nm-write.c in
+#       BUILD_DIR/compile_commands.json
 #       carries -DNM_VERSION_MIN_REQUIRED=NM_VERSION_1_14,
 #       -DNM_VERSION_MAX_ALLOWED=NM_VERSION_1_14 and -Werror=deprecated-declarations;
 #  4    the flags bite: that very command rejects a call to a libnm 1.20 function;
@@ -15,7 +17,8 @@
 #       because of the ceiling and not because the probe is broken.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 BUILD=${1:-}
 DB=$BUILD/compile_commands.json
@@ -26,28 +29,28 @@ FLAGS="-DNM_VERSION_MIN_REQUIRED=NM_VERSION_1_14 -DNM_VERSION_MAX_ALLOWED=NM_VER
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# The compile commands of src/nmf-nm.c (one per target that builds it), each
+# The compile commands of the libnm adapter (one per file and target), each
 # written to TMP/argsN: the directory on the first line, then one argument per line.
 cat >"$TMP/extract.py" <<'PY'
 import json, shlex, sys
 
 entries = [e for e in json.load(open(sys.argv[1]))
-           if e["file"].replace("\\", "/").endswith("src/nmf-nm.c")]
-if not entries:
+           if e["file"].replace("\\", "/").endswith(("src/nmf-nm.c", "src/nmf-nm-write.c"))]
+if len({e["file"] for e in entries}) < 2:
     sys.exit(1)
 for n, e in enumerate(entries):
     args = e["arguments"] if "arguments" in e else shlex.split(e["command"])
     with open("%s/args%d" % (sys.argv[2], n), "w") as f:
         f.write("\n".join([e["directory"]] + args) + "\n")
 PY
-python3 "$TMP/extract.py" "$DB" "$TMP" || tap_bail "src/nmf-nm.c is not in $DB"
+python3 "$TMP/extract.py" "$DB" "$TMP" || tap_bail "src/nmf-nm.c or src/nmf-nm-write.c is not in $DB"
 
 for flag in $FLAGS; do
     missing=0
     for f in "$TMP"/args*; do
         tail -n +2 "$f" | grep -qxF -- "$flag" || missing=$((missing + 1))
     done
-    tap_check "src/nmf-nm.c is compiled with $flag" [ $missing -eq 0 ]
+    tap_check "the libnm adapter is compiled with $flag" [ $missing -eq 0 ]
 done
 
 DIR=$(head -n1 "$TMP/args0")
@@ -79,7 +82,7 @@ probe_command() {
         case $a in
         -o | -MF | -MQ | -MT) skip=1; continue ;;
         -c | -MD | -MMD) continue ;;
-        *nmf-nm.c) continue ;;
+        *nmf-nm.c | *nmf-nm-write.c) continue ;;
         esac
         if [ "$keep" = no ] && [[ " $FLAGS " == *" $a "* ]]; then
             continue

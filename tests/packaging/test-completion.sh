@@ -11,7 +11,10 @@
 # more on top of it (the script uses _init_completion/_filedir when present).
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
+# shellcheck source=help-options.sh
+. "$(dirname "$0")/help-options.sh"
 
 SRC=${1:-}
 BIN=${2:-}

@@ -14,7 +14,8 @@
 #  - a comment after a value is rejected, as both documents say.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 SRC=${1:-}
 CHECK=${2:-}

@@ -11,7 +11,8 @@
 # writable by group or others, so the hook must be root-owned 0755.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 BUILD=${1:-}
 [ -f "$BUILD/meson-info/intro-buildoptions.json" ] || tap_bail "usage: test-install.sh BUILD_DIR"

@@ -14,7 +14,8 @@
 # has to be generated.  Should C.UTF-8 be missing, the test skips.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 BUILD=${1:-}
 BIN=${2:-}

@@ -11,7 +11,10 @@
 #  - every key nm-metric-fix.conf.5 documents appears in nm-metric-fix.conf.example.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
+# shellcheck source=help-options.sh
+. "$(dirname "$0")/help-options.sh"
 
 SRC=${1:-}
 BIN=${2:-}

@@ -17,7 +17,8 @@
 #   then translate the new or fuzzy entries (see po/README).
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 SRC=${1:-}
 [ -f "$SRC/po/LINGUAS" ] || tap_bail "usage: test-po.sh SOURCE_DIR (no po/LINGUAS)"

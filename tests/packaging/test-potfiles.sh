@@ -13,7 +13,8 @@
 #  - no marked string literal is glued to a macro, which xgettext cannot follow.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 SRC=${1:-}
 POTFILES=$SRC/po/POTFILES.in

@@ -20,7 +20,8 @@
 # NMF_RPM_KEEP=1 keeps the temporary directory for inspection.
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 SRC=${1:-}

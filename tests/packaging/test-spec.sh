@@ -13,7 +13,8 @@
 #    rebuild the RPM from inside rpmbuild).
 
 set -u
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 SRC=${1:-}
 SPEC=$SRC/data/nm-metric-fix.spec

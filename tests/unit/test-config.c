@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the configuration parser (nmf-config.c). */
 #include <string.h>
 
 #include "nmf-common.h"
 #include "nmf-config.h"
+#include "nmf-rank.h"
 
-static NmfPolicy *
+static NmfConfig *
 _parse(const char *text, GError **error)
 {
     return nmf_config_parse("test.conf", text, strlen(text), error);
@@ -14,7 +16,7 @@ static void
 test_defaults(void)
 {
     g_autoptr(GError) error     = NULL;
-    g_autoptr(NmfPolicy) policy = _parse("# nothing\n\n", &error);
+    g_autoptr(NmfConfig) policy = _parse("# nothing\n\n", &error);
 
     g_assert_no_error(error);
     g_assert_cmpint(policy->mode, ==, NMF_MODE_METRIC);
@@ -47,7 +49,7 @@ test_full(void)
                                   "match-device-type=vlan\n"
                                   "action=ignore\n";
     g_autoptr(GError) error     = NULL;
-    g_autoptr(NmfPolicy) policy = _parse(text, &error);
+    g_autoptr(NmfConfig) policy = _parse(text, &error);
     NmfRule     *rule;
     NmfNatRange *r;
 
@@ -83,7 +85,7 @@ static void
 test_empty_nat_ranges(void)
 {
     g_autoptr(GError) error     = NULL;
-    g_autoptr(NmfPolicy) policy = _parse("[main]\nnat-ranges=\n", &error);
+    g_autoptr(NmfConfig) policy = _parse("[main]\nnat-ranges=\n", &error);
 
     g_assert_no_error(error);
     g_assert_cmpuint(policy->nat_ranges->len, ==, 0);
@@ -121,13 +123,15 @@ test_malformed(void)
         { "[rule ]\nmatch-interface=eth1\naction=prefer\n",
           "test.conf:1: a rule group needs a name" },
         { "[main]\nmode=\n", "test.conf:2: 'mode' in [main] needs a value" },
-        { "[main]\nmode=metric\n\xff\n", "test.conf: is not valid UTF-8" },
+        { "[main]\nmode=metric\n\xff\n", "test.conf:3: is not valid UTF-8" },
+        { "[main]\n=== not a key file line ===\n", "test.conf:2: a key needs a name before '='" },
+        { "[rule a]\nmatch-interface=eth1\nclass=router\n", "test.conf:3: class must be nat or lan" },
     };
     guint i;
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error     = NULL;
-        g_autoptr(NmfPolicy) policy = _parse(cases[i].text, &error);
+        g_autoptr(NmfConfig) policy = _parse(cases[i].text, &error);
 
         {
             g_autofree char *escaped = g_strescape(cases[i].text, NULL);
@@ -147,7 +151,7 @@ test_nul_byte(void)
 {
     g_autoptr(GError) error = NULL;
     const char text[]       = "[main]\0mode=metric\n";
-    NmfPolicy *policy       = nmf_config_parse("x.conf", text, sizeof(text) - 1, &error);
+    NmfConfig *policy       = nmf_config_parse("x.conf", text, sizeof(text) - 1, &error);
 
     g_assert_null(policy);
     g_assert_error(error, NMF_ERROR, NMF_ERROR_CONFIG);
@@ -177,7 +181,7 @@ test_rules_rank(void)
                                    "match-interface=eth2\n"
                                    "action=ignore\n";
     g_autoptr(GError) error      = NULL;
-    g_autoptr(NmfPolicy) policy  = _parse(text, &error);
+    g_autoptr(NmfConfig) policy  = _parse(text, &error);
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     NmfUplink *eth0              = _uplink("eth0", "192.168.122.100", 24, "192.168.122.1");
     NmfUplink *eth1              = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
@@ -189,7 +193,7 @@ test_rules_rank(void)
     g_ptr_array_add(uplinks, eth1);
     g_ptr_array_add(uplinks, eth2);
     g_ptr_array_add(uplinks, eth0);
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(eth0->rank, ==, 1);
     g_assert_cmpstr(eth0->rule_name, ==, "real-uplink");
     g_assert_cmpint(eth0->wanted_metric, ==, 100);
@@ -206,7 +210,7 @@ test_rules_avoid_and_hand_set(void)
                                    "match-subnet=10.2.0.0/16\n"
                                    "action=avoid\n";
     g_autoptr(GError) error      = NULL;
-    g_autoptr(NmfPolicy) policy  = _parse(text, &error);
+    g_autoptr(NmfConfig) policy  = _parse(text, &error);
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     NmfUplink *a                 = _uplink("eth0", "10.2.1.5", 24, "10.2.1.1");
     NmfUplink *b                 = _uplink("eth1", "10.3.1.5", 24, "10.3.1.1");
@@ -221,7 +225,7 @@ test_rules_avoid_and_hand_set(void)
     g_ptr_array_add(uplinks, hand);
     g_ptr_array_add(uplinks, skip);
     /* No NAT among the ranked links, but a rule says the order matters. */
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(b->rank, ==, 1);
     g_assert_cmpuint(a->rank, ==, 2);
     g_assert_cmpint(hand->unranked, ==, NMF_UNRANKED_HAND_SET);
@@ -230,9 +234,39 @@ test_rules_avoid_and_hand_set(void)
     /* A metric we wrote ourselves is not the admin's. */
     hand->has_record      = TRUE;
     hand->recorded_metric = 50;
-    g_assert_true(nmf_policy_rank(policy, uplinks));
+    g_assert_true(nmf_rank(policy, uplinks));
     g_assert_cmpuint(hand->rank, ==, 2);
     g_assert_cmpuint(a->rank, ==, 3);
+}
+
+/* Who may have written the file decides whether root trusts it (issue: a local user
+ * appended a prefer rule to a world-writable file). */
+static void
+test_file_trusted(void)
+{
+    g_autofree char *why = NULL;
+
+    g_assert_true(nmf_config_file_trusted(TRUE, 0, 0100644, 100, 0, FALSE, &why));
+    g_assert_null(why);
+    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100666, 100, 0, FALSE, &why));
+    g_assert_cmpstr(why, ==, "writable by others (mode 0666)");
+    g_clear_pointer(&why, g_free);
+    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100664, 100, 0, TRUE, &why));
+    g_assert_cmpstr(why, ==, "writable by its group (mode 0664)");
+    g_clear_pointer(&why, g_free);
+    g_assert_false(nmf_config_file_trusted(TRUE, 1000, 0100644, 100, 0, TRUE, &why));
+    g_assert_cmpstr(why, ==, "owned by uid 1000, not by root");
+    g_clear_pointer(&why, g_free);
+    /* A read-only run by that user may read its own file; a changing run may not. */
+    g_assert_true(nmf_config_file_trusted(TRUE, 1000, 0100664, 100, 1000, TRUE, &why));
+    g_assert_false(nmf_config_file_trusted(TRUE, 1000, 0100644, 100, 1000, FALSE, &why));
+    g_clear_pointer(&why, g_free);
+    g_assert_false(nmf_config_file_trusted(FALSE, 0, 010644, 0, 0, TRUE, &why));
+    g_assert_cmpstr(why, ==, "not a regular file");
+    g_clear_pointer(&why, g_free);
+    g_assert_true(nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES, 0, FALSE, &why));
+    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES + 1, 0, FALSE, &why));
+    g_assert_nonnull(strstr(why, "more than"));
 }
 
 int
@@ -246,5 +280,6 @@ main(int argc, char **argv)
     g_test_add_func("/config/nul-byte", test_nul_byte);
     g_test_add_func("/config/rules/rank", test_rules_rank);
     g_test_add_func("/config/rules/avoid-and-hand-set", test_rules_avoid_and_hand_set);
+    g_test_add_func("/config/file-trusted", test_file_trusted);
     return g_test_run();
 }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "nmf-frame.h"
 #include "nmf-trace.h"
 
 #define PEER  "10.72.112.29"
@@ -416,9 +417,10 @@ test_firewall_when_no_counter(void)
     g_assert_nonnull(strstr(causes->pdata[1], "after br0"));
 }
 
-/* Frames of one interface's capture: Ethernet (with a VLAN tag) and bare IP. */
+/* Frames of one interface's capture (Ethernet with a VLAN tag, bare IP) become the
+ * LINUX_SLL2 frames of the "any" device, with the interface and direction. */
 static void
-test_parse_per_interface_frames(void)
+test_frame_to_sll2(void)
 {
     static const guint8 ip_icmp[] = {
         0x45, 0,  0,  28, 0,  0,   0x40, 0, 64, 1, 0, 0, 10, 72,
@@ -426,18 +428,22 @@ test_parse_per_interface_frames(void)
     };
     guint8    eth[14 + sizeof(ip_icmp)];
     guint8    vlan[18 + sizeof(ip_icmp)];
+    guint8    out[NMF_FRAME_SLL2_HEADER_LEN + sizeof(vlan)];
+    gsize     len;
     NmfPacket p;
 
     memset(eth, 0xaa, 12);
     eth[12] = 0x08;
     eth[13] = 0x00;
     memcpy(eth + 14, ip_icmp, sizeof(ip_icmp));
-    g_assert_true(nmf_packet_parse(NMF_DLT_EN10MB, eth, sizeof(eth), &p));
+    len = nmf_frame_to_sll2(
+      NMF_FRAME_DLT_EN10MB, eth, sizeof(eth), 7, NMF_FRAME_SLL2_HOST, out, sizeof(out));
+    g_assert_cmpuint(len, ==, NMF_FRAME_SLL2_HEADER_LEN + sizeof(ip_icmp));
+    g_assert_true(nmf_packet_parse(NMF_DLT_LINUX_SLL2, out, len, &p));
     g_assert_cmpint(p.family, ==, AF_INET);
     g_assert_cmpint(p.icmp_type, ==, 8);
-    g_assert_cmpint(p.ifindex, ==, 0);
-    g_assert_cmpint(p.direction, ==, NMF_PACKET_OTHER);
-    g_assert_cmpint(p.src[0], ==, 10);
+    g_assert_cmpint(p.ifindex, ==, 7);
+    g_assert_cmpint(p.direction, ==, NMF_PACKET_IN);
     g_assert_cmpint(p.src[3], ==, 29);
 
     memset(vlan, 0xbb, 12);
@@ -448,17 +454,28 @@ test_parse_per_interface_frames(void)
     vlan[16] = 0x08;
     vlan[17] = 0x00;
     memcpy(vlan + 18, ip_icmp, sizeof(ip_icmp));
-    g_assert_true(nmf_packet_parse(NMF_DLT_EN10MB, vlan, sizeof(vlan), &p));
+    len = nmf_frame_to_sll2(
+      NMF_FRAME_DLT_EN10MB, vlan, sizeof(vlan), 70000, NMF_FRAME_SLL2_OUTGOING, out, sizeof(out));
+    g_assert_true(nmf_packet_parse(NMF_DLT_LINUX_SLL2, out, len, &p));
+    g_assert_cmpint(p.ifindex, ==, 70000);
+    g_assert_cmpint(p.direction, ==, NMF_PACKET_OUT);
     g_assert_cmpint(p.dst[3], ==, 236);
-    g_assert_false(nmf_packet_parse(NMF_DLT_EN10MB, vlan, 16, &p));
+    /* Truncated in the tag, or too big for the buffer. */
+    g_assert_cmpuint(
+      nmf_frame_to_sll2(NMF_FRAME_DLT_EN10MB, vlan, 16, 1, 0, out, sizeof(out)), ==, 0);
+    g_assert_cmpuint(
+      nmf_frame_to_sll2(NMF_FRAME_DLT_EN10MB, vlan, sizeof(vlan), 1, 0, out, 30), ==, 0);
 
-    g_assert_true(nmf_packet_parse(NMF_DLT_RAW, ip_icmp, sizeof(ip_icmp), &p));
+    len = nmf_frame_to_sll2(NMF_FRAME_DLT_RAW, ip_icmp, sizeof(ip_icmp), 3, 0, out, sizeof(out));
+    g_assert_true(nmf_packet_parse(NMF_DLT_LINUX_SLL2, out, len, &p));
     g_assert_cmpint(p.ip_proto, ==, 1);
-    g_assert_false(nmf_packet_parse(NMF_DLT_RAW, ip_icmp, 0, &p));
+    g_assert_cmpuint(
+      nmf_frame_to_sll2(NMF_FRAME_DLT_RAW, ip_icmp, 0, 3, 0, out, sizeof(out)), ==, 0);
 
-    eth[12] = 0x08;
     eth[13] = 0x06; /* ARP */
-    g_assert_false(nmf_packet_parse(NMF_DLT_EN10MB, eth, sizeof(eth), &p));
+    g_assert_cmpuint(
+      nmf_frame_to_sll2(NMF_FRAME_DLT_EN10MB, eth, sizeof(eth), 1, 0, out, sizeof(out)), ==, 0);
+    g_assert_cmpuint(nmf_frame_to_sll2(113, eth, sizeof(eth), 1, 0, out, sizeof(out)), ==, 0);
 }
 
 static void
@@ -491,7 +508,7 @@ main(int argc, char **argv)
     g_test_add_func("/trace/bridge-is-uplink", test_bridge_is_uplink);
     g_test_add_func("/trace/counters-parse", test_counters_parse);
     g_test_add_func("/trace/firewall-when-no-counter", test_firewall_when_no_counter);
-    g_test_add_func("/trace/parse-per-interface-frames", test_parse_per_interface_frames);
+    g_test_add_func("/trace/frame-to-sll2", test_frame_to_sll2);
     g_test_add_func("/trace/follow-hint", test_follow_hint);
     return g_test_run();
 }

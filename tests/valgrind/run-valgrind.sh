@@ -23,8 +23,8 @@ SRCDIR=$(cd "$HERE/../.." && pwd)
 . "$HERE/../lab/lab.sh"
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lab/lab-scale.sh
-. "$HERE/../lab/lab-scale.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
+. "$HERE/../lab/lab-control.sh"
 
 VG_ERROR_EXIT=97
 HELPER=/usr/local/bin/nm-metric-fix

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Adapter: rtnetlink through libnl - routes, addresses, route lookups; rp_filter sysctls. */
+#include "nmf-netlink.h"
+
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
+#include <poll.h>
+#include <time.h>
+#include <netlink/route/route.h>
+
+#include "nmf-common.h"
+
+/* libnl objects are not GObjects: give them cleanup functions of their own. */
+typedef struct nl_sock  NlSock;
+typedef struct nl_cache NlCache;
+typedef struct nl_msg   NlMsg;
+typedef struct nl_cb    NlCb;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlSock, nl_socket_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlCache, nl_cache_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlMsg, nlmsg_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlCb, nl_cb_put)
+
+static NlSock *
+_connect(GError **error)
+{
+    g_autoptr(NlSock) sk = nl_socket_alloc();
+    int err;
+
+    if (!sk) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return NULL;
+    }
+    err = nl_connect(sk, NETLINK_ROUTE);
+    if (err < 0) {
+        g_set_error(
+          error, NMF_ERROR, NMF_ERROR_FAILED, "cannot open a netlink socket: %s", nl_geterror(err));
+        return NULL;
+    }
+    return g_steal_pointer(&sk);
+}
+
+/* A socket, the link cache (when @out_links) and the routes of @family. */
+static gboolean
+_read_routes(int family, NlSock **out_sk, NlCache **out_links, NlCache **out_routes, GError **error)
+{
+    g_autoptr(NlSock) sk      = _connect(error);
+    g_autoptr(NlCache) links  = NULL;
+    g_autoptr(NlCache) routes = NULL;
+    int err                   = 0;
+
+    if (!sk)
+        return FALSE;
+    if (out_links)
+        err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+    if (err >= 0)
+        err = rtnl_route_alloc_cache(sk, family, 0, &routes);
+    if (err < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read routes from the kernel: %s",
+                    nl_geterror(err));
+        return FALSE;
+    }
+    *out_sk = g_steal_pointer(&sk);
+    if (out_links)
+        *out_links = g_steal_pointer(&links);
+    *out_routes = g_steal_pointer(&routes);
+    return TRUE;
+}
+
+typedef struct {
+    GPtrArray *routes;
+    NlCache   *links;
+} CollectData;
+
+static void
+_collect_one(struct nl_object *obj, void *user_data)
+{
+    CollectData         *data  = user_data;
+    struct rtnl_route   *route = (struct rtnl_route *) obj;
+    struct nl_addr      *dst   = rtnl_route_get_dst(route);
+    struct rtnl_nexthop *nh;
+    struct nl_addr      *gw;
+    NmfRoute            *r;
+    char                 name[64];
+    char                 buf[128];
+    int                  family = rtnl_route_get_family(route);
+
+    if (family != AF_INET && family != AF_INET6)
+        return;
+    if (rtnl_route_get_type(route) != RTN_UNICAST)
+        return;
+    if (dst && nl_addr_get_prefixlen(dst) != 0)
+        return;
+    if (rtnl_route_get_nnexthops(route) < 1)
+        return;
+
+    nh         = rtnl_route_nexthop_n(route, 0);
+    r          = g_new0(NmfRoute, 1);
+    r->family  = family;
+    r->ifindex = rtnl_route_nh_get_ifindex(nh);
+    r->metric  = rtnl_route_get_priority(route);
+    r->table   = rtnl_route_get_table(route);
+    r->iface = g_strdup(rtnl_link_i2name(data->links, r->ifindex, name, sizeof(name)) ? name : "");
+    gw       = rtnl_route_nh_get_gateway(nh);
+    if (gw)
+        r->gateway = g_strdup(nl_addr2str(gw, buf, sizeof(buf)));
+    g_ptr_array_add(data->routes, r);
+}
+
+GPtrArray *
+nmf_netlink_default_routes(GError **error)
+{
+    g_autoptr(NlSock) sk        = NULL;
+    g_autoptr(NlCache) links    = NULL;
+    g_autoptr(NlCache) routes   = NULL;
+    g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    CollectData data;
+
+    if (!_read_routes(AF_UNSPEC, &sk, &links, &routes, error))
+        return NULL;
+
+    data.routes = result;
+    data.links  = links;
+    nl_cache_foreach(routes, _collect_one, &data);
+    nmf_routes_sort(result);
+    return g_steal_pointer(&result);
+}
+
+typedef struct {
+    guint32    first;
+    guint32    last;
+    GArray    *keep;
+    NlCache   *links;
+    GPtrArray *doomed; /* struct rtnl_route *, referenced */
+} PruneData;
+
+/* A route in one of our tables, as text: the key to compare with what we keep. */
+typedef struct {
+    int     family;
+    guint32 table;
+    char    dest[INET6_ADDRSTRLEN];
+    guint8  prefix;
+    char    gateway[INET6_ADDRSTRLEN];
+    char    iface[IFNAMSIZ + 1];
+} RouteText;
+
+static void
+_addr_text(struct nl_addr *addr, int family, char *buf)
+{
+    guint8 zero[16] = { 0 };
+
+    /* A default route may come without a destination: that is 0.0.0.0 or ::. */
+    if (addr && nl_addr_get_len(addr) == (family == AF_INET ? 4u : 16u))
+        inet_ntop(family, nl_addr_get_binary_addr(addr), buf, INET6_ADDRSTRLEN);
+    else
+        inet_ntop(family, zero, buf, INET6_ADDRSTRLEN);
+}
+
+static void
+_route_text(const PruneData *data, struct rtnl_route *route, RouteText *t)
+{
+    struct nl_addr      *dst = rtnl_route_get_dst(route);
+    struct rtnl_nexthop *nh =
+      rtnl_route_get_nnexthops(route) == 1 ? rtnl_route_nexthop_n(route, 0) : NULL;
+    struct nl_addr *gw = nh ? rtnl_route_nh_get_gateway(nh) : NULL;
+
+    memset(t, 0, sizeof(*t));
+    t->family = rtnl_route_get_family(route);
+    t->table  = rtnl_route_get_table(route);
+    t->prefix = dst ? nl_addr_get_prefixlen(dst) : 0;
+    _addr_text(dst, t->family, t->dest);
+    if (gw)
+        _addr_text(gw, t->family, t->gateway);
+    if (!nh
+        || !rtnl_link_i2name(
+          data->links, rtnl_route_nh_get_ifindex(nh), t->iface, sizeof(t->iface)))
+        g_strlcpy(t->iface, "?", sizeof(t->iface));
+}
+
+static gboolean
+_route_is_kept(const PruneData *data, const RouteText *t)
+{
+    guint i;
+
+    for (i = 0; i < data->keep->len; i++) {
+        const NmfRouteKey *k = &g_array_index(data->keep, NmfRouteKey, i);
+
+        if (k->family == t->family && k->table == t->table && k->prefix == t->prefix
+            && g_strcmp0(k->dest, t->dest) == 0 && g_strcmp0(k->gateway, t->gateway) == 0
+            && g_strcmp0(k->iface, t->iface) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+_prune_one(struct nl_object *obj, void *user_data)
+{
+    PruneData         *data   = user_data;
+    struct rtnl_route *route  = (struct rtnl_route *) obj;
+    guint32            table  = rtnl_route_get_table(route);
+    int                family = rtnl_route_get_family(route);
+    RouteText          t;
+
+    if ((family != AF_INET && family != AF_INET6) || table < data->first || table > data->last)
+        return;
+    /* The kernel's own IPv6 routes (multicast, local) are not ours to judge. */
+    if (rtnl_route_get_type(route) != RTN_UNICAST)
+        return;
+    _route_text(data, route, &t);
+    if (!_route_is_kept(data, &t)) {
+        nl_object_get(obj);
+        g_ptr_array_add(data->doomed, route);
+    }
+}
+
+gboolean
+nmf_netlink_prune_tables(guint32    first,
+                        guint32    last,
+                        GArray    *keep,
+                        GPtrArray *removed,
+                        GError   **error)
+{
+    g_autoptr(NlSock) sk      = NULL;
+    g_autoptr(NlCache) links  = NULL;
+    g_autoptr(NlCache) routes = NULL;
+    PruneData data            = { .first = first, .last = last, .keep = keep };
+    guint     i;
+    int       err;
+
+    if (!_read_routes(AF_UNSPEC, &sk, &links, &routes, error))
+        return FALSE;
+    data.links  = links;
+    data.doomed = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
+    nl_cache_foreach(routes, _prune_one, &data);
+
+    for (i = 0; i < data.doomed->len; i++) {
+        struct rtnl_route *route = data.doomed->pdata[i];
+        g_autofree char   *buf   = NULL;
+        RouteText          t;
+
+        _route_text(&data, route, &t);
+        buf = g_strdup_printf("%s/%u%s%s dev %s table %u",
+                              t.dest,
+                              t.prefix,
+                              t.gateway[0] ? " via " : "",
+                              t.gateway,
+                              t.iface,
+                              t.table);
+        err = rtnl_route_delete(sk, route, 0);
+        /* Gone already (NetworkManager or the link took it): nothing left to do. */
+        if (err < 0 && err != -NLE_OBJ_NOTFOUND) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        err == -NLE_PERM ? NMF_ERROR_PERMISSION : NMF_ERROR_FAILED,
+                        "cannot delete the stale route '%s': %s",
+                        buf,
+                        nl_geterror(err));
+            g_ptr_array_unref(data.doomed);
+            return FALSE;
+        }
+        if (err >= 0)
+            g_ptr_array_add(removed, g_steal_pointer(&buf));
+    }
+    g_ptr_array_unref(data.doomed);
+    return TRUE;
+}
+
+/*****************************************************************************/
+/* --check: addresses, route lookups, reverse-path filter */
+
+static gboolean
+_parse_address(int family, const char *text, guint8 *buf, GError **error)
+{
+    if (text && inet_pton(family, text, buf) == 1)
+        return TRUE;
+    g_set_error(error,
+                NMF_ERROR,
+                NMF_ERROR_CONFIG,
+                "'%s' is not an %s address",
+                text ? text : "",
+                family == AF_INET ? "IPv4" : "IPv6");
+    return FALSE;
+}
+
+static guint
+_address_len(int family)
+{
+    return family == AF_INET ? 4 : 16;
+}
+
+static int
+_compare_local_addresses(gconstpointer a, gconstpointer b)
+{
+    const NmfLocalAddress *la = *(const NmfLocalAddress *const *) a;
+    const NmfLocalAddress *lb = *(const NmfLocalAddress *const *) b;
+
+    if (la->ifindex != lb->ifindex)
+        return la->ifindex < lb->ifindex ? -1 : 1;
+    if (la->family != lb->family)
+        return la->family == AF_INET ? -1 : 1;
+    return strcmp(la->address, lb->address);
+}
+
+typedef struct {
+    int        family;
+    NlCache   *links;
+    GPtrArray *result;
+} AddrData;
+
+static void
+_collect_address(struct nl_object *obj, void *user_data)
+{
+    AddrData         *data   = user_data;
+    struct rtnl_addr *addr   = (struct rtnl_addr *) obj;
+    int               family = rtnl_addr_get_family(addr);
+    struct nl_addr   *local  = rtnl_addr_get_local(addr);
+    struct rtnl_link *link;
+    const guint8     *bytes;
+    NmfLocalAddress  *a;
+    unsigned int      flags;
+    char              buf[INET6_ADDRSTRLEN];
+
+    if (family != AF_INET && family != AF_INET6)
+        return;
+    if (data->family != AF_UNSPEC && family != data->family)
+        return;
+    if (!local || nl_addr_get_len(local) != _address_len(family))
+        return;
+    if (rtnl_addr_get_scope(addr) >= RT_SCOPE_LINK)
+        return; /* IPv6 link-local, 127.0.0.0/8, ::1 */
+    if (rtnl_addr_get_flags(addr) & IFA_F_DADFAILED)
+        return;
+    bytes = nl_addr_get_binary_addr(local);
+    if (family == AF_INET6 && bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80)
+        return;
+
+    link = rtnl_link_get(data->links, rtnl_addr_get_ifindex(addr));
+    if (!link)
+        return;
+    flags = rtnl_link_get_flags(link);
+    if ((flags & IFF_LOOPBACK) || !(flags & IFF_UP) || !rtnl_link_get_name(link)) {
+        rtnl_link_put(link);
+        return;
+    }
+
+    a          = g_new0(NmfLocalAddress, 1);
+    a->family  = family;
+    a->ifindex = rtnl_addr_get_ifindex(addr);
+    a->iface   = g_strdup(rtnl_link_get_name(link));
+    a->address = g_strdup(inet_ntop(family, bytes, buf, sizeof(buf)));
+    a->prefix  = rtnl_addr_get_prefixlen(addr);
+    g_ptr_array_add(data->result, a);
+    rtnl_link_put(link);
+}
+
+GPtrArray *
+nmf_netlink_local_addresses(int family, GError **error)
+{
+    g_autoptr(NlSock) sk     = NULL;
+    g_autoptr(NlCache) links = NULL;
+    g_autoptr(NlCache) addrs = NULL;
+    g_autoptr(GPtrArray) result =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_local_address_free);
+    AddrData data;
+    int      err;
+
+    sk = _connect(error);
+    if (!sk)
+        return NULL;
+    err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+    if (err >= 0)
+        err = rtnl_addr_alloc_cache(sk, &addrs);
+    if (err < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read addresses from the kernel: %s",
+                    nl_geterror(err));
+        return NULL;
+    }
+    data.family = family;
+    data.links  = links;
+    data.result = result;
+    nl_cache_foreach(addrs, _collect_address, &data);
+    g_ptr_array_sort(result, _compare_local_addresses);
+    return g_steal_pointer(&result);
+}
+
+typedef struct {
+    NmfRouteAnswer *answer;
+    gboolean        answered;
+    int             parse_error;
+} RouteGetData;
+
+static int
+_route_get_valid_cb(struct nl_msg *msg, void *arg)
+{
+    RouteGetData        *data  = arg;
+    struct rtnl_route   *route = NULL;
+    struct rtnl_nexthop *nh;
+    struct nl_addr      *gw;
+    char                 name[IF_NAMESIZE];
+    char                 buf[INET6_ADDRSTRLEN];
+    int                  err;
+
+    if (nlmsg_hdr(msg)->nlmsg_type != RTM_NEWROUTE)
+        return NL_SKIP;
+    err = rtnl_route_parse(nlmsg_hdr(msg), &route);
+    if (err < 0) {
+        data->parse_error = err;
+        return NL_STOP;
+    }
+    data->answered      = TRUE;
+    data->answer->error = 0;
+    data->answer->type  = rtnl_route_get_type(route);
+    data->answer->table = rtnl_route_get_table(route);
+    if (rtnl_route_get_nnexthops(route) >= 1) {
+        nh                = rtnl_route_nexthop_n(route, 0);
+        data->answer->oif = rtnl_route_nh_get_ifindex(nh);
+        if (data->answer->oif > 0 && if_indextoname(data->answer->oif, name))
+            data->answer->oif_name = g_strdup(name);
+        gw = rtnl_route_nh_get_gateway(nh);
+        if (gw && nl_addr_get_len(gw) == _address_len(rtnl_route_get_family(route)))
+            data->answer->gateway = g_strdup(inet_ntop(
+              rtnl_route_get_family(route), nl_addr_get_binary_addr(gw), buf, sizeof(buf)));
+    }
+    rtnl_route_put(route);
+    return NL_STOP;
+}
+
+static int
+_route_get_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+    RouteGetData *data = arg;
+
+    /* The kernel's own errno, which libnl would otherwise fold into its own codes. */
+    data->answered      = TRUE;
+    data->answer->error = e->error < 0 ? -e->error : e->error;
+    return NL_STOP;
+}
+
+gboolean
+nmf_netlink_route_get(int             family,
+                     const char     *dst,
+                     const char     *src,
+                     int             iif,
+                     NmfRouteAnswer *out,
+                     GError        **error)
+{
+    g_autoptr(NlSock) sk = NULL;
+    g_autoptr(NlMsg) msg = NULL;
+    g_autoptr(NlCb) cb   = NULL;
+    struct rtmsg rtm     = { 0 };
+    guint8       dst_buf[16];
+    guint8       src_buf[16];
+    guint        alen         = _address_len(family);
+    RouteGetData data         = { .answer = out };
+    char         iif_text[32] = "";
+    int          err;
+
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, FALSE);
+    memset(out, 0, sizeof(*out));
+    if (!_parse_address(family, dst, dst_buf, error))
+        return FALSE;
+    if (src && !_parse_address(family, src, src_buf, error))
+        return FALSE;
+
+    sk = _connect(error);
+    if (!sk)
+        return FALSE;
+    nl_socket_disable_auto_ack(sk); /* one answer: the route or an error */
+
+    rtm.rtm_family  = family;
+    rtm.rtm_dst_len = alen * 8;
+    rtm.rtm_src_len = src ? alen * 8 : 0;
+    rtm.rtm_flags   = RTM_F_LOOKUP_TABLE; /* report the table the lookup used */
+    msg             = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+    if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0
+        || nla_put(msg, RTA_DST, alen, dst_buf) < 0
+        || (src && nla_put(msg, RTA_SRC, alen, src_buf) < 0)
+        || (iif > 0 && nla_put_u32(msg, RTA_IIF, iif) < 0)) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return FALSE;
+    }
+
+    cb = nl_cb_alloc(NL_CB_DEFAULT);
+    if (!cb) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return FALSE;
+    }
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, _route_get_valid_cb, &data);
+    nl_cb_err(cb, NL_CB_CUSTOM, _route_get_error_cb, &data);
+
+    err = nl_send_auto(sk, msg);
+    if (err >= 0)
+        err = nl_recvmsgs(sk, cb);
+    if (!data.answered && err >= 0)
+        err = data.parse_error < 0 ? data.parse_error : -NLE_MSG_TRUNC;
+    if (!data.answered) {
+        nmf_route_answer_clear(out);
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot look up the route to %s: %s",
+                    dst,
+                    nl_geterror(err));
+        return FALSE;
+    }
+    if (iif > 0)
+        g_snprintf(iif_text, sizeof(iif_text), " iif %d", iif);
+    nmf_log_debug("route get %s%s%s%s: %s%s",
+                  dst,
+                  src ? " from " : "",
+                  src ? src : "",
+                  iif_text,
+                  out->error ? g_strerror(out->error) : "dev ",
+                  out->error ? "" : (out->oif_name ? out->oif_name : "?"));
+    return TRUE;
+}
+
+static gboolean
+_prefix_contains(const guint8 *net, guint prefix, const guint8 *addr, guint alen)
+{
+    guint full = MIN(prefix, alen * 8) / 8;
+    guint rest = MIN(prefix, alen * 8) % 8;
+
+    if (memcmp(net, addr, full) != 0)
+        return FALSE;
+    if (rest == 0)
+        return TRUE;
+    return ((net[full] ^ addr[full]) & (guint8) (0xff << (8 - rest))) == 0;
+}
+
+typedef struct {
+    int           family;
+    const guint8 *target;
+    GHashTable   *ifindexes;
+} RouteToData;
+
+static void
+_route_to_one(struct nl_object *obj, void *user_data)
+{
+    RouteToData       *data  = user_data;
+    struct rtnl_route *route = (struct rtnl_route *) obj;
+    struct nl_addr    *dst   = rtnl_route_get_dst(route);
+    guint              alen  = _address_len(data->family);
+    int                i;
+
+    if (rtnl_route_get_family(route) != data->family || rtnl_route_get_type(route) != RTN_UNICAST)
+        return;
+    if (dst && nl_addr_get_prefixlen(dst) > 0) {
+        if (nl_addr_get_len(dst) != alen
+            || !_prefix_contains(
+              nl_addr_get_binary_addr(dst), nl_addr_get_prefixlen(dst), data->target, alen))
+            return;
+    }
+    for (i = 0; i < rtnl_route_get_nnexthops(route); i++) {
+        int ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(route, i));
+
+        if (ifindex > 0)
+            g_hash_table_add(data->ifindexes, GINT_TO_POINTER(ifindex));
+    }
+}
+
+GHashTable *
+nmf_netlink_links_with_route_to(int family, const char *dst, GError **error)
+{
+    g_autoptr(NlSock) sk         = NULL;
+    g_autoptr(NlCache) routes    = NULL;
+    g_autoptr(GHashTable) result = g_hash_table_new(g_direct_hash, g_direct_equal);
+    guint8      target[16];
+    RouteToData data;
+
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, NULL);
+    if (!_parse_address(family, dst, target, error))
+        return NULL;
+    if (!_read_routes(family, &sk, NULL, &routes, error))
+        return NULL;
+    data.family    = family;
+    data.target    = target;
+    data.ifindexes = result;
+    nl_cache_foreach(routes, _route_to_one, &data);
+    return g_steal_pointer(&result);
+}
+
+static int
+_read_sysctl_int(const char *path)
+{
+    g_autofree char *text = NULL;
+    char            *end  = NULL;
+    gint64           value;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return -1;
+    value = g_ascii_strtoll(text, &end, 10);
+    if (end == text || value < 0 || value > G_MAXINT)
+        return -1;
+    return (int) value;
+}
+
+void
+nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out)
+{
+    out->all   = _read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
+    out->deflt = _read_sysctl_int("/proc/sys/net/ipv4/conf/default/rp_filter");
+    out->iface = -1;
+    /* Interface names may hold dots (VLANs) but never a slash; refuse anything odd. */
+    if (iface && iface[0] && !strchr(iface, '/') && strcmp(iface, ".") != 0
+        && strcmp(iface, "..") != 0) {
+        g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv4/conf/%s/rp_filter", iface);
+
+        out->iface = _read_sysctl_int(path);
+    }
+}
+
+/* Neighbour states that carry a link-layer address worth believing. */
+#define NEIGH_USABLE_STATES \
+    (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
+
+typedef struct {
+    int             ifindex;
+    struct nl_addr *dst;
+    gboolean        found;
+    gboolean        failed;
+    guint8          mac[6];
+} NeighWait;
+
+static void
+_neigh_match(struct nl_object *obj, void *user_data)
+{
+    NeighWait          *wait  = user_data;
+    struct rtnl_neigh  *neigh = (struct rtnl_neigh *) obj;
+    struct nl_addr     *ll;
+    int                 state;
+
+    if (rtnl_neigh_get_ifindex(neigh) != wait->ifindex || !rtnl_neigh_get_dst(neigh)
+        || nl_addr_cmp(rtnl_neigh_get_dst(neigh), wait->dst) != 0)
+        return;
+    state = rtnl_neigh_get_state(neigh);
+    ll    = rtnl_neigh_get_lladdr(neigh);
+    if ((state & NEIGH_USABLE_STATES) && ll && nl_addr_get_len(ll) == 6) {
+        memcpy(wait->mac, nl_addr_get_binary_addr(ll), 6);
+        wait->found = TRUE;
+    } else if (state & NUD_FAILED) {
+        wait->failed = TRUE;
+    }
+}
+
+static int
+_neigh_event_cb(struct nl_msg *msg, void *arg)
+{
+    nl_msg_parse(msg, _neigh_match, arg);
+    return NL_OK;
+}
+
+static gint64
+_now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+/* RTM_NEWNEIGH with NTF_USE and no state: the kernel creates the entry if needed and starts
+ * resolving it (neigh_event_send), without us writing any address into its table. */
+static int
+_neigh_request_resolution(NlSock *sk, int family, int ifindex, const guint8 *dst, guint alen)
+{
+    g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+    struct ndmsg ndm     = { 0 };
+    int          err;
+
+    if (!msg)
+        return -NLE_NOMEM;
+    ndm.ndm_family  = family;
+    ndm.ndm_ifindex = ifindex;
+    ndm.ndm_flags   = NTF_USE;
+    ndm.ndm_state   = NUD_NONE;
+    if (nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0
+        || nla_put(msg, NDA_DST, alen, dst) < 0)
+        return -NLE_NOMEM;
+    err = nl_send_auto(sk, msg);
+    if (err < 0)
+        return err;
+    return nl_wait_for_ack(sk);
+}
+
+gboolean
+nmf_netlink_gateway_mac(int         family,
+                       const char *gateway,
+                       int         ifindex,
+                       gboolean    resolve,
+                       guint       timeout_ms,
+                       gboolean   *out_found,
+                       guint8      out_mac[6],
+                       GError    **error)
+{
+    g_autoptr(NlSock) sk      = NULL;
+    g_autoptr(NlSock) events  = NULL;
+    g_autoptr(NlCache) neighs = NULL;
+    guint8    dst_buf[16];
+    guint     alen = _address_len(family);
+    NeighWait wait = { .ifindex = ifindex };
+    gint64    deadline;
+    int       err;
+
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, FALSE);
+    if (!_parse_address(family, gateway, dst_buf, error))
+        return FALSE;
+    sk = _connect(error);
+    if (!sk)
+        return FALSE;
+    /* Listen before looking, so that an answer between the two is not missed. */
+    if (resolve) {
+        events = _connect(error);
+        if (!events)
+            return FALSE;
+        nl_socket_disable_seq_check(events);
+        nl_socket_modify_cb(events, NL_CB_VALID, NL_CB_CUSTOM, _neigh_event_cb, &wait);
+        err = nl_socket_add_membership(events, RTNLGRP_NEIGH);
+        if (err < 0) {
+            g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED,
+                        "cannot listen to neighbour events: %s", nl_geterror(err));
+            return FALSE;
+        }
+    }
+    wait.dst = nl_addr_build(family, dst_buf, alen);
+    if (!wait.dst) {
+        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+        return FALSE;
+    }
+    err = rtnl_neigh_alloc_cache(sk, &neighs);
+    if (err < 0) {
+        nl_addr_put(wait.dst);
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED,
+                    "cannot read the neighbour table: %s", nl_geterror(err));
+        return FALSE;
+    }
+    nl_cache_foreach(neighs, _neigh_match, &wait);
+
+    if (!wait.found && resolve) {
+        wait.failed = FALSE;
+        err         = _neigh_request_resolution(sk, family, ifindex, dst_buf, alen);
+        if (err < 0) {
+            nmf_log_debug("cannot ask the kernel to resolve %s: %s", gateway, nl_geterror(err));
+        } else {
+            deadline = _now_ms() + timeout_ms;
+            while (!wait.found && !wait.failed) {
+                struct pollfd pfd = { .fd = nl_socket_get_fd(events), .events = POLLIN };
+                gint64        left = deadline - _now_ms();
+
+                if (left <= 0 || poll(&pfd, 1, (int) left) <= 0)
+                    break;
+                if (nl_recvmsgs_default(events) < 0)
+                    break;
+            }
+        }
+    }
+    nl_addr_put(wait.dst);
+    nmf_log_debug("gateway %s on ifindex %d: %s",
+                  gateway,
+                  ifindex,
+                  wait.found ? "link-layer address known" : "no link-layer address");
+    *out_found = wait.found;
+    if (wait.found)
+        memcpy(out_mac, wait.mac, 6);
+    return TRUE;
+}
+
+gboolean
+nmf_netlink_refuse_local_target(const char *target, GError **error)
+{
+    int family                  = strchr(target, ':') ? AF_INET6 : AF_INET;
+    g_autoptr(GPtrArray) locals = nmf_netlink_local_addresses(family, error);
+    guint8 want[16];
+    guint8 have[16];
+    guint  i;
+
+    if (!locals)
+        return FALSE;
+    if (inet_pton(family, target, want) != 1)
+        return TRUE;
+    for (i = 0; i < locals->len; i++) {
+        const NmfLocalAddress *local = locals->pdata[i];
+
+        if (inet_pton(family, local->address, have) == 1
+            && memcmp(want, have, family == AF_INET ? 4 : 16) == 0) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_CONFIG,
+                        "'%s' is an address of this host (on %s), not a peer; nothing was done",
+                        target,
+                        local->iface);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+int
+nmf_netlink_read_forwarding(int family)
+{
+    return _read_sysctl_int(family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding"
+                                               : "/proc/sys/net/ipv4/ip_forward");
+}
+
+char *
+nmf_netlink_read_snmp_counters(void)
+{
+    static const char *const files[] = { "/proc/net/snmp", "/proc/net/netstat", "/proc/net/snmp6" };
+    GString                 *all     = g_string_new(NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *text = NULL;
+
+        /* snmp6 is missing when IPv6 is disabled: the others still count. */
+        if (g_file_get_contents(files[i], &text, NULL, NULL))
+            g_string_append(all, text);
+        else
+            nmf_log_debug("cannot read %s", files[i]);
+        if (all->len && all->str[all->len - 1] != '\n')
+            g_string_append_c(all, '\n');
+    }
+    return g_string_free(all, FALSE);
+}

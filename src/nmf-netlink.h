@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Adapter: the only code that talks to the kernel over rtnetlink (libnl), and reads
+ * the rp_filter sysctls: the truth we show next to what NetworkManager intends.
+ */
+#ifndef NMF_NETLINK_H
+#define NMF_NETLINK_H
+
+#include "nmf-route.h"
+
+G_BEGIN_DECLS
+
+/* Every default route (IPv4 and IPv6, every table), sorted by family, table, metric. */
+GPtrArray *nmf_netlink_default_routes(GError **error);
+
+/* Delete the routes (IPv4 and IPv6) in tables @first..@last that are not in @keep (NmfRouteKey;
+ * metric ignored). NetworkManager never removes routes it stopped wanting from tables
+ * other than main, so a rank change would leave a second default route behind. Adds a
+ * description of each deleted route to @removed. */
+gboolean nmf_netlink_prune_tables(guint32    first,
+                                 guint32    last,
+                                 GArray    *keep,
+                                 GPtrArray *removed,
+                                 GError   **error);
+
+/* Local addresses of @family (AF_INET, AF_INET6 or AF_UNSPEC) on links that are up, as
+ * NmfLocalAddress; loopback links and addresses of link or host scope (fe80::/10,
+ * 169.254.0.0/16, 127.0.0.0/8, ::1) are skipped, and so are IPv6 addresses that failed
+ * duplicate address detection.  Sorted by ifindex, then family, then address. */
+GPtrArray *nmf_netlink_local_addresses(int family, GError **error);
+
+/* One RTM_GETROUTE request, like `ip route get DST [from SRC] [iif IFINDEX]`.  With @iif the
+ * kernel routes the packet as if it had arrived on that link, reverse-path filter included.
+ * A negative answer of the kernel (no route, rp_filter) is not an error: it is returned in
+ * @out->error.  Returns FALSE only when the kernel could not be asked. */
+gboolean nmf_netlink_route_get(int             family,
+                              const char     *dst,
+                              const char     *src,
+                              int             iif,
+                              NmfRouteAnswer *out,
+                              GError        **error);
+
+/* The links that have a unicast route (in any table) covering @dst, as a set of
+ * GINT_TO_POINTER(ifindex). */
+GHashTable *nmf_netlink_links_with_route_to(int family, const char *dst, GError **error);
+
+/* net.ipv4.conf.{all,default,IFACE}.rp_filter of the current network namespace; values
+ * that cannot be read are -1. */
+void nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out);
+
+/* The link-layer address of @gateway (IPv4 or IPv6 text) on link @ifindex, from the kernel's
+ * neighbour table.  With @resolve (needs CAP_NET_ADMIN) and no usable entry, the kernel is
+ * asked to resolve one (RTM_NEWNEIGH with NTF_USE: an ARP or neighbour solicitation, as a
+ * packet to the gateway would cause) and the answer is awaited for at most @timeout_ms:
+ * right after boot a guest may not have talked to its gateway yet.  Returns FALSE only when
+ * the kernel could not be asked; *@out_found tells whether @out_mac was set. */
+gboolean nmf_netlink_gateway_mac(int         family,
+                                const char *gateway,
+                                int         ifindex,
+                                gboolean    resolve,
+                                guint       timeout_ms,
+                                gboolean   *out_found,
+                                guint8      out_mac[6],
+                                GError    **error);
+
+/* NMF_ERROR_CONFIG when @target is one of this host's own addresses: a --check or
+ * --observe peer must be another host. */
+gboolean nmf_netlink_refuse_local_target(const char *target, GError **error);
+
+/* net.ipv4.ip_forward (AF_INET) or net.ipv6.conf.all.forwarding of the current network
+ * namespace; -1 when unreadable. */
+int nmf_netlink_read_forwarding(int family);
+
+/* The text of /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6 of the current network
+ * namespace, one after the other (those that cannot be read left out), for
+ * nmf_counters_parse(). */
+char *nmf_netlink_read_snmp_counters(void);
+
+G_END_DECLS
+
+#endif /* NMF_NETLINK_H */

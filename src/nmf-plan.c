@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure step: the plan - what --fix must change, and the lines that say so. */
+#include "nmf-plan.h"
+
+#include <string.h>
+
+#include "nmf-policy-routing.h"
+
+gboolean
+nmf_uplink_profile_needs_update(const NmfUplink *uplink)
+{
+    if (uplink->rank == 0)
+        return FALSE;
+    if (uplink->profile_metric4 != uplink->wanted_metric)
+        return TRUE;
+    if (strcmp(uplink->profile_policy, uplink->wanted_policy) != 0)
+        return TRUE;
+    return uplink->has_ipv6 && uplink->profile_metric6 != uplink->wanted_metric;
+}
+
+gboolean
+nmf_uplink_applied_needs_update(const NmfUplink *uplink)
+{
+    if (uplink->rank == 0)
+        return FALSE;
+    if (!uplink->applied_known)
+        return TRUE;
+    if (uplink->applied_metric4 != uplink->wanted_metric)
+        return TRUE;
+    if (strcmp(uplink->applied_policy, uplink->wanted_policy) != 0)
+        return TRUE;
+    return uplink->has_ipv6 && uplink->applied_metric6 != uplink->wanted_metric;
+}
+
+NmfPlan *
+nmf_plan_new(const NmfConfig *config, GPtrArray *uplinks, gboolean managed)
+{
+    NmfPlan *plan = g_new0(NmfPlan, 1);
+    guint    i;
+
+    plan->managed     = managed;
+    plan->ranked      = g_ptr_array_new();
+    plan->left_alone  = g_ptr_array_new();
+    plan->reapply     = g_ptr_array_new();
+    plan->update      = g_ptr_array_new();
+    plan->keep_routes = nmf_policy_wanted_route_keys(uplinks);
+
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink *u = uplinks->pdata[i];
+
+        if (u->unranked == NMF_UNRANKED_SKIP || u->unranked == NMF_UNRANKED_RULE_IGNORE
+            || u->unranked == NMF_UNRANKED_HAND_SET)
+            g_ptr_array_add(plan->left_alone, u);
+        if (!managed || u->rank == 0)
+            continue;
+        g_ptr_array_add(plan->ranked, u);
+        if (nmf_uplink_applied_needs_update(u))
+            g_ptr_array_add(plan->reapply, u);
+        if (config->persist && nmf_uplink_profile_needs_update(u))
+            g_ptr_array_add(plan->update, u);
+    }
+    plan->reapplied = g_new0(NmfApplyOutcome, MAX(plan->reapply->len, 1));
+    plan->updated   = g_new0(NmfApplyOutcome, MAX(plan->update->len, 1));
+    return plan;
+}
+
+static void
+_clear_outcomes(NmfApplyOutcome *outcomes, guint n)
+{
+    guint i;
+
+    for (i = 0; i < n; i++)
+        g_clear_error(&outcomes[i].error);
+    g_free(outcomes);
+}
+
+void
+nmf_plan_revert_profile(NmfProfile *profile)
+{
+    profile->keeps_admin4 = profile->written_valid && profile->metric4 != profile->written;
+    profile->keeps_admin6 = profile->written_valid && profile->has_ipv6_setting
+                            && profile->metric6 != profile->written
+                            && profile->metric6 != profile->orig6;
+    profile->restore4     = profile->keeps_admin4 ? profile->metric4 : profile->orig4;
+    profile->restore6     = profile->keeps_admin6 ? profile->metric6 : profile->orig6;
+}
+
+void
+nmf_plan_free(NmfPlan *plan)
+{
+    if (!plan)
+        return;
+    _clear_outcomes(plan->reapplied, plan->reapply->len);
+    _clear_outcomes(plan->updated, plan->update->len);
+    g_ptr_array_unref(plan->ranked);
+    g_ptr_array_unref(plan->left_alone);
+    g_ptr_array_unref(plan->reapply);
+    g_ptr_array_unref(plan->update);
+    g_array_unref(plan->keep_routes);
+    g_free(plan);
+}
+
+gboolean
+nmf_plan_is_empty(const NmfPlan *plan)
+{
+    return plan->reapply->len == 0 && plan->update->len == 0;
+}
+
+gint64
+nmf_plan_wanted_metric(const NmfPlan *plan, const NmfUplink *uplink)
+{
+    return plan->managed && uplink->rank > 0 ? uplink->wanted_metric : NMF_METRIC_AUTO;
+}
+
+static char *
+_metric_str(gint64 metric)
+{
+    return g_strdup_printf("%" G_GINT64_FORMAT, metric);
+}
+
+void
+nmf_plan_describe_decisions(const NmfPlan *plan, GPtrArray *lines)
+{
+    g_autoptr(GString) ranking = g_string_new("ranking:");
+    guint i;
+
+    for (i = 0; i < plan->left_alone->len; i++) {
+        const NmfUplink *u = plan->left_alone->pdata[i];
+
+        g_ptr_array_add(lines,
+                        g_strdup_printf("%s (%s): left alone, %s%s%s",
+                                        u->iface,
+                                        u->connection_id,
+                                        nmf_unranked_to_string(u->unranked),
+                                        u->rule_name ? " " : "",
+                                        u->rule_name ? u->rule_name : ""));
+    }
+    if (!plan->managed) {
+        g_ptr_array_add(
+          lines, g_strdup("no NAT uplink competes with another uplink; leaving metrics alone"));
+        return;
+    }
+    for (i = 0; i < plan->ranked->len; i++) {
+        const NmfUplink *u = plan->ranked->pdata[i];
+
+        g_string_append_printf(ranking,
+                               " %u. %s (%s, %s) metric %" G_GINT64_FORMAT ";",
+                               u->rank,
+                               u->iface,
+                               u->connection_id,
+                               nmf_uplink_class_to_string(u->klass),
+                               u->wanted_metric);
+    }
+    g_string_truncate(ranking, ranking->len - 1);
+    g_ptr_array_add(lines, g_strdup(ranking->str));
+}
+
+void
+nmf_plan_describe_reapply(const NmfPlan *plan, gboolean dry_run, GPtrArray *lines)
+{
+    guint i;
+
+    for (i = 0; i < plan->reapply->len; i++) {
+        const NmfUplink *u      = plan->reapply->pdata[i];
+        NmfApplyResult   result = dry_run ? NMF_APPLY_DONE : plan->reapplied[i].result;
+        g_autofree char *old = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
+        g_autofree char *wanted = _metric_str(u->wanted_metric);
+
+        if (result == NMF_APPLY_DONE)
+            g_ptr_array_add(lines,
+                            g_strdup_printf("%sreapply %s (%s): ipv4.route-metric %s -> %s",
+                                            dry_run ? "would " : "",
+                                            u->iface,
+                                            u->connection_id,
+                                            old,
+                                            wanted));
+        else if (result == NMF_APPLY_UNCHANGED)
+            g_ptr_array_add(lines,
+                            g_strdup_printf("%s (%s): already as wanted (another client "
+                                            "reapplied it)",
+                                            u->iface,
+                                            u->connection_id));
+    }
+}
+
+void
+nmf_plan_describe_updates(const NmfPlan *plan, gboolean dry_run, GPtrArray *lines)
+{
+    const char *prefix = dry_run ? "would " : "";
+    guint       i;
+
+    for (i = 0; i < plan->update->len; i++) {
+        const NmfUplink *u      = plan->update->pdata[i];
+        g_autofree char *old    = _metric_str(u->profile_metric4);
+        g_autofree char *wanted = _metric_str(u->wanted_metric);
+
+        g_ptr_array_add(lines,
+                        g_strdup_printf("%supdate profile '%s' (%s): ipv4.route-metric %s -> %s%s",
+                                        prefix,
+                                        u->connection_id,
+                                        u->iface,
+                                        old,
+                                        wanted,
+                                        u->has_ipv6 ? ", ipv6.route-metric too" : ""));
+        if (strcmp(u->profile_policy, u->wanted_policy) != 0)
+            g_ptr_array_add(lines,
+                            g_strdup_printf("%spolicy routing for '%s' (%s): %s",
+                                            prefix,
+                                            u->connection_id,
+                                            u->iface,
+                                            u->wanted_policy[0] ? u->wanted_policy : "none"));
+    }
+}
+
+static guint
+_count(const NmfApplyOutcome *outcomes, guint n, NmfApplyResult result)
+{
+    guint count = 0;
+    guint i;
+
+    for (i = 0; i < n; i++)
+        count += outcomes[i].result == result;
+    return count;
+}
+
+char *
+nmf_plan_summary(const NmfPlan *plan, gboolean dry_run)
+{
+    guint n_reapplied;
+    guint n_updated;
+
+    if (nmf_plan_is_empty(plan))
+        return g_strdup("no changes needed");
+    if (dry_run)
+        return g_strdup_printf("dry run: %u device(s) to reapply, %u profile(s) to update, "
+                               "%u left alone; nothing was changed",
+                               plan->reapply->len,
+                               plan->update->len,
+                               plan->left_alone->len);
+    n_reapplied = _count(plan->reapplied, plan->reapply->len, NMF_APPLY_DONE);
+    n_updated   = _count(plan->updated, plan->update->len, NMF_APPLY_DONE);
+    if (n_reapplied == 0 && n_updated == 0)
+        return g_strdup("no changes needed");
+    return g_strdup_printf("done: %u device(s) reapplied, %u profile(s) updated, %u left alone",
+                           n_reapplied,
+                           n_updated,
+                           plan->left_alone->len);
+}

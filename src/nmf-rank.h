@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Pure step: ranking - which uplink should own the default route.  Classifies each
+ * uplink, applies the configuration's rules and orders them.  No I/O: unit tests and
+ * fuzzers call it directly.
+ */
+#ifndef NMF_RANK_H
+#define NMF_RANK_H
+
+#include "nmf-config.h"
+#include "nmf-uplink.h"
+
+G_BEGIN_DECLS
+
+/* Sets klass, class_evidence and class_conflict of @uplink from its facts (gateway MAC,
+ * link kind, DHCP server, the NAT ranges of @config) and @rule (the first rule that
+ * matches it, or NULL), which decides when it names a class. */
+void nmf_rank_classify_uplink(const NmfConfig *config, NmfUplink *uplink, const NmfRule *rule);
+
+gboolean nmf_rule_matches(const NmfRule *rule, const NmfUplink *uplink);
+
+/* Classify and rank @uplinks in place (and sort them best first). Returns TRUE when the
+ * configuration wants metrics managed, FALSE when it leaves every metric alone (no NAT
+ * link, or nothing better than NAT). */
+gboolean nmf_rank(const NmfConfig *config, GPtrArray *uplinks);
+
+G_END_DECLS
+
+#endif /* NMF_RANK_H */

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Snapshot: read the configuration, NetworkManager and the kernel once; rank and plan. */
+#include "config.h"
+
+#include "nmf-snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "nmf-check-verdict.h"
+#include "nmf-common.h"
+#include "nmf-netlink.h"
+#include "nmf-rank.h"
+
+/* Opens without blocking (a FIFO), checks the open file (not the name: no race with a
+ * rename) and reads at most one byte more than a configuration may have. */
+static char *
+_read_trusted(const char *file, gboolean read_only, gsize *out_length, int *out_errno, GError **error)
+{
+    g_autofree char *reason = NULL;
+    g_autofree char *data   = NULL;
+    struct stat      st;
+    gsize            length = 0;
+    int              fd;
+
+    fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *out_errno = errno;
+        g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: %s", file, g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0) {
+        g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: %s", file, g_strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!nmf_config_file_trusted(S_ISREG(st.st_mode),
+                                 st.st_uid,
+                                 st.st_mode,
+                                 (guint64) st.st_size,
+                                 geteuid(),
+                                 read_only,
+                                 &reason)) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_CONFIG,
+                    "%s: refused: %s; nothing was changed",
+                    file,
+                    reason);
+        close(fd);
+        return NULL;
+    }
+    data = g_malloc(NMF_CONFIG_MAX_BYTES + 1);
+    while (length <= NMF_CONFIG_MAX_BYTES) {
+        ssize_t n = read(fd, data + length, NMF_CONFIG_MAX_BYTES + 1 - length);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            g_set_error(error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: %s", file, g_strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        length += (gsize) n;
+    }
+    close(fd);
+    if (length > NMF_CONFIG_MAX_BYTES) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_CONFIG,
+                    "%s: refused: more than %u bytes; nothing was changed",
+                    file,
+                    NMF_CONFIG_MAX_BYTES);
+        return NULL;
+    }
+    *out_length = length;
+    return g_steal_pointer(&data);
+}
+
+NmfConfig *
+nmf_snapshot_load_config(const char *path, gboolean read_only, GError **error)
+{
+    const char      *file     = path ? path : NMF_DEFAULT_CONFIG;
+    g_autofree char *contents = NULL;
+    gsize            length   = 0;
+    int              err      = 0;
+    g_autoptr(GError) local   = NULL;
+
+    contents = _read_trusted(file, read_only, &length, &err, &local);
+    if (!contents) {
+        /* The default file is optional; a file the user names must exist. */
+        if (!path && err == ENOENT)
+            return nmf_config_new_default();
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    return nmf_config_parse(file, contents, length, error);
+}
+
+/* How long to wait for a gateway that is not in the neighbour table yet (right after
+ * boot the guest may not have talked to it). */
+#define GATEWAY_RESOLVE_MS 1000
+
+/* The gateway's link-layer address: the strongest evidence for the uplink's class.
+ * Only root may ask the kernel to resolve it; others read the table as it is. */
+static void
+_read_gateway_mac(NmfUplink *uplink)
+{
+    g_autoptr(GError) error   = NULL;
+    g_autofree char *gateway4 = uplink->gateway4 ? nmf_format_ip4(uplink->gateway4) : NULL;
+    gboolean         resolve  = geteuid() == 0;
+    int              ifindex  = (int) if_nametoindex(uplink->iface);
+    gboolean         found    = FALSE;
+
+    if (ifindex <= 0)
+        return;
+    if (gateway4
+        && !nmf_netlink_gateway_mac(
+          AF_INET, gateway4, ifindex, resolve, GATEWAY_RESOLVE_MS, &found, uplink->gateway_mac, &error))
+        nmf_log_debug("%s: %s", uplink->iface, error->message);
+    if (!found && uplink->gateway6) {
+        g_clear_error(&error);
+        if (!nmf_netlink_gateway_mac(AF_INET6,
+                                     uplink->gateway6,
+                                     ifindex,
+                                     resolve,
+                                     GATEWAY_RESOLVE_MS,
+                                     &found,
+                                     uplink->gateway_mac,
+                                     &error))
+            nmf_log_debug("%s: %s", uplink->iface, error->message);
+        uplink->gateway_mac_ipv6 = found;
+    }
+    uplink->gateway_mac_known = found;
+}
+
+NmfSnapshot *
+nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, gboolean with_routes, GError **error)
+{
+    g_autoptr(NmfSnapshot) snapshot = g_new0(NmfSnapshot, 1);
+    guint i;
+
+    snapshot->config = config;
+    if (with_routes) {
+        snapshot->routes = nmf_netlink_default_routes(error);
+        if (!snapshot->routes)
+            return NULL;
+    }
+    snapshot->uplinks = nmf_nm_collect(nm, error);
+    if (!snapshot->uplinks)
+        return NULL;
+    for (i = 0; i < snapshot->uplinks->len; i++)
+        _read_gateway_mac(snapshot->uplinks->pdata[i]);
+    snapshot->managed = nmf_rank(config, snapshot->uplinks);
+    for (i = 0; i < snapshot->uplinks->len; i++) {
+        const NmfUplink *u = snapshot->uplinks->pdata[i];
+
+        nmf_log_debug("%s: class %s: %s", u->iface, nmf_uplink_class_to_string(u->klass), u->class_evidence);
+        if (u->class_conflict)
+            nmf_log_warning("%s: the evidence for its class conflicts (%s); a rule with class= decides",
+                            u->iface,
+                            u->class_evidence);
+    }
+    snapshot->plan    = nmf_plan_new(config, snapshot->uplinks, snapshot->managed);
+    nmf_log_debug("snapshot: %u active device(s), %u ranked, metrics %s",
+                  snapshot->uplinks->len,
+                  snapshot->plan->ranked->len,
+                  snapshot->managed ? "managed" : "left alone");
+    return g_steal_pointer(&snapshot);
+}
+
+static gboolean
+_is_listed(GPtrArray *names, const char *name)
+{
+    guint i;
+
+    for (i = 0; names && i < names->len; i++) {
+        if (g_strcmp0(names->pdata[i], name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static NmfCheckRow *
+_reply_row(const char            *target,
+           const NmfLocalAddress *local,
+           GHashTable            *paths,
+           GPtrArray             *nat_ifaces,
+           GError               **error)
+{
+    g_autoptr(NmfCheckRow) row     = nmf_check_row_new(local->family, local->address, local->iface);
+    g_auto(NmfRouteAnswer) reply   = { 0 };
+    g_auto(NmfRouteAnswer) request = { 0 };
+
+    row->has_route_to_target = g_hash_table_contains(paths, GINT_TO_POINTER(local->ifindex));
+    row->is_nat              = _is_listed(nat_ifaces, local->iface);
+
+    /* The reply: from the local address back to the target (`ip route get T from L`). */
+    if (!nmf_netlink_route_get(local->family, target, local->address, 0, &reply, error))
+        return NULL;
+    row->reply_error = reply.error;
+    if (reply.error == 0)
+        row->reply_iface = g_strdup(reply.oif_name ? reply.oif_name : "?");
+
+    if (local->family == AF_INET) {
+        NmfRpFilter rp;
+
+        nmf_netlink_read_rp_filter(local->iface, &rp);
+        row->rp_filter = nmf_rp_filter_effective(&rp);
+        /* The request: from the target to the local address, arriving on its link
+         * (`ip route get L from T iif IFACE`). */
+        if (!nmf_netlink_route_get(AF_INET, local->address, target, local->ifindex, &request, error))
+            return NULL;
+        row->rp_filter_pass = nmf_check_request_passes(
+          request.error, row->rp_filter, row->iface, row->reply_iface, row->reply_error);
+        if (request.error != 0 && request.error != EXDEV
+            && (request.error != EINVAL || row->rp_filter <= 0))
+            nmf_log_debug("request lookup on %s: %s; judging rp_filter from the reply route",
+                          row->iface,
+                          g_strerror(request.error));
+    }
+    nmf_log_debug("check %s on %s: reply via %s, rp_filter %d (%s)%s",
+                  local->address,
+                  local->iface,
+                  row->reply_iface ? row->reply_iface : "-",
+                  row->rp_filter,
+                  row->rp_filter_pass ? "pass" : "drop",
+                  row->has_route_to_target ? "" : ", no route to the target on this link");
+    return g_steal_pointer(&row);
+}
+
+GPtrArray *
+nmf_snapshot_reply_rows(int family, const char *target, GPtrArray *nat_ifaces, GError **error)
+{
+    g_autoptr(GPtrArray) locals = NULL;
+    g_autoptr(GHashTable) paths = NULL;
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    guint i;
+
+    locals = nmf_netlink_local_addresses(family, error);
+    if (!locals)
+        return NULL;
+    paths = nmf_netlink_links_with_route_to(family, target, error);
+    if (!paths)
+        return NULL;
+    for (i = 0; i < locals->len; i++) {
+        NmfCheckRow *row = _reply_row(target, locals->pdata[i], paths, nat_ifaces, error);
+
+        if (!row)
+            return NULL;
+        g_ptr_array_add(rows, row);
+    }
+    return g_steal_pointer(&rows);
+}
+
+void
+nmf_snapshot_free(NmfSnapshot *snapshot)
+{
+    if (!snapshot)
+        return;
+    /* The plan borrows the uplinks: it goes first. */
+    nmf_plan_free(snapshot->plan);
+    if (snapshot->uplinks)
+        g_ptr_array_unref(snapshot->uplinks);
+    if (snapshot->routes)
+        g_ptr_array_unref(snapshot->routes);
+    g_free(snapshot);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Pure step of --status: the human-readable status and its verdict, formatted from
+ * what the snapshot collected.
+ */
+#ifndef NMF_STATUS_REPORT_H
+#define NMF_STATUS_REPORT_H
+
+#include "nmf-config.h"
+#include "nmf-plan.h"
+#include "nmf-uplink.h"
+#include "nmf-route.h"
+#include "nmf-check-verdict.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    NMF_VERDICT_OK,          /* the intended uplink owns the IPv4 default route */
+    NMF_VERDICT_LEFT_ALONE,  /* nothing to rank: no NAT link competes */
+    NMF_VERDICT_WRONG_OWNER, /* another interface (or none) owns it */
+    NMF_VERDICT_WRONG_LINK,  /* the kernel sends an address's replies out of another link */
+    NMF_VERDICT_MAX,
+} NmfVerdict;
+
+/* The off-link peers whose replies --status asks the kernel about (TEST-NET-2 and the
+ * IPv6 documentation prefix: never a real host, routed by the default routes). */
+#define NMF_STATUS_PROBE_IPV4 "198.51.100.1"
+#define NMF_STATUS_PROBE_IPV6 "2001:db8::1"
+
+/* The best-ranked uplink with a default gateway of @family: the one that should own
+ * that family's default route (NULL when metrics are left alone). */
+const char *nmf_report_intended(GPtrArray *uplinks, gboolean managed, int family);
+
+/* The first counted row of @replies (NmfCheckRow, evaluated) whose reply would not leave
+ * by its own link, or NULL. */
+const NmfCheckRow *nmf_report_first_wrong_link(GPtrArray *replies);
+
+/* Appends the table and the verdict line to @out. @uplinks must be ranked and @plan made
+ * from them: its wanted metrics fill the WANTED column.  @replies: the kernel's answers
+ * (NmfCheckRow, evaluated), or NULL. */
+NmfVerdict nmf_report_status(GString       *out,
+                             GPtrArray     *uplinks,
+                             const NmfPlan *plan,
+                             GPtrArray     *routes,
+                             GPtrArray     *replies);
+
+/* The verdict nmf_report_status() prints, without the text (for --json/--prometheus).
+ * @out_owner: the interface of the winning IPv4 default route in the main table, or NULL;
+ * @out_intended: the rank-1 uplink's interface when metrics are managed, else NULL.
+ * Both point into @routes/@uplinks. */
+NmfVerdict nmf_report_verdict(GPtrArray   *uplinks,
+                              gboolean     managed,
+                              GPtrArray   *routes,
+                              GPtrArray   *replies,
+                              const char **out_owner,
+                              const char **out_intended);
+
+G_END_DECLS
+
+#endif /* NMF_STATUS_REPORT_H */

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the plan step (nmf-plan.c), which --fix, --dry-run and --status read. */
+#include <string.h>
+
+#include "nmf-plan.h"
+#include "nmf-rank.h"
+
+static NmfUplink *
+_uplink(const char *iface, const char *address, guint8 prefix, const char *gateway)
+{
+    NmfUplink *u = nmf_uplink_new(iface, iface, iface);
+    guint32    a = 0;
+
+    g_assert_true(nmf_parse_ip4(address, &a));
+    nmf_uplink_add_address4(u, a, prefix);
+    g_assert_true(nmf_parse_ip4(gateway, &u->gateway4));
+    /* NetworkManager's activation-order defaults: what the product is there to fix. */
+    u->applied_known = TRUE;
+    return u;
+}
+
+/* The seed's guest: eth0 on libvirt NAT (metric 100), eth1 on the LAN (101), and a third
+ * LAN link; @mode chooses metric or policy routing. */
+static GPtrArray *
+_guest(void)
+{
+    GPtrArray *uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    NmfUplink *nat     = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+    NmfUplink *lan     = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
+    NmfUplink *lan2    = _uplink("eth2", "10.77.0.5", 24, "10.77.0.1");
+
+    nat->applied_metric4  = 100;
+    lan->applied_metric4  = 101;
+    lan2->applied_metric4 = 102;
+    lan->has_ipv6         = TRUE;
+    g_ptr_array_add(uplinks, nat);
+    g_ptr_array_add(uplinks, lan);
+    g_ptr_array_add(uplinks, lan2);
+    return uplinks;
+}
+
+/* What NetworkManager holds once a real run carried out @plan: the wanted metric in the
+ * applied connection and, when updated, in the profile with our record. */
+static void
+_apply(const NmfPlan *plan)
+{
+    guint i;
+
+    for (i = 0; i < plan->reapply->len; i++) {
+        NmfUplink *u = plan->reapply->pdata[i];
+
+        u->applied_metric4 = u->wanted_metric;
+        if (u->has_ipv6)
+            u->applied_metric6 = u->wanted_metric;
+        g_free(u->applied_policy);
+        u->applied_policy = g_strdup(u->wanted_policy);
+    }
+    for (i = 0; i < plan->update->len; i++) {
+        NmfUplink *u = plan->update->pdata[i];
+
+        u->profile_metric4 = u->wanted_metric;
+        if (u->has_ipv6)
+            u->profile_metric6 = u->wanted_metric;
+        g_free(u->profile_policy);
+        u->profile_policy  = g_strdup(u->wanted_policy);
+        u->has_record      = TRUE;
+        u->recorded_metric = u->wanted_metric;
+    }
+}
+
+static NmfPlan *
+_plan(const NmfConfig *config, GPtrArray *uplinks)
+{
+    gboolean managed = nmf_rank(config, uplinks);
+
+    return nmf_plan_new(config, uplinks, managed);
+}
+
+static void
+_test_replan_is_empty(NmfMode mode)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(NmfPlan) again     = NULL;
+    g_autofree char *summary     = NULL;
+
+    config->mode = mode;
+    plan         = _plan(config, uplinks);
+    g_assert_true(plan->managed);
+    g_assert_cmpuint(plan->reapply->len, >, 0);
+    g_assert_cmpuint(plan->update->len, ==, 3);
+    g_assert_false(nmf_plan_is_empty(plan));
+    if (mode == NMF_MODE_POLICY)
+        g_assert_cmpuint(plan->keep_routes->len, >, 0);
+
+    _apply(plan);
+    again = _plan(config, uplinks);
+    g_assert_true(again->managed);
+    g_assert_cmpuint(again->ranked->len, ==, 3);
+    g_assert_cmpuint(again->reapply->len, ==, 0);
+    g_assert_cmpuint(again->update->len, ==, 0);
+    g_assert_cmpuint(again->left_alone->len, ==, 0);
+    g_assert_true(nmf_plan_is_empty(again));
+    summary = nmf_plan_summary(again, FALSE);
+    g_assert_cmpstr(summary, ==, "no changes needed");
+}
+
+static void
+test_replan_is_empty(void)
+{
+    _test_replan_is_empty(NMF_MODE_METRIC);
+}
+
+static void
+test_replan_is_empty_policy(void)
+{
+    _test_replan_is_empty(NMF_MODE_POLICY);
+}
+
+/* Without persistence only the devices change; the profiles are left as they are. */
+static void
+test_no_persist(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+
+    config->persist = FALSE;
+    plan            = _plan(config, uplinks);
+    g_assert_cmpuint(plan->reapply->len, ==, 3);
+    g_assert_cmpuint(plan->update->len, ==, 0);
+}
+
+static GPtrArray *
+_lines_new(void)
+{
+    return g_ptr_array_new_with_free_func(g_free);
+}
+
+/* The dry run prints exactly the lines a real run prints when every change goes through,
+ * each with "would " in front. */
+static void
+test_dry_run_prints_the_real_run(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(GPtrArray) dry     = _lines_new();
+    g_autoptr(GPtrArray) real    = _lines_new();
+    guint i;
+
+    config->mode = NMF_MODE_POLICY;
+    plan         = _plan(config, uplinks);
+    nmf_plan_describe_reapply(plan, TRUE, dry);
+    nmf_plan_describe_updates(plan, TRUE, dry);
+
+    for (i = 0; i < plan->reapply->len; i++)
+        plan->reapplied[i].result = NMF_APPLY_DONE;
+    for (i = 0; i < plan->update->len; i++)
+        plan->updated[i].result = NMF_APPLY_DONE;
+    nmf_plan_describe_reapply(plan, FALSE, real);
+    nmf_plan_describe_updates(plan, FALSE, real);
+
+    /* 3 reapplies, 3 profiles, 3 policy-routing lines. */
+    g_assert_cmpuint(real->len, ==, 9);
+    g_assert_cmpuint(dry->len, ==, real->len);
+    for (i = 0; i < real->len; i++) {
+        g_autofree char *expected = g_strconcat("would ", real->pdata[i], NULL);
+
+        g_assert_cmpstr(dry->pdata[i], ==, expected);
+    }
+    g_assert_cmpstr(real->pdata[0], ==, "reapply eth1 (eth1): ipv4.route-metric 101 -> 100");
+    g_assert_cmpstr(real->pdata[3],
+                    ==,
+                    "update profile 'eth1' (eth1): ipv4.route-metric -1 -> 100, "
+                    "ipv6.route-metric too");
+}
+
+/* A device another client already reapplied is not reported as reapplied by us. */
+static void
+test_real_run_reports_outcomes(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(GPtrArray) lines   = _lines_new();
+    g_autofree char *summary     = NULL;
+
+    plan = _plan(config, uplinks);
+    g_assert_cmpuint(plan->reapply->len, ==, 3);
+    plan->reapplied[0].result = NMF_APPLY_UNCHANGED;
+    plan->reapplied[1].result = NMF_APPLY_DONE;
+    plan->reapplied[2].result = NMF_APPLY_FAILED;
+    nmf_plan_describe_reapply(plan, FALSE, lines);
+    g_assert_cmpuint(lines->len, ==, 2);
+    g_assert_cmpstr(
+      lines->pdata[0], ==, "eth1 (eth1): already as wanted (another client reapplied it)");
+    g_assert_true(g_str_has_prefix(lines->pdata[1], "reapply eth2 (eth2): "));
+    summary = nmf_plan_summary(plan, FALSE);
+    g_assert_cmpstr(summary, ==, "done: 1 device(s) reapplied, 0 profile(s) updated, 0 left alone");
+}
+
+/* Skip data, an ignore rule and a hand-set metric: listed as left alone, with the reason,
+ * never reapplied or updated. */
+static void
+test_left_alone(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(GPtrArray) lines   = _lines_new();
+    NmfRule   *rule              = g_new0(NmfRule, 1);
+    NmfUplink *lan3              = _uplink("eth3", "10.88.0.5", 24, "10.88.0.1");
+    NmfUplink *lan4              = _uplink("eth4", "10.99.0.5", 24, "10.99.0.1");
+    guint      i;
+
+    rule->name            = g_strdup("keep-eth3");
+    rule->match_interface = g_strdup("eth3");
+    rule->action          = NMF_RULE_IGNORE;
+    g_ptr_array_add(config->rules, rule);
+    lan4->profile_metric4 = 77; /* the admin's, not ours: no record */
+    g_ptr_array_add(uplinks, lan3);
+    g_ptr_array_add(uplinks, lan4);
+    ((NmfUplink *) uplinks->pdata[2])->skip_requested = TRUE; /* eth2 */
+
+    plan = _plan(config, uplinks);
+    g_assert_true(plan->managed);
+    g_assert_cmpuint(plan->left_alone->len, ==, 3);
+    for (i = 0; i < plan->reapply->len; i++)
+        g_assert_cmpuint(((NmfUplink *) plan->reapply->pdata[i])->rank, >, 0);
+    for (i = 0; i < plan->update->len; i++)
+        g_assert_cmpuint(((NmfUplink *) plan->update->pdata[i])->rank, >, 0);
+    g_assert_cmpint(nmf_plan_wanted_metric(plan, lan4), ==, NMF_METRIC_AUTO);
+
+    nmf_plan_describe_decisions(plan, lines);
+    g_assert_cmpuint(lines->len, ==, 4);
+    g_assert_cmpstr(lines->pdata[0], ==, "eth2 (eth2): left alone, skipped by user data");
+    g_assert_cmpstr(lines->pdata[1], ==, "eth3 (eth3): left alone, ignored by rule keep-eth3");
+    g_assert_cmpstr(lines->pdata[2], ==, "eth4 (eth4): left alone, metric set by hand");
+    g_assert_cmpstr(lines->pdata[3],
+                    ==,
+                    "ranking: 1. eth1 (eth1, lan) metric 100; 2. eth0 (eth0, nat) metric 101");
+}
+
+/* Nothing competes: no ranking, nothing to do, and the reason is said. */
+static void
+test_unmanaged(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(GPtrArray) lines   = _lines_new();
+    g_autofree char *summary     = NULL;
+
+    g_ptr_array_add(uplinks, _uplink("eth1", "10.66.60.236", 23, "10.66.61.254"));
+    g_ptr_array_add(uplinks, _uplink("eth2", "10.77.0.5", 24, "10.77.0.1"));
+    plan = _plan(config, uplinks);
+    g_assert_false(plan->managed);
+    g_assert_true(nmf_plan_is_empty(plan));
+    nmf_plan_describe_decisions(plan, lines);
+    g_assert_cmpuint(lines->len, ==, 1);
+    g_assert_cmpstr(
+      lines->pdata[0], ==, "no NAT uplink competes with another uplink; leaving metrics alone");
+    summary = nmf_plan_summary(plan, TRUE);
+    g_assert_cmpstr(summary, ==, "no changes needed");
+}
+
+/* --revert keeps what the admin set after us and restores the rest. */
+static void
+test_plan_revert_keeps_admin_changes(void)
+{
+    NmfProfile p = {
+        .orig4 = NMF_METRIC_AUTO, .orig6 = NMF_METRIC_AUTO, .metric4 = 100, .metric6 = 100,
+        .has_ipv6_setting = TRUE, .written_valid = TRUE, .written = 100,
+    };
+
+    nmf_plan_revert_profile(&p);
+    g_assert_false(p.keeps_admin4);
+    g_assert_false(p.keeps_admin6);
+    g_assert_cmpint(p.restore4, ==, NMF_METRIC_AUTO);
+    g_assert_cmpint(p.restore6, ==, NMF_METRIC_AUTO);
+
+    p.metric4 = 77; /* nmcli connection modify lan ipv4.route-metric 77 */
+    nmf_plan_revert_profile(&p);
+    g_assert_true(p.keeps_admin4);
+    g_assert_false(p.keeps_admin6);
+    g_assert_cmpint(p.restore4, ==, 77);
+    g_assert_cmpint(p.restore6, ==, NMF_METRIC_AUTO);
+
+    p.metric6 = 300;
+    nmf_plan_revert_profile(&p);
+    g_assert_true(p.keeps_admin6);
+    g_assert_cmpint(p.restore6, ==, 300);
+
+    /* A record from a release that did not keep the written metric: restore. */
+    p.written_valid = FALSE;
+    nmf_plan_revert_profile(&p);
+    g_assert_false(p.keeps_admin4);
+    g_assert_cmpint(p.restore4, ==, NMF_METRIC_AUTO);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/plan/replan-is-empty", test_replan_is_empty);
+    g_test_add_func("/plan/replan-is-empty-policy", test_replan_is_empty_policy);
+    g_test_add_func("/plan/no-persist", test_no_persist);
+    g_test_add_func("/plan/dry-run-prints-the-real-run", test_dry_run_prints_the_real_run);
+    g_test_add_func("/plan/real-run-reports-outcomes", test_real_run_reports_outcomes);
+    g_test_add_func("/plan/left-alone", test_left_alone);
+    g_test_add_func("/plan/unmanaged", test_unmanaged);
+    g_test_add_func("/plan/revert-keeps-admin-changes", test_plan_revert_keeps_admin_changes);
+    return g_test_run();
+}
