@@ -10,28 +10,7 @@
 #include <sys/socket.h>
 
 #include "nmf-common.h"
-
-/* Counters that say why the host dropped or passed packets, in display order. */
-static const char *const watched_counters[] = {
-    "TcpExt.IPReversePathFilter",
-    "Ip.InNoRoutes",
-    "Ip.InAddrErrors",
-    "Ip.OutNoRoutes",
-    "Ip.InDiscards",
-    "Ip.ForwDatagrams",
-    "Ip6InNoRoutes",
-    "Ip6InAddrErrors",
-    "Ip6OutNoRoutes",
-    "Ip6InDiscards",
-    "Ip6OutForwDatagrams",
-    NULL,
-};
-
-const char *const *
-nmf_counters_watched(void)
-{
-    return watched_counters;
-}
+#include "nmf-counters.h"
 
 const char *
 nmf_hop_role_to_string(NmfHopRole role)
@@ -321,87 +300,6 @@ nmf_trace_decide(const NmfTrace *trace, gboolean to_peer, NmfTraceDirection *out
     }
 }
 
-GHashTable *
-nmf_counters_new(void)
-{
-    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-}
-
-static void
-_counter_set(GHashTable *counters, const char *name, const char *value)
-{
-    char   *end = NULL;
-    guint64 v;
-
-    if (!*name || !value || !g_ascii_isdigit(*value))
-        return;
-    v = g_ascii_strtoull(value, &end, 10);
-    if (!end || *end)
-        return;
-    g_hash_table_insert(counters, g_strdup(name), g_memdup(&v, sizeof(v)));
-}
-
-void
-nmf_counters_parse(GHashTable *counters, const char *text)
-{
-    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
-
-    for (guint i = 0; lines[i]; i++) {
-        g_auto(GStrv) names  = NULL;
-        g_auto(GStrv) values = NULL;
-        const char *colon    = strchr(lines[i], ':');
-        gsize       prefix_len;
-
-        if (!colon) {
-            /* /proc/net/snmp6: "Ip6InNoRoutes    	0" */
-            g_auto(GStrv) kv = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
-            char *name = NULL, *value = NULL;
-
-            for (guint k = 0; kv[k]; k++) {
-                if (!*kv[k])
-                    continue;
-                if (!name)
-                    name = kv[k];
-                else if (!value)
-                    value = kv[k];
-            }
-            if (name && value)
-                _counter_set(counters, name, value);
-            continue;
-        }
-        /* /proc/net/snmp and netstat: a line of names, then a line of values, same prefix. */
-        prefix_len = (gsize) (colon - lines[i]);
-        if (!lines[i + 1] || strncmp(lines[i], lines[i + 1], prefix_len + 1) != 0)
-            continue;
-        names  = g_strsplit(g_strstrip(lines[i] + prefix_len + 1), " ", -1);
-        values = g_strsplit(g_strstrip(lines[i + 1] + prefix_len + 1), " ", -1);
-        for (guint k = 0; names[k] && values[k]; k++) {
-            g_autofree char *key = g_strdup_printf("%.*s.%s", (int) prefix_len, lines[i], names[k]);
-
-            _counter_set(counters, key, values[k]);
-        }
-        i++;
-    }
-}
-
-GHashTable *
-nmf_counters_delta(GHashTable *before, GHashTable *after)
-{
-    GHashTable *delta = nmf_counters_new();
-
-    for (guint i = 0; watched_counters[i]; i++) {
-        const guint64 *a = before ? g_hash_table_lookup(before, watched_counters[i]) : NULL;
-        const guint64 *b = after ? g_hash_table_lookup(after, watched_counters[i]) : NULL;
-        guint64        d;
-
-        if (!a || !b || *b <= *a)
-            continue;
-        d = *b - *a;
-        g_hash_table_insert(delta, g_strdup(watched_counters[i]), g_memdup(&d, sizeof(d)));
-    }
-    return delta;
-}
-
 static guint64
 _delta(GHashTable *delta, const char *name)
 {
@@ -614,12 +512,12 @@ nmf_trace_render(GString *out, NmfTrace *trace, guint seconds, GHashTable *delta
     _render_direction(out, trace, to_what, &to_peer);
 
     g_string_append(out, _("Host counters over the window:"));
-    for (guint i = 0; watched_counters[i]; i++) {
-        guint64 d = _delta(delta, watched_counters[i]);
+    for (guint i = 0; nmf_counters_watched()[i]; i++) {
+        guint64 d = _delta(delta, nmf_counters_watched()[i]);
 
         if (d == 0)
             continue;
-        g_string_append_printf(out, " %s +%" G_GUINT64_FORMAT, watched_counters[i], d);
+        g_string_append_printf(out, " %s +%" G_GUINT64_FORMAT, nmf_counters_watched()[i], d);
         any = TRUE;
     }
     g_string_append(out, any ? "\n" : _(" none rose\n"));

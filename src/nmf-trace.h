@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "nmf-counters.h"
 #include "nmf-observe-flow.h"
 #include "nmf-virt-xml.h"
 
@@ -87,19 +88,6 @@ typedef struct {
  * to the peer from each path's last hop toward the host's side.  Hops that are not
  * present are skipped: a path then ends at its last device in this namespace. */
 void nmf_trace_decide(const NmfTrace *trace, gboolean to_peer, NmfTraceDirection *out);
-
-/* Counters of /proc/net/snmp and /proc/net/netstat ("Ip.InNoRoutes",
- * "TcpExt.IPReversePathFilter") and /proc/net/snmp6 ("Ip6InNoRoutes"); values that do not
- * parse are skipped.  Adds to @counters (char * -> guint64 *). */
-void        nmf_counters_parse(GHashTable *counters, const char *text);
-GHashTable *nmf_counters_new(void);
-
-/* The drop-related counters that rose from @before to @after, as "NAME +N" items in a
- * GHashTable (char * -> guint64 * increase). */
-GHashTable *nmf_counters_delta(GHashTable *before, GHashTable *after);
-
-/* Names of the counters nmf_counters_delta() reports, in display order (NULL-terminated). */
-const char *const *nmf_counters_watched(void);
 
 typedef struct {
     int ip_forward;          /* net.ipv4.ip_forward (IPv6: all.forwarding), -1 unknown */

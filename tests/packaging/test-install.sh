@@ -52,7 +52,9 @@ $LOCALEDIR/zh_CN/LC_MESSAGES/nm-metric-fix.mo
 $COMPLETIONSDIR/nm-metric-fix
 $DATADIR/doc/nm-metric-fix/nm-metric-fix.conf.example
 $DATADIR/doc/nm-metric-fix/README.md
-$DATADIR/doc/nm-metric-fix/status-schema.json"
+$DATADIR/doc/nm-metric-fix/status-schema.json
+$DATADIR/doc/nm-metric-fix/check-schema.json
+$DATADIR/doc/nm-metric-fix/observe-schema.json"
 # Built with libvirt: the host-side trace, its page and its schema.
 if [ -x "$BUILD/src/nm-metric-fix-trace" ]; then
     EXPECTED="$EXPECTED

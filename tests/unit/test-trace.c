@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "nmf-frame.h"
+#include "nmf-counters.h"
 #include "nmf-trace.h"
 
 #define PEER  "10.72.112.29"
@@ -478,6 +479,34 @@ test_frame_to_sll2(void)
     g_assert_cmpuint(nmf_frame_to_sll2(113, eth, sizeof(eth), 1, 0, out, sizeof(out)), ==, 0);
 }
 
+/* --observe in the guest: what it dropped itself, named. */
+static void
+test_counters_render_local(void)
+{
+    g_autoptr(GHashTable) before = nmf_counters_new();
+    g_autoptr(GHashTable) after  = nmf_counters_new();
+    g_autoptr(GHashTable) delta  = NULL;
+    g_autoptr(GString) out       = g_string_new(NULL);
+
+    nmf_counters_parse(before,
+                       "TcpExt: IPReversePathFilter\nTcpExt: 5\nIp: ForwDatagrams\nIp: 1\n");
+    nmf_counters_parse(after,
+                       "TcpExt: IPReversePathFilter\nTcpExt: 19\nIp: ForwDatagrams\nIp: 9\n");
+    delta = nmf_counters_delta(before, after);
+    nmf_counters_render_local(out, delta);
+    g_assert_cmpstr(
+      out->str,
+      ==,
+      "Dropped here over the window: TcpExt.IPReversePathFilter +14 - requests dropped "
+      "by rp_filter on this host (their source is routed by another link).\n");
+
+    /* Only forwarding rose: nothing was dropped, nothing is said. */
+    g_string_truncate(out, 0);
+    g_hash_table_remove(delta, "TcpExt.IPReversePathFilter");
+    nmf_counters_render_local(out, delta);
+    g_assert_cmpstr(out->str, ==, "");
+}
+
 static void
 test_follow_hint(void)
 {
@@ -510,5 +539,6 @@ main(int argc, char **argv)
     g_test_add_func("/trace/firewall-when-no-counter", test_firewall_when_no_counter);
     g_test_add_func("/trace/frame-to-sll2", test_frame_to_sll2);
     g_test_add_func("/trace/follow-hint", test_follow_hint);
+    g_test_add_func("/trace/counters-render-local", test_counters_render_local);
     return g_test_run();
 }
