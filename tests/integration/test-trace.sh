@@ -26,12 +26,12 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
 
-NTESTS=9
+NTESTS=11
 TRACE_S=3             # capture window of each trace
 PING_INTERVAL=0.2     # remote ping while tracing: bounded, outlasts the window
 PING_COUNT=$(((TRACE_S + 3) * 5))
 PING_PID=
-SCHEMA=$HERE/../../data/trace-schema.json
+DATA=$HERE/../../data
 
 tap_setup "${1:-}" setpriv tc
 if [ ! -x "$BUILD_DIR/src/nm-metric-fix-trace" ]; then
@@ -94,11 +94,11 @@ hop_counts() {
     printf '%s\n' "$OUT" | awk -v d="$1" '$1 == d { print $(NF - 1), $NF; exit }'
 }
 
-# check_json PYTHON-ASSERTIONS: OUT validates against the schema, then the
+# check_json SCHEMA PYTHON-ASSERTIONS: OUT validates against data/SCHEMA, then the
 # assertions run with the document in `doc`.
 check_json() {
-    printf '%s\n' "$OUT" >"$LAB_DIR/trace.json"
-    python3 - "$SCHEMA" "$LAB_DIR/trace.json" "$1" <<'EOF' 2>&1
+    printf '%s\n' "$OUT" >"$LAB_DIR/doc.json"
+    python3 - "$DATA/$1" "$LAB_DIR/doc.json" "$2" <<'EOF' 2>&1
 import json, sys
 schema = json.load(open(sys.argv[1]))
 doc = json.load(open(sys.argv[2]))
@@ -108,7 +108,7 @@ try:
     cls(schema, format_checker=cls.FORMAT_CHECKER).validate(doc)
 except ImportError:
     print("# python3 jsonschema missing: schema not checked")
-hops = {h["device"]: h for h in doc["hops"]}
+hops = {h["device"]: h for h in doc.get("hops", [])}
 exec(sys.argv[3])
 EOF
 }
@@ -170,7 +170,7 @@ result "it names the causes: replies by the NAT link, then a firewall after br0"
 why=
 trace_during_ping --json
 expect_rc why 5
-err=$(check_json '
+err=$(check_json trace-schema.json '
 assert doc["domain"] == "lab-guest", doc["domain"]
 assert doc["peer"] == "10.72.112.29", doc["peer"]
 assert doc["verdict"] == "lost", doc["verdict"]
@@ -240,6 +240,47 @@ expect_out why "*capture(s)*"
 why="$why${WHY:+${why:+; }$WHY}" WHY=
 result "--observe with one capture per interface names eth1 and eth0" "$why"
 
+# 7: in the guest, --check --json names the owner of the default route and why.
+why=
+OUT=$(lab_guest "$STAGE/usr/local/bin/nm-metric-fix" --check "$LAB_REMOTE_ADDR" --json 2>"$LAB_DIR/check.err")
+RC=$?
+diag "nm-metric-fix --check --json: exit $RC
+$OUT"
+expect_rc why 5
+err=$(check_json check-schema.json '
+rows = {r["address"]: r for r in doc["addresses"]}
+lan = rows["10.66.60.236"]
+assert doc["verdict"] == "asymmetric", doc["verdict"]
+assert lan["request_interface"] == "eth1" and lan["reply_interface"] == "eth0", lan
+assert lan["verdict"] == "asymmetric" and lan["counted"], lan
+dr = doc["default_route"]
+assert dr["interface"] == "eth0" and dr["metric"] == 100, dr
+assert dr["metric_source"] == "activation-order" and dr["connection"] == "nat", dr
+assert {"interface": "eth1", "from": 101, "to": 100} in dr["fix_changes"], dr["fix_changes"]
+') || add_why "$err"
+why="$why${WHY:+${why:+; }$WHY}" WHY=
+result "--check --json validates against check-schema.json: eth0 owns the default route by activation order, --fix would give eth1 100" "$why"
+
+# 8: --observe --json during the ping.
+why=
+start_remote_ping
+OUT=$(lab_guest "$STAGE/usr/local/bin/nm-metric-fix" --observe "$LAB_REMOTE_ADDR" --seconds "$TRACE_S" \
+    --json 2>"$LAB_DIR/observe.err")
+RC=$?
+stop_remote_ping
+diag "nm-metric-fix --observe --json: exit $RC
+$OUT"
+expect_rc why 5
+err=$(check_json observe-schema.json '
+assert doc["verdict"] == "asymmetric", doc["verdict"]
+f = doc["flows"][0]
+assert f["protocol"] == "icmp" and f["peer_initiated"], f
+assert f["in_interfaces"] == ["eth1"] and f["out_interfaces"] == ["eth0"], f
+assert f["requests"] > 0 and f["replies"] > 0, f
+') || add_why "$err"
+why="$why${WHY:+${why:+; }$WHY}" WHY=
+result "--observe --json validates against observe-schema.json: requests in eth1, replies out eth0" "$why"
+
 # ---------------------------------------------------------------------------
 # After nm-metric-fix --fix in the guest.
 
@@ -248,7 +289,7 @@ lab_guest "$STAGE/usr/local/bin/nm-metric-fix" --fix >"$LAB_DIR/fix.out" 2>&1 ||
 lab_wait_for 20 lab_default_dev_is eth1 || bail "default route still on '$(lab_default_dev)' 20 s after --fix"
 lab_wait_for 10 lab_remote_ping "$LAB_GUEST_LAN_ADDR" || bail "remote ping still fails after --fix"
 
-# 7: both directions pass.
+# 9: both directions pass.
 why=
 trace_during_ping
 expect_rc why 0
@@ -263,11 +304,11 @@ read -r tap_from tap_to <<<"$(hop_counts "$LAB_KVM_NAT_TAP")"
 why="$why${WHY:+${why:+; }$WHY}" WHY=
 result "after --fix: both directions pass, traffic both ways on uplink0 (exit 0)" "$why"
 
-# 8: the same as JSON.
+# 10: the same as JSON.
 why=
 trace_during_ping --json
 expect_rc why 0
-err=$(check_json '
+err=$(check_json trace-schema.json '
 assert doc["verdict"] == "pass", doc["verdict"]
 assert doc["lost_after"] == {"from_peer": None, "to_peer": None}, doc["lost_after"]
 assert doc["result"] == {"from_peer": "passed", "to_peer": "passed"}, doc["result"]
@@ -278,7 +319,7 @@ assert doc["causes"] == [], doc["causes"]
 why="$why${WHY:+${why:+; }$WHY}" WHY=
 result "after --fix, --json says pass with both directions on uplink0" "$why"
 
-# 9: no traffic at all: nothing to judge, exit 5 with advice.
+# 11: no traffic at all: nothing to judge, exit 5 with advice.
 why=
 trace --connect "$LAB_VIRT_URI" --seconds 1 "$LAB_KVM_DOMAIN" "$LAB_REMOTE_ADDR"
 expect_rc why 5
