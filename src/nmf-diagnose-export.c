@@ -131,7 +131,11 @@ nmf_check_json(const char *target, GPtrArray *rows, gboolean all_ok, const NmfCh
         json_builder_add_boolean_value(b, row->is_nat);
         json_builder_set_member_name(b, "counted");
         json_builder_add_boolean_value(b, row->counted);
-        _string_or_null(b, "verdict", nmf_check_verdict_to_string(row->verdict));
+        _string_or_null(b,
+                        "verdict",
+                        nmf_check_row_nat_unreached(row)
+                          ? "nat-not-reached"
+                          : nmf_check_verdict_to_string(row->verdict));
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

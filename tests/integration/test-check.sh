@@ -264,7 +264,7 @@ diag "nm-metric-fix --check $LAB_REMOTE_ADDR (fixed) exit $RC:
 $OUT"
 expect_rc why 0
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth1 * symmetric"
-expect_line why "192.168.122." "192.168.122.* eth0 *eth1 * ASYMMETRIC: reply leaves via eth1 (NAT link, not counted)"
+expect_line why "192.168.122." "192.168.122.* eth0 *eth1 * not judged: $LAB_REMOTE_ADDR reaches a NAT address only through the host's NAT (a reply would leave via eth1)"
 expect_line why "Result:" "Result: symmetric.*"
 expect_line why "Why:" "Why: eth1 owns the IPv4 default route with metric 100, which nm-metric-fix wrote into its profile 'lan'."
 expect_line why "--fix would" "--fix would change nothing: the metrics are as ranked (eth1 first)."
