@@ -55,8 +55,7 @@ _kind_is_host_side(NmfLinkKind kind)
     return kind == NMF_LINK_BRIDGE || kind == NMF_LINK_MACVLAN || kind == NMF_LINK_MACVTAP;
 }
 
-static void
-_say(GString *text, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void _say(GString *text, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void
 _say(GString *text, const char *fmt, ...)
@@ -74,7 +73,7 @@ void
 nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
 {
     g_autoptr(GString) text = g_string_new(NULL);
-    NmfGatewayMac mac_kind  = NMF_GATEWAY_MAC_UNKNOWN;
+    NmfGatewayMac  mac_kind = NMF_GATEWAY_MAC_UNKNOWN;
     NmfUplinkClass klass;
     gboolean       conflict = FALSE;
 
@@ -98,7 +97,8 @@ nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
     if (e->dhcp_server_known)
         _say(text, "DHCP server %s the gateway", e->dhcp_server_is_gateway ? "is" : "is not");
     if (e->in_nat_table)
-        _say(text, "subnet in the %s NAT table", e->nat_table_configured ? "configured" : "built-in");
+        _say(
+          text, "subnet in the %s NAT table", e->nat_table_configured ? "configured" : "built-in");
 
     switch (mac_kind) {
     case NMF_GATEWAY_MAC_SLIRP:
@@ -108,8 +108,8 @@ nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
         /* libvirt's dnsmasq answers DHCP from the gateway address, and a host-side
          * bridge or macvtap leads into the real network: either fact against a
          * QEMU gateway means the "router" may be a VM on a real LAN. */
-        conflict = _kind_is_host_side(e->kind)
-                   || (e->dhcp_server_known && !e->dhcp_server_is_gateway);
+        conflict =
+          _kind_is_host_side(e->kind) || (e->dhcp_server_known && !e->dhcp_server_is_gateway);
         klass = NMF_CLASS_NAT;
         break;
     case NMF_GATEWAY_MAC_VENDOR:
@@ -133,7 +133,9 @@ nmf_classify(const NmfClassEvidence *e, NmfClassVerdict *verdict)
     if (conflict)
         _say(text, "evidence conflicts: a [rule] with class= decides");
     if (e->rule_sets_class) {
-        _say(text, "rule %s sets class %s", e->rule_name ? e->rule_name : "?",
+        _say(text,
+             "rule %s sets class %s",
+             e->rule_name ? e->rule_name : "?",
              nmf_uplink_class_to_string(e->rule_class));
         /* "lan" means "not NAT": a bridge stays bridged. */
         klass    = e->rule_class == NMF_CLASS_NAT ? NMF_CLASS_NAT : _class_of_kind(e->kind);

@@ -32,17 +32,17 @@ typedef enum {
 
 /* Everything known about one uplink that bears on its class. */
 typedef struct {
-    NmfLinkKind   kind;
-    gboolean      has_gateway_mac;
-    guint8        gateway_mac[6]; /* of the IPv4 gateway, else of the IPv6 router */
-    gboolean      gateway_is_ipv6;
-    gboolean      in_nat_table;      /* address and gateway in a NAT range */
-    gboolean      nat_table_configured; /* ... that the admin wrote (nat-ranges=), not built in */
-    gboolean      dhcp_server_known; /* an IPv4 lease names its server */
-    gboolean      dhcp_server_is_gateway;
-    gboolean      rule_sets_class; /* a configuration rule names the class */
+    NmfLinkKind    kind;
+    gboolean       has_gateway_mac;
+    guint8         gateway_mac[6]; /* of the IPv4 gateway, else of the IPv6 router */
+    gboolean       gateway_is_ipv6;
+    gboolean       in_nat_table;         /* address and gateway in a NAT range */
+    gboolean       nat_table_configured; /* ... that the admin wrote (nat-ranges=), not built in */
+    gboolean       dhcp_server_known;    /* an IPv4 lease names its server */
+    gboolean       dhcp_server_is_gateway;
+    gboolean       rule_sets_class; /* a configuration rule names the class */
     NmfUplinkClass rule_class;
-    const char   *rule_name;
+    const char    *rule_name;
 } NmfClassEvidence;
 
 /* The class, whether the facts disagree, and the facts in words (for -v and --status). */

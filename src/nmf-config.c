@@ -17,10 +17,14 @@
 
 static const char *const main_keys[] = { "mode",        "persist",    "metric-base",
                                          "metric-step", "nat-ranges", NULL };
-static const char *const rule_keys[] = {
-    "match-interface", "match-mac", "match-connection", "match-subnet", "match-device-type",
-    "action",          "class",     NULL
-};
+static const char *const rule_keys[] = { "match-interface",
+                                         "match-mac",
+                                         "match-connection",
+                                         "match-subnet",
+                                         "match-device-type",
+                                         "action",
+                                         "class",
+                                         NULL };
 
 static void
 _add_nat_range(GArray *ranges, const char *network, guint8 prefix, const char *gateway)
@@ -389,11 +393,11 @@ _parse_rule(GKeyFile        *kf,
             NmfConfig       *config,
             GError         **error)
 {
-    NmfRule         *rule       = g_new0(NmfRule, 1);
-    g_autofree char *action     = NULL;
-    g_autofree char *klass      = NULL;
-    g_autofree char *subnet     = NULL;
-    guint            line       = _line_of(index, group, NULL);
+    NmfRule         *rule   = g_new0(NmfRule, 1);
+    g_autofree char *action = NULL;
+    g_autofree char *klass  = NULL;
+    g_autofree char *subnet = NULL;
+    guint            line   = _line_of(index, group, NULL);
 
     /* Owned by the config from here on, so every error path frees it. */
     g_ptr_array_add(config->rules, rule);
@@ -483,13 +487,15 @@ nmf_config_file_trusted(gboolean is_regular,
         return FALSE;
     }
     if ((reader_uid == 0 || !read_only) && (mode & 022)) {
-        *out_reason =
-          g_strdup_printf("writable by %s (mode %04o)", (mode & 02) ? "others" : "its group", mode & 07777);
+        *out_reason = g_strdup_printf(
+          "writable by %s (mode %04o)", (mode & 02) ? "others" : "its group", mode & 07777);
         return FALSE;
     }
     if (size > NMF_CONFIG_MAX_BYTES) {
-        *out_reason = g_strdup_printf(
-          "%" G_GUINT64_FORMAT " bytes, more than the %u a configuration may have", size, NMF_CONFIG_MAX_BYTES);
+        *out_reason =
+          g_strdup_printf("%" G_GUINT64_FORMAT " bytes, more than the %u a configuration may have",
+                          size,
+                          NMF_CONFIG_MAX_BYTES);
         return FALSE;
     }
     return TRUE;

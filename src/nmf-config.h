@@ -22,18 +22,18 @@ typedef struct {
 } NmfNatRange;
 
 typedef struct {
-    char         *name;
-    guint         line;
-    char         *match_interface;  /* glob */
-    char         *match_mac;        /* glob, compared case-insensitively */
-    char         *match_connection; /* id or uuid */
-    gboolean      has_match_subnet;
-    guint32       match_subnet; /* host byte order, masked */
-    guint8        match_subnet_prefix;
-    char         *match_device_type; /* ethernet, bridge, macvlan, macvtap or NM's type name */
-    NmfRuleAction action;
-    gboolean      sets_class; /* class= given: it overrides the evidence */
-    NmfUplinkClass klass;     /* NMF_CLASS_NAT or NMF_CLASS_LAN ("not NAT") */
+    char          *name;
+    guint          line;
+    char          *match_interface;  /* glob */
+    char          *match_mac;        /* glob, compared case-insensitively */
+    char          *match_connection; /* id or uuid */
+    gboolean       has_match_subnet;
+    guint32        match_subnet; /* host byte order, masked */
+    guint8         match_subnet_prefix;
+    char          *match_device_type; /* ethernet, bridge, macvlan, macvtap or NM's type name */
+    NmfRuleAction  action;
+    gboolean       sets_class; /* class= given: it overrides the evidence */
+    NmfUplinkClass klass;      /* NMF_CLASS_NAT or NMF_CLASS_LAN ("not NAT") */
 } NmfRule;
 
 typedef struct {
@@ -41,9 +41,9 @@ typedef struct {
     gboolean   persist; /* write profiles, not only the runtime state */
     guint      metric_base;
     guint      metric_step;
-    GArray    *nat_ranges; /* of NmfNatRange */
+    GArray    *nat_ranges;            /* of NmfNatRange */
     gboolean   nat_ranges_configured; /* nat-ranges= written in the file: the admin's word */
-    GPtrArray *rules;      /* of NmfRule, first match wins */
+    GPtrArray *rules;                 /* of NmfRule, first match wins */
 } NmfConfig;
 
 void        nmf_rule_free(NmfRule *rule);
@@ -66,13 +66,13 @@ NmfConfig *nmf_config_parse(const char *filename, const char *data, gsize length
  * only a regular file owned by root that no group or other user can write; a read-only
  * run by another user also trusts its own file.  On refusal returns FALSE with the reason
  * (English, for the message naming the file). */
-gboolean nmf_config_file_trusted(gboolean    is_regular,
-                                 guint       owner_uid,
-                                 guint       mode,
-                                 guint64     size,
-                                 guint       reader_uid,
-                                 gboolean    read_only,
-                                 char      **out_reason);
+gboolean nmf_config_file_trusted(gboolean is_regular,
+                                 guint    owner_uid,
+                                 guint    mode,
+                                 guint64  size,
+                                 guint    reader_uid,
+                                 gboolean read_only,
+                                 char   **out_reason);
 
 G_END_DECLS
 

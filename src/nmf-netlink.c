@@ -228,10 +228,10 @@ _prune_one(struct nl_object *obj, void *user_data)
 
 gboolean
 nmf_netlink_prune_tables(guint32    first,
-                        guint32    last,
-                        GArray    *keep,
-                        GPtrArray *removed,
-                        GError   **error)
+                         guint32    last,
+                         GArray    *keep,
+                         GPtrArray *removed,
+                         GError   **error)
 {
     g_autoptr(NlSock) sk      = NULL;
     g_autoptr(NlCache) links  = NULL;
@@ -454,11 +454,11 @@ _route_get_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 
 gboolean
 nmf_netlink_route_get(int             family,
-                     const char     *dst,
-                     const char     *src,
-                     int             iif,
-                     NmfRouteAnswer *out,
-                     GError        **error)
+                      const char     *dst,
+                      const char     *src,
+                      int             iif,
+                      NmfRouteAnswer *out,
+                      GError        **error)
 {
     g_autoptr(NlSock) sk = NULL;
     g_autoptr(NlMsg) msg = NULL;
@@ -641,10 +641,10 @@ typedef struct {
 static void
 _neigh_match(struct nl_object *obj, void *user_data)
 {
-    NeighWait          *wait  = user_data;
-    struct rtnl_neigh  *neigh = (struct rtnl_neigh *) obj;
-    struct nl_addr     *ll;
-    int                 state;
+    NeighWait         *wait  = user_data;
+    struct rtnl_neigh *neigh = (struct rtnl_neigh *) obj;
+    struct nl_addr    *ll;
+    int                state;
 
     if (rtnl_neigh_get_ifindex(neigh) != wait->ifindex || !rtnl_neigh_get_dst(neigh)
         || nl_addr_cmp(rtnl_neigh_get_dst(neigh), wait->dst) != 0)
@@ -698,13 +698,13 @@ _neigh_request_resolution(NlSock *sk, int family, int ifindex, const guint8 *dst
 
 gboolean
 nmf_netlink_gateway_mac(int         family,
-                       const char *gateway,
-                       int         ifindex,
-                       gboolean    resolve,
-                       guint       timeout_ms,
-                       gboolean   *out_found,
-                       guint8      out_mac[6],
-                       GError    **error)
+                        const char *gateway,
+                        int         ifindex,
+                        gboolean    resolve,
+                        guint       timeout_ms,
+                        gboolean   *out_found,
+                        guint8      out_mac[6],
+                        GError    **error)
 {
     g_autoptr(NlSock) sk      = NULL;
     g_autoptr(NlSock) events  = NULL;
@@ -730,8 +730,11 @@ nmf_netlink_gateway_mac(int         family,
         nl_socket_modify_cb(events, NL_CB_VALID, NL_CB_CUSTOM, _neigh_event_cb, &wait);
         err = nl_socket_add_membership(events, RTNLGRP_NEIGH);
         if (err < 0) {
-            g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED,
-                        "cannot listen to neighbour events: %s", nl_geterror(err));
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_FAILED,
+                        "cannot listen to neighbour events: %s",
+                        nl_geterror(err));
             return FALSE;
         }
     }
@@ -743,8 +746,11 @@ nmf_netlink_gateway_mac(int         family,
     err = rtnl_neigh_alloc_cache(sk, &neighs);
     if (err < 0) {
         nl_addr_put(wait.dst);
-        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED,
-                    "cannot read the neighbour table: %s", nl_geterror(err));
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read the neighbour table: %s",
+                    nl_geterror(err));
         return FALSE;
     }
     nl_cache_foreach(neighs, _neigh_match, &wait);
@@ -757,7 +763,7 @@ nmf_netlink_gateway_mac(int         family,
         } else {
             deadline = _now_ms() + timeout_ms;
             while (!wait.found && !wait.failed) {
-                struct pollfd pfd = { .fd = nl_socket_get_fd(events), .events = POLLIN };
+                struct pollfd pfd  = { .fd = nl_socket_get_fd(events), .events = POLLIN };
                 gint64        left = deadline - _now_ms();
 
                 if (left <= 0 || poll(&pfd, 1, (int) left) <= 0)

@@ -18,10 +18,10 @@ GPtrArray *nmf_netlink_default_routes(GError **error);
  * other than main, so a rank change would leave a second default route behind. Adds a
  * description of each deleted route to @removed. */
 gboolean nmf_netlink_prune_tables(guint32    first,
-                                 guint32    last,
-                                 GArray    *keep,
-                                 GPtrArray *removed,
-                                 GError   **error);
+                                  guint32    last,
+                                  GArray    *keep,
+                                  GPtrArray *removed,
+                                  GError   **error);
 
 /* Local addresses of @family (AF_INET, AF_INET6 or AF_UNSPEC) on links that are up, as
  * NmfLocalAddress; loopback links and addresses of link or host scope (fe80::/10,
@@ -34,11 +34,11 @@ GPtrArray *nmf_netlink_local_addresses(int family, GError **error);
  * A negative answer of the kernel (no route, rp_filter) is not an error: it is returned in
  * @out->error.  Returns FALSE only when the kernel could not be asked. */
 gboolean nmf_netlink_route_get(int             family,
-                              const char     *dst,
-                              const char     *src,
-                              int             iif,
-                              NmfRouteAnswer *out,
-                              GError        **error);
+                               const char     *dst,
+                               const char     *src,
+                               int             iif,
+                               NmfRouteAnswer *out,
+                               GError        **error);
 
 /* The links that have a unicast route (in any table) covering @dst, as a set of
  * GINT_TO_POINTER(ifindex). */
@@ -55,13 +55,13 @@ void nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out);
  * right after boot a guest may not have talked to its gateway yet.  Returns FALSE only when
  * the kernel could not be asked; *@out_found tells whether @out_mac was set. */
 gboolean nmf_netlink_gateway_mac(int         family,
-                                const char *gateway,
-                                int         ifindex,
-                                gboolean    resolve,
-                                guint       timeout_ms,
-                                gboolean   *out_found,
-                                guint8      out_mac[6],
-                                GError    **error);
+                                 const char *gateway,
+                                 int         ifindex,
+                                 gboolean    resolve,
+                                 guint       timeout_ms,
+                                 gboolean   *out_found,
+                                 guint8      out_mac[6],
+                                 GError    **error);
 
 /* NMF_ERROR_CONFIG when @target is one of this host's own addresses: a --check or
  * --observe peer must be another host. */

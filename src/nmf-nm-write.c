@@ -188,9 +188,9 @@ _commit_profile(NmfNm *self, NMRemoteConnection *profile, NMConnection *settings
 void
 nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
 {
-    g_autofree CommitJob *jobs    = g_new0(CommitJob, uplinks->len);
+    g_autofree CommitJob *jobs      = g_new0(CommitJob, uplinks->len);
     g_autofree guint     *uplink_of = g_new0(guint, uplinks->len);
-    guint                 n_jobs  = 0;
+    guint                 n_jobs    = 0;
     guint                 i;
 
     for (i = 0; i < uplinks->len; i++) {
@@ -328,10 +328,10 @@ _reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
             } else if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
                        && ++job->attempt < REAPPLY_MAX_ATTEMPTS) {
                 nmf_log_debug("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
-                             "), retrying reapply (attempt %u)",
-                             iface,
-                             job->version_id,
-                             job->attempt + 1);
+                              "), retrying reapply (attempt %u)",
+                              iface,
+                              job->version_id,
+                              job->attempt + 1);
                 if (self->retry_func)
                     self->retry_func(iface, job->version_id, job->attempt + 1, self->retry_data);
                 g_clear_error(&local);

@@ -634,17 +634,16 @@ _profile_new(NMRemoteConnection *remote)
     NmfProfile   *profile    = g_new0(NmfProfile, 1);
 
     /* Copies: a profile update refreshes libnm's cached strings. */
-    profile->id               = g_strdup(nm_connection_get_id(connection));
-    profile->uuid             = g_strdup(nm_connection_get_uuid(connection));
-    profile->skip             = g_strdup(nmf_nm_user_data_get(connection, NMF_USER_SKIP));
-    profile->orig4_text       = g_strdup(nmf_nm_user_data_get(connection, NMF_USER_ORIG_IPV4));
-    profile->orig4_valid      = nmf_nm_parse_metric(profile->orig4_text, &profile->orig4);
-    if (!nmf_nm_parse_metric(nmf_nm_user_data_get(connection, NMF_USER_ORIG_IPV6),
-                             &profile->orig6))
+    profile->id          = g_strdup(nm_connection_get_id(connection));
+    profile->uuid        = g_strdup(nm_connection_get_uuid(connection));
+    profile->skip        = g_strdup(nmf_nm_user_data_get(connection, NMF_USER_SKIP));
+    profile->orig4_text  = g_strdup(nmf_nm_user_data_get(connection, NMF_USER_ORIG_IPV4));
+    profile->orig4_valid = nmf_nm_parse_metric(profile->orig4_text, &profile->orig4);
+    if (!nmf_nm_parse_metric(nmf_nm_user_data_get(connection, NMF_USER_ORIG_IPV6), &profile->orig6))
         profile->orig6 = NMF_METRIC_AUTO;
     profile->has_ipv6_setting = nm_connection_get_setting_ip6_config(connection) != NULL;
-    profile->written_valid    = nmf_nm_parse_metric(
-      nmf_nm_user_data_get(connection, NMF_USER_WRITTEN), &profile->written);
+    profile->written_valid =
+      nmf_nm_parse_metric(nmf_nm_user_data_get(connection, NMF_USER_WRITTEN), &profile->written);
     nmf_nm_read_metrics(connection, &profile->metric4, &profile->metric6);
     profile->handle      = g_object_ref(remote);
     profile->handle_free = _profile_handle_free;

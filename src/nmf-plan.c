@@ -81,8 +81,8 @@ nmf_plan_revert_profile(NmfProfile *profile)
     profile->keeps_admin6 = profile->written_valid && profile->has_ipv6_setting
                             && profile->metric6 != profile->written
                             && profile->metric6 != profile->orig6;
-    profile->restore4     = profile->keeps_admin4 ? profile->metric4 : profile->orig4;
-    profile->restore6     = profile->keeps_admin6 ? profile->metric6 : profile->orig6;
+    profile->restore4 = profile->keeps_admin4 ? profile->metric4 : profile->orig4;
+    profile->restore6 = profile->keeps_admin6 ? profile->metric6 : profile->orig6;
 }
 
 void

@@ -164,12 +164,12 @@ gboolean
 nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
 {
     const NmfRule *rule;
-    gboolean rule_decides = FALSE;
-    guint    n_ranked     = 0;
-    guint    n_nat        = 0;
-    guint    rank         = 0;
-    guint    i;
-    guint    j;
+    gboolean       rule_decides = FALSE;
+    guint          n_ranked     = 0;
+    guint          n_nat        = 0;
+    guint          rank         = 0;
+    guint          i;
+    guint          j;
 
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink *u = uplinks->pdata[i];
@@ -240,4 +240,3 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
     }
     return TRUE;
 }
-

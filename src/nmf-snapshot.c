@@ -21,7 +21,11 @@
 /* Opens without blocking (a FIFO), checks the open file (not the name: no race with a
  * rename) and reads at most one byte more than a configuration may have. */
 static char *
-_read_trusted(const char *file, gboolean read_only, gsize *out_length, int *out_errno, GError **error)
+_read_trusted(const char *file,
+              gboolean    read_only,
+              gsize      *out_length,
+              int        *out_errno,
+              GError    **error)
 {
     g_autofree char *reason = NULL;
     g_autofree char *data   = NULL;
@@ -47,12 +51,8 @@ _read_trusted(const char *file, gboolean read_only, gsize *out_length, int *out_
                                  geteuid(),
                                  read_only,
                                  &reason)) {
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_CONFIG,
-                    "%s: refused: %s; nothing was changed",
-                    file,
-                    reason);
+        g_set_error(
+          error, NMF_ERROR, NMF_ERROR_CONFIG, "%s: refused: %s; nothing was changed", file, reason);
         close(fd);
         return NULL;
     }
@@ -123,8 +123,14 @@ _read_gateway_mac(NmfUplink *uplink)
     if (ifindex <= 0)
         return;
     if (gateway4
-        && !nmf_netlink_gateway_mac(
-          AF_INET, gateway4, ifindex, resolve, GATEWAY_RESOLVE_MS, &found, uplink->gateway_mac, &error))
+        && !nmf_netlink_gateway_mac(AF_INET,
+                                    gateway4,
+                                    ifindex,
+                                    resolve,
+                                    GATEWAY_RESOLVE_MS,
+                                    &found,
+                                    uplink->gateway_mac,
+                                    &error))
         nmf_log_debug("%s: %s", uplink->iface, error->message);
     if (!found && uplink->gateway6) {
         g_clear_error(&error);
@@ -163,13 +169,15 @@ nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, gboolean with_routes, GErr
     for (i = 0; i < snapshot->uplinks->len; i++) {
         const NmfUplink *u = snapshot->uplinks->pdata[i];
 
-        nmf_log_debug("%s: class %s: %s", u->iface, nmf_uplink_class_to_string(u->klass), u->class_evidence);
+        nmf_log_debug(
+          "%s: class %s: %s", u->iface, nmf_uplink_class_to_string(u->klass), u->class_evidence);
         if (u->class_conflict)
-            nmf_log_warning("%s: the evidence for its class conflicts (%s); a rule with class= decides",
-                            u->iface,
-                            u->class_evidence);
+            nmf_log_warning(
+              "%s: the evidence for its class conflicts (%s); a rule with class= decides",
+              u->iface,
+              u->class_evidence);
     }
-    snapshot->plan    = nmf_plan_new(config, snapshot->uplinks, snapshot->managed);
+    snapshot->plan = nmf_plan_new(config, snapshot->uplinks, snapshot->managed);
     nmf_log_debug("snapshot: %u active device(s), %u ranked, metrics %s",
                   snapshot->uplinks->len,
                   snapshot->plan->ranked->len,
@@ -218,7 +226,8 @@ _reply_row(const char            *target,
         row->rp_filter = nmf_rp_filter_effective(&rp);
         /* The request: from the target to the local address, arriving on its link
          * (`ip route get L from T iif IFACE`). */
-        if (!nmf_netlink_route_get(AF_INET, local->address, target, local->ifindex, &request, error))
+        if (!nmf_netlink_route_get(
+              AF_INET, local->address, target, local->ifindex, &request, error))
             return NULL;
         row->rp_filter_pass = nmf_check_request_passes(
           request.error, row->rp_filter, row->iface, row->reply_iface, row->reply_error);

@@ -39,7 +39,10 @@ void         nmf_snapshot_free(NmfSnapshot *snapshot);
  * leaves by, and whether a request from @target arriving on the address's link passes
  * reverse-path filtering.  NmfCheckRow (nmf-check-verdict.h), not yet evaluated; rows on
  * the links named in @nat_ifaces are marked NAT.  Shared by --check and --status. */
-GPtrArray *nmf_snapshot_reply_rows(int family, const char *target, GPtrArray *nat_ifaces, GError **error);
+GPtrArray *nmf_snapshot_reply_rows(int         family,
+                                   const char *target,
+                                   GPtrArray  *nat_ifaces,
+                                   GError    **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfSnapshot, nmf_snapshot_free)
 
 G_END_DECLS

@@ -210,8 +210,8 @@ nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArr
     g_autoptr(JsonNode) root     = NULL;
     g_autofree char *text        = NULL;
     const char      *intended    = NULL;
-    NmfVerdict       verdict     = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
-    guint            i;
+    NmfVerdict verdict = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
+    guint      i;
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "schema_version");
@@ -354,13 +354,13 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
         NMF_VERDICT_WRONG_OWNER,
         NMF_VERDICT_WRONG_LINK,
     };
-    GString         *out      = g_string_new(NULL);
-    const char      *intended = NULL;
-    const char      *owner4   = _owner_iface(routes, AF_INET);
-    const char      *owner6   = _owner_iface(routes, AF_INET6);
-    NmfVerdict       verdict  = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
-    const char      *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);
-    g_autofree char *version  = nmf_prometheus_escape_label(PACKAGE_VERSION);
+    GString    *out       = g_string_new(NULL);
+    const char *intended  = NULL;
+    const char *owner4    = _owner_iface(routes, AF_INET);
+    const char *owner6    = _owner_iface(routes, AF_INET6);
+    NmfVerdict  verdict   = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
+    const char *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);
+    g_autofree char *version = nmf_prometheus_escape_label(PACKAGE_VERSION);
     guint            i;
 
     _header(out, "nm_metric_fix_info", "Version of nm-metric-fix that wrote these metrics.");
@@ -416,12 +416,13 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
             "1 for each local address whose replies to an off-link peer the kernel would send "
             "out of another link (NAT links are not counted).");
     for (i = 0; replies && i < replies->len; i++) {
-        const NmfCheckRow *row = replies->pdata[i];
+        const NmfCheckRow *row     = replies->pdata[i];
         g_autofree char   *address = NULL;
         g_autofree char   *iface   = NULL;
         g_autofree char   *reply   = NULL;
 
-        if (!row->counted || row->verdict == NMF_CHECK_SYMMETRIC || row->verdict == NMF_CHECK_NOT_A_PATH)
+        if (!row->counted || row->verdict == NMF_CHECK_SYMMETRIC
+            || row->verdict == NMF_CHECK_NOT_A_PATH)
             continue;
         address = nmf_prometheus_escape_label(row->address);
         iface   = nmf_prometheus_escape_label(row->iface);

@@ -18,7 +18,10 @@ G_BEGIN_DECLS
 char *nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies);
 
 /* The same facts as Prometheus gauges, for node_exporter's textfile collector. */
-char *nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies);
+char *nmf_status_prometheus(GPtrArray *uplinks,
+                            gboolean   managed,
+                            GPtrArray *routes,
+                            GPtrArray *replies);
 
 /* A label value escaped for the exposition format (backslash, double quote, newline). */
 char *nmf_prometheus_escape_label(const char *value);

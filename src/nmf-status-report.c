@@ -117,7 +117,8 @@ _append_replies(GString *out, GPtrArray *replies)
 
     if (!replies || replies->len == 0)
         return;
-    g_string_append_printf(out, "\n%s\n", _("Replies to an off-link peer (the kernel's route lookups):"));
+    g_string_append_printf(
+      out, "\n%s\n", _("Replies to an off-link peer (the kernel's route lookups):"));
     for (i = 0; i < replies->len; i++) {
         const NmfCheckRow *row = replies->pdata[i];
         const char        *verdict;
@@ -135,11 +136,9 @@ _append_replies(GString *out, GPtrArray *replies)
         else
             verdict = _("WRONG LINK");
         g_string_append_printf(out,
-                               "  %s %s %s: %s %s (%s)\n",
+                               _("  %s on %s: leaves by %s (%s)\n"),
                                row->address,
-                               _("on"),
                                nmf_text_escaped(pool, row->iface),
-                               _("leaves by"),
                                row->reply_iface ? nmf_text_escaped(pool, row->reply_iface) : "-",
                                verdict);
     }
@@ -169,11 +168,11 @@ nmf_report_status(GString       *out,
 {
     const NmfCheckRow *wrong   = nmf_report_first_wrong_link(replies);
     gboolean           managed = plan->managed;
-    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
-    g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
-    const NmfRoute *owner6    = nmf_routes_owner(routes, AF_INET6);
-    const char     *owner     = NULL;
-    const char     *intended  = NULL;
+    g_autoptr(GPtrArray) rows  = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+    g_autoptr(GPtrArray) pool  = g_ptr_array_new_with_free_func(g_free);
+    const NmfRoute *owner6     = nmf_routes_owner(routes, AF_INET6);
+    const char     *owner      = NULL;
+    const char     *intended   = NULL;
     NmfVerdict      verdict;
     char          **row;
     guint           i;
@@ -233,15 +232,15 @@ nmf_report_status(GString       *out,
 
     switch (verdict) {
     case NMF_VERDICT_WRONG_LINK:
-        g_string_append_printf(out,
-                               _("Replies from %s (%s) leave by %s, not by %s: they are lost. %s\n"),
-                               wrong->address,
-                               nmf_text_escaped(pool, wrong->iface),
-                               wrong->reply_iface ? nmf_text_escaped(pool, wrong->reply_iface)
-                                                  : _("no link"),
-                               nmf_text_escaped(pool, wrong->iface),
-                               managed ? _("Run 'nm-metric-fix --fix'.")
-                                       : _("nm-metric-fix leaves these metrics alone (see CLASS)."));
+        g_string_append_printf(
+          out,
+          _("Replies from %s (%s) leave by %s, not by %s: they are lost. %s\n"),
+          wrong->address,
+          nmf_text_escaped(pool, wrong->iface),
+          wrong->reply_iface ? nmf_text_escaped(pool, wrong->reply_iface) : _("no link"),
+          nmf_text_escaped(pool, wrong->iface),
+          managed ? _("Run 'nm-metric-fix --fix'.")
+                  : _("nm-metric-fix leaves these metrics alone (see CLASS)."));
         break;
     case NMF_VERDICT_MAX:
         g_assert_not_reached();
@@ -259,7 +258,8 @@ nmf_report_status(GString       *out,
         break;
     case NMF_VERDICT_WRONG_OWNER:
         if (owner)
-            g_string_append_printf(out, _("Default route: %s, but %s should own it."), owner, intended);
+            g_string_append_printf(
+              out, _("Default route: %s, but %s should own it."), owner, intended);
         else
             g_string_append_printf(out, _("Default route: none, but %s should own it."), intended);
         if (wrong)

@@ -61,10 +61,11 @@ _verdict_name(NmfVerdict verdict)
 static GPtrArray *
 _read_replies(GPtrArray *uplinks, GError **error)
 {
-    g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
-    g_autoptr(GPtrArray) nat     = nmf_check_nat_ifaces(uplinks);
-    gboolean has4                = FALSE;
-    gboolean has6                = FALSE;
+    g_autoptr(GPtrArray) replies =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    g_autoptr(GPtrArray) nat = nmf_check_nat_ifaces(uplinks);
+    gboolean has4            = FALSE;
+    gboolean has6            = FALSE;
     guint    i;
     guint    j;
 
@@ -75,8 +76,8 @@ _read_replies(GPtrArray *uplinks, GError **error)
         has6 = has6 || u->gateway6 != NULL;
     }
     for (i = 0; i < 2; i++) {
-        int                  family = i == 0 ? AF_INET : AF_INET6;
-        g_autoptr(GPtrArray) rows   = NULL;
+        int family                = i == 0 ? AF_INET : AF_INET6;
+        g_autoptr(GPtrArray) rows = NULL;
 
         if (!(family == AF_INET ? has4 : has6))
             continue;
@@ -127,7 +128,8 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
           snapshot->uplinks, snapshot->plan->managed, snapshot->routes, replies, NULL, NULL);
         fputs(text, stdout);
     } else {
-        verdict = nmf_report_status(out, snapshot->uplinks, snapshot->plan, snapshot->routes, replies);
+        verdict =
+          nmf_report_status(out, snapshot->uplinks, snapshot->plan, snapshot->routes, replies);
         if (nmf_revert_is_paused())
             g_string_prepend(out,
                              _("Automatic fixing is paused (nm-metric-fix --revert); "

@@ -62,9 +62,9 @@ nmf_text_escaped(GPtrArray *pool, const char *text)
 void
 nmf_text_table_append(GString *out, GPtrArray *rows, guint n_columns)
 {
-    g_autofree guint *widths     = g_new0(guint, MAX(n_columns, 1));
-    g_autofree const char **view = g_new0(const char *, MAX(rows->len * n_columns, 1));
-    g_autoptr(GPtrArray) pool    = g_ptr_array_new_with_free_func(g_free);
+    g_autofree guint       *widths = g_new0(guint, MAX(n_columns, 1));
+    g_autofree const char **view   = g_new0(const char *, MAX(rows->len * n_columns, 1));
+    g_autoptr(GPtrArray) pool      = g_ptr_array_new_with_free_func(g_free);
     guint r;
     guint c;
 

@@ -93,13 +93,13 @@ typedef struct {
     char       *hw_address;  /* may be NULL */
     char       *device_type; /* NetworkManager's type description, e.g. "ethernet"; may be NULL */
     NmfLinkKind kind;
-    GArray     *addresses4; /* of NmfIp4Address */
-    guint32     gateway4;   /* host byte order; 0 when the device has no IPv4 default gateway */
-    GArray     *addresses6; /* of NmfIp6Address: global ones only */
-    char       *gateway6;   /* IPv6 default gateway as text, or NULL */
-    int         ifindex;    /* of the IP interface; 0 when unknown */
+    GArray     *addresses4;   /* of NmfIp4Address */
+    guint32     gateway4;     /* host byte order; 0 when the device has no IPv4 default gateway */
+    GArray     *addresses6;   /* of NmfIp6Address: global ones only */
+    char       *gateway6;     /* IPv6 default gateway as text, or NULL */
+    int         ifindex;      /* of the IP interface; 0 when unknown */
     char       *dhcp4_server; /* the DHCPv4 server identifier of the lease, or NULL */
-    gboolean    has_ipv6;   /* the profile has an ipv6 setting whose metric we keep in step */
+    gboolean    has_ipv6;     /* the profile has an ipv6 setting whose metric we keep in step */
     gint64      profile_metric4;
     gint64      profile_metric6;
     gint64      applied_metric4;
@@ -120,7 +120,7 @@ typedef struct {
     NmfUplinkClass klass;
     char          *class_evidence; /* the facts behind klass, in words (English) */
     gboolean       class_conflict; /* the facts disagree and no rule settled it */
-    const char    *rule_name; /* the first rule that matched, or NULL */
+    const char    *rule_name;      /* the first rule that matched, or NULL */
     NmfRuleAction  rule_action;
     NmfUnranked    unranked;
     guint          rank;          /* 1 = best; 0 = not ranked */

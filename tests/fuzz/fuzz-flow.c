@@ -23,8 +23,8 @@ _ifname(int ifindex, gpointer user_data)
 static void
 _fuzz_target_text(const guint8 *data, size_t size)
 {
-    g_autofree char *text = g_strndup((const char *) data, MIN(size, 64));
-    const char      *why  = nmf_check_target_refusal(text);
+    g_autofree char *text   = g_strndup((const char *) data, MIN(size, 64));
+    const char      *why    = nmf_check_target_refusal(text);
     int              family = nmf_check_parse_target(text);
 
     /* A refused target is never a usable unicast peer; an accepted one parses. */

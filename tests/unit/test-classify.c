@@ -59,7 +59,7 @@ test_gateway_mac_kinds(void)
 static void
 test_vendor_gateway_beats_subnet_table(void)
 {
-    NmfClassEvidence e = _evidence(vendor_mac, NMF_LINK_ETHERNET, TRUE);
+    NmfClassEvidence e        = _evidence(vendor_mac, NMF_LINK_ETHERNET, TRUE);
     gboolean         conflict = TRUE;
 
     g_assert_cmpint(_class(&e, &conflict), ==, NMF_CLASS_LAN);
@@ -72,7 +72,7 @@ test_vendor_gateway_beats_subnet_table(void)
 static void
 test_libvirt_gateway_is_nat_anywhere(void)
 {
-    NmfClassEvidence e = _evidence(libvirt_mac, NMF_LINK_ETHERNET, FALSE);
+    NmfClassEvidence e        = _evidence(libvirt_mac, NMF_LINK_ETHERNET, FALSE);
     gboolean         conflict = TRUE;
 
     g_assert_cmpint(_class(&e, &conflict), ==, NMF_CLASS_NAT);
@@ -107,14 +107,14 @@ test_unknown_gateway_falls_back(void)
 static void
 test_conflict_and_rule(void)
 {
-    NmfClassEvidence e = _evidence(libvirt_mac, NMF_LINK_BRIDGE, FALSE);
-    NmfClassVerdict  v = { 0 };
+    NmfClassEvidence e        = _evidence(libvirt_mac, NMF_LINK_BRIDGE, FALSE);
+    NmfClassVerdict  v        = { 0 };
     gboolean         conflict = FALSE;
 
     g_assert_cmpint(_class(&e, &conflict), ==, NMF_CLASS_NAT);
     g_assert_true(conflict);
 
-    e = _evidence(libvirt_mac, NMF_LINK_ETHERNET, FALSE);
+    e                   = _evidence(libvirt_mac, NMF_LINK_ETHERNET, FALSE);
     e.dhcp_server_known = TRUE;
     g_assert_cmpint(_class(&e, &conflict), ==, NMF_CLASS_NAT);
     g_assert_true(conflict);
@@ -130,11 +130,11 @@ test_conflict_and_rule(void)
     nmf_class_verdict_clear(&v);
 
     /* "lan" on a bridge keeps it bridged; "nat" wins over a vendor MAC. */
-    e = _evidence(libvirt_mac, NMF_LINK_BRIDGE, FALSE);
+    e                 = _evidence(libvirt_mac, NMF_LINK_BRIDGE, FALSE);
     e.rule_sets_class = TRUE;
     e.rule_class      = NMF_CLASS_LAN;
     g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_BRIDGED);
-    e = _evidence(vendor_mac, NMF_LINK_ETHERNET, FALSE);
+    e                 = _evidence(vendor_mac, NMF_LINK_ETHERNET, FALSE);
     e.rule_sets_class = TRUE;
     e.rule_class      = NMF_CLASS_NAT;
     g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_NAT);
@@ -144,13 +144,13 @@ test_conflict_and_rule(void)
 static void
 test_configured_nat_ranges_decide(void)
 {
-    NmfClassEvidence e = _evidence(vendor_mac, NMF_LINK_ETHERNET, TRUE);
+    NmfClassEvidence e        = _evidence(vendor_mac, NMF_LINK_ETHERNET, TRUE);
     gboolean         conflict = TRUE;
 
     g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_LAN);
     e.nat_table_configured = TRUE;
     g_assert_cmpint(_class(&e, NULL), ==, NMF_CLASS_NAT);
-    e = _evidence(libvirt_mac, NMF_LINK_BRIDGE, TRUE);
+    e                      = _evidence(libvirt_mac, NMF_LINK_BRIDGE, TRUE);
     e.nat_table_configured = TRUE;
     g_assert_cmpint(_class(&e, &conflict), ==, NMF_CLASS_NAT);
     g_assert_false(conflict);
@@ -183,8 +183,10 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/classify/gateway-mac-kinds", test_gateway_mac_kinds);
-    g_test_add_func("/classify/vendor-gateway-beats-subnet-table", test_vendor_gateway_beats_subnet_table);
-    g_test_add_func("/classify/libvirt-gateway-is-nat-anywhere", test_libvirt_gateway_is_nat_anywhere);
+    g_test_add_func("/classify/vendor-gateway-beats-subnet-table",
+                    test_vendor_gateway_beats_subnet_table);
+    g_test_add_func("/classify/libvirt-gateway-is-nat-anywhere",
+                    test_libvirt_gateway_is_nat_anywhere);
     g_test_add_func("/classify/unknown-gateway-falls-back", test_unknown_gateway_falls_back);
     g_test_add_func("/classify/conflict-and-rule", test_conflict_and_rule);
     g_test_add_func("/classify/configured-nat-ranges-decide", test_configured_nat_ranges_decide);

@@ -125,7 +125,8 @@ test_malformed(void)
         { "[main]\nmode=\n", "test.conf:2: 'mode' in [main] needs a value" },
         { "[main]\nmode=metric\n\xff\n", "test.conf:3: is not valid UTF-8" },
         { "[main]\n=== not a key file line ===\n", "test.conf:2: a key needs a name before '='" },
-        { "[rule a]\nmatch-interface=eth1\nclass=router\n", "test.conf:3: class must be nat or lan" },
+        { "[rule a]\nmatch-interface=eth1\nclass=router\n",
+          "test.conf:3: class must be nat or lan" },
     };
     guint i;
 
@@ -265,7 +266,8 @@ test_file_trusted(void)
     g_assert_cmpstr(why, ==, "not a regular file");
     g_clear_pointer(&why, g_free);
     g_assert_true(nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES, 0, FALSE, &why));
-    g_assert_false(nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES + 1, 0, FALSE, &why));
+    g_assert_false(
+      nmf_config_file_trusted(TRUE, 0, 0100600, NMF_CONFIG_MAX_BYTES + 1, 0, FALSE, &why));
     g_assert_nonnull(strstr(why, "more than"));
 }
 

@@ -271,8 +271,13 @@ static void
 test_plan_revert_keeps_admin_changes(void)
 {
     NmfProfile p = {
-        .orig4 = NMF_METRIC_AUTO, .orig6 = NMF_METRIC_AUTO, .metric4 = 100, .metric6 = 100,
-        .has_ipv6_setting = TRUE, .written_valid = TRUE, .written = 100,
+        .orig4            = NMF_METRIC_AUTO,
+        .orig6            = NMF_METRIC_AUTO,
+        .metric4          = 100,
+        .metric6          = 100,
+        .has_ipv6_setting = TRUE,
+        .written_valid    = TRUE,
+        .written          = 100,
     };
 
     nmf_plan_revert_profile(&p);

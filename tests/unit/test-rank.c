@@ -373,7 +373,8 @@ _set_gateway_mac(NmfUplink *u, const char *text)
     guint v[6];
     guint i;
 
-    g_assert_cmpint(sscanf(text, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), ==, 6);
+    g_assert_cmpint(
+      sscanf(text, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), ==, 6);
     for (i = 0; i < 6; i++)
         u->gateway_mac[i] = (guint8) v[i];
     u->gateway_mac_known = TRUE;
@@ -438,11 +439,11 @@ test_rank_ipv6_only_uplink(void)
 static void
 test_rank_class_rule(void)
 {
-    g_autoptr(GError) error     = NULL;
-    const char *text            = "[rule router-vm]\nmatch-interface=eth1\nclass=lan\n";
-    g_autoptr(NmfConfig) config = nmf_config_parse("t.conf", text, strlen(text), &error);
-    NmfUplink *nat              = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
-    NmfUplink *lan              = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
+    g_autoptr(GError) error      = NULL;
+    const char *text             = "[rule router-vm]\nmatch-interface=eth1\nclass=lan\n";
+    g_autoptr(NmfConfig) config  = nmf_config_parse("t.conf", text, strlen(text), &error);
+    NmfUplink *nat               = _uplink("eth0", "192.168.122.57", 24, "192.168.122.1");
+    NmfUplink *lan               = _uplink("eth1", "10.66.60.236", 23, "10.66.61.254");
     g_autoptr(GPtrArray) uplinks = _array(nat, lan, NULL);
 
     g_assert_no_error(error);

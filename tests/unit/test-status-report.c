@@ -68,7 +68,8 @@ test_status_wrong_owner(void)
     g_ptr_array_add(routes, _route(AF_INET, "eth0", 100, 254));
     g_ptr_array_add(routes, _route(AF_INET, "eth1", 101, 254));
     g_assert_true(managed);
-    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_cmpint(
+      _report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
     g_assert_true(strstr(out->str, "Default route: eth0, but eth1 should own it.") != NULL);
     g_assert_true(strstr(out->str, "INTERFACE") != NULL);
     g_assert_true(strstr(out->str, "ipv4 default via 192.0.2.1 dev eth0 metric 100 table 254")
@@ -100,9 +101,9 @@ test_status_ok(void)
 static void
 test_status_ipv6(void)
 {
-    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
-    g_autoptr(GString) out       = g_string_new(NULL);
-    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
     g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
     guint i;
@@ -130,7 +131,8 @@ test_status_no_route(void)
     gboolean managed;
     g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
 
-    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_cmpint(
+      _report(out, policy, uplinks, managed, routes, NULL), ==, NMF_VERDICT_WRONG_OWNER);
     g_assert_true(strstr(out->str, "Default route: none, but eth1 should own it.") != NULL);
 }
 
@@ -169,10 +171,11 @@ _reply(const char *address, const char *iface, const char *reply_iface, gboolean
 static void
 test_status_wrong_link(void)
 {
-    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
-    g_autoptr(GString) out       = g_string_new(NULL);
-    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
-    g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(GPtrArray) replies =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
     gboolean managed;
     g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
 
@@ -180,20 +183,25 @@ test_status_wrong_link(void)
     g_ptr_array_add(replies, _reply("192.168.122.100", "eth0", "eth0", TRUE));
     g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth0", FALSE));
     nmf_check_evaluate(replies);
-    g_assert_cmpint(_report(out, policy, uplinks, FALSE, routes, replies), ==, NMF_VERDICT_WRONG_LINK);
-    g_assert_true(g_str_has_suffix(out->str,
-                                   "Replies from 10.66.60.236 (eth1) leave by eth0, not by eth1: they "
-                                   "are lost. nm-metric-fix leaves these metrics alone (see CLASS).\n"));
+    g_assert_cmpint(
+      _report(out, policy, uplinks, FALSE, routes, replies), ==, NMF_VERDICT_WRONG_LINK);
+    g_assert_true(
+      g_str_has_suffix(out->str,
+                       "Replies from 10.66.60.236 (eth1) leave by eth0, not by eth1: they "
+                       "are lost. nm-metric-fix leaves these metrics alone (see CLASS).\n"));
     g_assert_nonnull(strstr(out->str, "  10.66.60.236 on eth1: leaves by eth0 (WRONG LINK)\n"));
-    g_assert_nonnull(strstr(out->str, "192.168.122.100 on eth0: leaves by eth0 (NAT link, not counted)"));
+    g_assert_nonnull(
+      strstr(out->str, "192.168.122.100 on eth0: leaves by eth0 (NAT link, not counted)"));
     /* Managed, with the NAT link owning the default route: the wrong owner is the cause,
      * and the verdict line names the address that suffers from it. */
     g_string_truncate(out, 0);
     g_assert_true(managed);
-    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, replies), ==, NMF_VERDICT_WRONG_OWNER);
-    g_assert_true(g_str_has_suffix(out->str,
-                                   "Default route: eth0, but eth1 should own it. Replies from "
-                                   "10.66.60.236 (eth1) leave by eth0. Run 'nm-metric-fix --fix'.\n"));
+    g_assert_cmpint(
+      _report(out, policy, uplinks, managed, routes, replies), ==, NMF_VERDICT_WRONG_OWNER);
+    g_assert_true(
+      g_str_has_suffix(out->str,
+                       "Default route: eth0, but eth1 should own it. Replies from "
+                       "10.66.60.236 (eth1) leave by eth0. Run 'nm-metric-fix --fix'.\n"));
 
     /* A NAT address answered by the LAN never fails; the LAN answering by itself is ok. */
     g_ptr_array_set_size(replies, 0);
@@ -201,19 +209,20 @@ test_status_wrong_link(void)
     g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth1", FALSE));
     nmf_check_evaluate(replies);
     g_assert_null(nmf_report_first_wrong_link(replies));
-    g_assert_cmpint(nmf_report_verdict(uplinks, FALSE, routes, replies, NULL, NULL), ==, NMF_VERDICT_LEFT_ALONE);
+    g_assert_cmpint(
+      nmf_report_verdict(uplinks, FALSE, routes, replies, NULL, NULL), ==, NMF_VERDICT_LEFT_ALONE);
 }
 
 /* A connection name with a newline must not forge a row, nor ESC/BEL reach the terminal. */
 static void
 test_status_escapes_names(void)
 {
-    g_autoptr(NmfConfig) policy  = nmf_config_new_default();
-    g_autoptr(GString) out       = g_string_new(NULL);
-    g_autoptr(GPtrArray) routes  = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     gboolean managed;
     g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
-    NmfUplink *lan               = uplinks->pdata[0];
+    NmfUplink       *lan         = uplinks->pdata[0];
     g_autofree char *escaped     = NULL;
     guint            lines       = 0;
     const char      *p;
@@ -224,7 +233,8 @@ test_status_escapes_names(void)
     _report(out, policy, uplinks, managed, routes, NULL);
     g_assert_null(strchr(out->str, '\033'));
     g_assert_null(strchr(out->str, '\007'));
-    g_assert_nonnull(strstr(out->str, "lan\\x0aeth9       forged  lan    1\\x1b]0;owned\\x07\\\\\\xff"));
+    g_assert_nonnull(
+      strstr(out->str, "lan\\x0aeth9       forged  lan    1\\x1b]0;owned\\x07\\\\\\xff"));
     for (p = out->str; *p; p++)
         lines += *p == '\n';
     /* The table: a header and one line per uplink, nothing more before the blank line. */
