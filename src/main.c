@@ -39,14 +39,24 @@ _status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     return nmf_status_run(options, out_status, error);
 }
 #define STATUS_RUN _status_run
+
+static gboolean
+_check_run(const NmfOptions *options, NmfExit *out_status, GError **error)
+{
+    if (options->json)
+        return nmf_exec_export_run(options, out_status, error);
+    return nmf_check_run(options, out_status, error);
+}
+#define CHECK_RUN _check_run
 #else
 #define STATUS_RUN nmf_status_run
+#define CHECK_RUN  nmf_check_run
 #endif
 
 /* In the order main() tests the options. */
 static const Command commands[] = {
     { "fix", nmf_fix_run, TRUE },      { "revert", nmf_revert_run, TRUE },
-    { "skip", nmf_skip_run, TRUE },    { "check", nmf_check_run, FALSE },
+    { "skip", nmf_skip_run, TRUE },    { "check", CHECK_RUN, FALSE },
     { "observe", OBSERVE_RUN, FALSE }, { "status", STATUS_RUN, FALSE },
 };
 
@@ -115,8 +125,10 @@ _pick_command(const NmfOptions *opts)
 static const char *
 _invalid_combination(const NmfOptions *opts)
 {
-    if ((opts->json || opts->prometheus) && (!opts->status || (opts->json && opts->prometheus)))
-        return _("nm-metric-fix: --json or --prometheus goes with --status");
+    if (opts->prometheus && (!opts->status || opts->json))
+        return _("nm-metric-fix: --prometheus goes with --status, without --json");
+    if (opts->json && !opts->status && !opts->check && !opts->observe)
+        return _("nm-metric-fix: --json goes with --status, --check or --observe");
     if (opts->seconds != NMF_SECONDS_UNSET
         && (!opts->observe || opts->seconds < 1 || opts->seconds > NMF_OBSERVE_MAX_SECONDS))
         return _("nm-metric-fix: --seconds N goes with --observe, 1 <= N <= 3600");
@@ -155,7 +167,8 @@ _option_context(NmfOptions *opts, char **config_help, char **description)
         {"seconds", 0, 0, G_OPTION_ARG_INT, &opts->seconds,
          N_("With --observe: watch for N seconds (default 5)"), N_("N")},
         {"json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
-         N_("With --status: print JSON (schema: status-schema.json)"), NULL},
+         N_("With --status, --check or --observe: print JSON (schemas: status-schema.json, "
+            "check-schema.json, observe-schema.json)"), NULL},
         {"prometheus", 0, 0, G_OPTION_ARG_NONE, &opts->prometheus,
          N_("With --status: print Prometheus metrics"), NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose, N_("Log more detail"), NULL},

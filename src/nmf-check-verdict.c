@@ -218,10 +218,40 @@ _rp_filter_to_string(int rp_filter)
     }
 }
 
+gboolean
+nmf_check_in_subnet(int family, const char *address, guint prefix, const char *target)
+{
+    guint8 a[16];
+    guint8 t[16];
+    guint  bits = family == AF_INET6 ? 128 : 32;
+
+    if (!address || !target || inet_pton(family, address, a) != 1
+        || inet_pton(family, target, t) != 1)
+        return FALSE;
+    prefix = MIN(prefix, bits);
+    if (memcmp(a, t, prefix / 8) != 0)
+        return FALSE;
+    if (prefix % 8 == 0)
+        return TRUE;
+    return ((a[prefix / 8] ^ t[prefix / 8]) & (guint8) (0xff << (8 - prefix % 8))) == 0;
+}
+
+gboolean
+nmf_check_row_nat_unreached(const NmfCheckRow *row)
+{
+    return row->is_nat && row->verdict == NMF_CHECK_ASYMMETRIC && !row->target_on_link;
+}
+
 static char *
 _verdict_to_string(const NmfCheckRow *row, const char *target)
 {
     g_autofree char *text = NULL;
+
+    if (nmf_check_row_nat_unreached(row))
+        return g_strdup_printf(_("not judged: %s reaches a NAT address only through the host's "
+                                 "NAT (a reply would leave via %s)"),
+                               target,
+                               row->reply_iface);
 
     switch (row->verdict) {
     case NMF_CHECK_SYMMETRIC:

@@ -54,6 +54,7 @@ typedef struct {
     int      rp_filter;           /* effective value, NMF_RP_FILTER_NONE for IPv6 */
     gboolean rp_filter_pass;      /* the request from the target arriving on @iface passes */
     gboolean is_nat;              /* NAT/management link: listed, never fails the check */
+    gboolean target_on_link;      /* the target is in this address's subnet */
 
     /* Filled by nmf_check_evaluate(). */
     NmfCheckVerdict verdict;
@@ -63,6 +64,14 @@ typedef struct {
 NmfCheckRow *nmf_check_row_new(int family, const char *address, const char *iface);
 void         nmf_check_row_free(NmfCheckRow *row);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfCheckRow, nmf_check_row_free)
+
+/* Whether @target lies in @address/@prefix (both text of @family). */
+gboolean nmf_check_in_subnet(int family, const char *address, guint prefix, const char *target);
+
+/* A NAT row whose reply would leave by another link, for a target off the NAT link's
+ * subnet: the target reaches a NAT address only through the host's NAT, so no request
+ * arrives there and nothing is asymmetric.  Not judged. */
+gboolean nmf_check_row_nat_unreached(const NmfCheckRow *row);
 
 /* Parses an IPv4 or IPv6 address; returns the family (AF_INET/AF_INET6) or 0. */
 int nmf_check_parse_target(const char *text);

@@ -9,16 +9,22 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nmf-check-cause.h"
 #include "nmf-check-verdict.h"
+#ifndef NMF_WITHOUT_EXPORT
+#include "nmf-diagnose-export.h"
+#endif
 #include "nmf-netlink.h"
 #include "nmf-snapshot.h"
 
 static gboolean
-_check_addresses(const char *address,
-                 GPtrArray  *nat_ifaces,
-                 GString    *out,
-                 gboolean   *out_all_ok,
-                 GError    **error)
+_check_addresses(const char          *address,
+                 GPtrArray           *nat_ifaces,
+                 const NmfCheckCause *cause,
+                 gboolean             json,
+                 GString             *out,
+                 gboolean            *out_all_ok,
+                 GError             **error)
 {
     g_autoptr(GPtrArray) rows = NULL;
     int family                = nmf_check_parse_target(address);
@@ -35,15 +41,28 @@ _check_addresses(const char *address,
     if (!rows)
         return FALSE;
     *out_all_ok = nmf_check_evaluate(rows);
+#ifndef NMF_WITHOUT_EXPORT
+    /* Built into the programs that load json-glib; nm-metric-fix hands --json to one. */
+    if (json) {
+        g_autofree char *text = nmf_check_json(address, rows, *out_all_ok, cause);
+
+        g_string_append(out, text);
+        return TRUE;
+    }
+#endif
     nmf_check_render(out, address, rows, *out_all_ok);
+    /* The why matters when something fails; after a fix it still says who owns the route. */
+    if (cause)
+        nmf_check_cause_render(out, cause);
     return TRUE;
 }
 
 /* NAT links are listed by --check but never fail it.  Without NetworkManager there is
  * no classification, and every link counts; a configuration that cannot be used is an
- * error, as for every other mode. */
+ * error, as for every other mode.  With NetworkManager, @out_cause tells who owns the
+ * default route and why. */
 static GPtrArray *
-_nat_ifaces(const NmfOptions *options, GError **error)
+_nat_ifaces(const NmfOptions *options, NmfCheckCause **out_cause, GError **error)
 {
     g_autoptr(NmfConfig) config     = NULL;
     g_autoptr(NmfNm) nm             = NULL;
@@ -55,25 +74,32 @@ _nat_ifaces(const NmfOptions *options, GError **error)
         return NULL;
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, &local);
     if (nm)
-        snapshot = nmf_snapshot_read(nm, config, FALSE, &local);
+        snapshot = nmf_snapshot_read(nm, config, TRUE, &local);
     if (!snapshot)
         nmf_log_info("cannot classify the links (%s); every link counts", local->message);
+    else
+        *out_cause = nmf_check_cause_new(
+          nmf_check_parse_target(options->check) == AF_INET6 ? AF_INET6 : AF_INET,
+          snapshot->routes,
+          snapshot->uplinks,
+          snapshot->plan);
     return nmf_check_nat_ifaces(snapshot ? snapshot->uplinks : NULL);
 }
 
 gboolean
 nmf_check_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
-    g_autoptr(GPtrArray) nat = NULL;
-    g_autoptr(GString) out   = g_string_new(NULL);
-    gboolean all_ok          = FALSE;
+    g_autoptr(NmfCheckCause) cause = NULL;
+    g_autoptr(GPtrArray) nat       = NULL;
+    g_autoptr(GString) out         = g_string_new(NULL);
+    gboolean all_ok                = FALSE;
 
     if (!nmf_netlink_refuse_local_target(options->check, error))
         return FALSE;
-    nat = _nat_ifaces(options, error);
+    nat = _nat_ifaces(options, &cause, error);
     if (!nat)
         return FALSE;
-    if (!_check_addresses(options->check, nat, out, &all_ok, error))
+    if (!_check_addresses(options->check, nat, cause, options->json, out, &all_ok, error))
         return FALSE;
     fputs(out->str, stdout);
     nmf_log_debug("check: %s", all_ok ? "symmetric" : "asymmetric");

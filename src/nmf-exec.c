@@ -55,6 +55,8 @@ nmf_exec_observe_run(const NmfOptions *options, NmfExit *out_status, GError **er
     g_ptr_array_add(argv, g_strdup_printf("--observe=%s", options->observe));
     if (options->seconds != NMF_SECONDS_UNSET)
         g_ptr_array_add(argv, g_strdup_printf("--seconds=%d", options->seconds));
+    if (options->json)
+        g_ptr_array_add(argv, g_strdup("--json"));
     return _exec(NMF_OBSERVE_PROGRAM, argv, options, error);
 }
 
@@ -64,7 +66,10 @@ nmf_exec_export_run(const NmfOptions *options, NmfExit *out_status, GError **err
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 
     g_ptr_array_add(argv, g_strdup("nm-metric-fix"));
-    g_ptr_array_add(argv, g_strdup("--status"));
+    if (options->check)
+        g_ptr_array_add(argv, g_strdup_printf("--check=%s", options->check));
+    else
+        g_ptr_array_add(argv, g_strdup("--status"));
     g_ptr_array_add(argv, g_strdup(options->json ? "--json" : "--prometheus"));
     if (options->config)
         g_ptr_array_add(argv, g_strdup_printf("--config=%s", options->config));

@@ -813,3 +813,30 @@ nmf_netlink_refuse_local_target(const char *target, GError **error)
     }
     return TRUE;
 }
+
+int
+nmf_netlink_read_forwarding(int family)
+{
+    return _read_sysctl_int(family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding"
+                                               : "/proc/sys/net/ipv4/ip_forward");
+}
+
+char *
+nmf_netlink_read_snmp_counters(void)
+{
+    static const char *const files[] = { "/proc/net/snmp", "/proc/net/netstat", "/proc/net/snmp6" };
+    GString                 *all     = g_string_new(NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *text = NULL;
+
+        /* snmp6 is missing when IPv6 is disabled: the others still count. */
+        if (g_file_get_contents(files[i], &text, NULL, NULL))
+            g_string_append(all, text);
+        else
+            nmf_log_debug("cannot read %s", files[i]);
+        if (all->len && all->str[all->len - 1] != '\n')
+            g_string_append_c(all, '\n');
+    }
+    return g_string_free(all, FALSE);
+}

@@ -67,6 +67,15 @@ gboolean nmf_netlink_gateway_mac(int         family,
  * --observe peer must be another host. */
 gboolean nmf_netlink_refuse_local_target(const char *target, GError **error);
 
+/* net.ipv4.ip_forward (AF_INET) or net.ipv6.conf.all.forwarding of the current network
+ * namespace; -1 when unreadable. */
+int nmf_netlink_read_forwarding(int family);
+
+/* The text of /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6 of the current network
+ * namespace, one after the other (those that cannot be read left out), for
+ * nmf_counters_parse(). */
+char *nmf_netlink_read_snmp_counters(void);
+
 G_END_DECLS
 
 #endif /* NMF_NETLINK_H */

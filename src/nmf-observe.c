@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include "nmf-capture.h"
+#include "nmf-counters.h"
+#include "nmf-diagnose-export.h"
 #include "nmf-netlink.h"
 #include "nmf-observe-flow.h"
 #include "nmf-text-table.h"
@@ -52,6 +54,17 @@ _ifname(int ifindex, gpointer user_data)
     return g_hash_table_lookup(user_data, GINT_TO_POINTER(ifindex));
 }
 
+/* This namespace's drop counters (nmf-netlink.c reads them, nmf-counters.c parses). */
+static GHashTable *
+_read_counters(void)
+{
+    GHashTable      *counters = nmf_counters_new();
+    g_autofree char *text     = nmf_netlink_read_snmp_counters();
+
+    nmf_counters_parse(counters, text);
+    return counters;
+}
+
 gboolean
 nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
@@ -64,6 +77,9 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     guint          seconds = options->seconds != NMF_SECONDS_UNSET ? (guint) options->seconds
                                                                    : NMF_OBSERVE_DEFAULT_SECONDS;
     NmfFlowVerdict verdict;
+    g_autoptr(GHashTable) before = NULL;
+    g_autoptr(GHashTable) after  = NULL;
+    g_autoptr(GHashTable) delta  = NULL;
 
     if (!table) {
         g_set_error(error,
@@ -76,12 +92,24 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     if (!nmf_netlink_refuse_local_target(address, error))
         return FALSE;
     seconds = MIN(seconds, NMF_OBSERVE_MAX_SECONDS);
+    before  = _read_counters();
     if (!nmf_capture_run(
           strchr(address, ':') ? AF_INET6 : AF_INET, address, seconds, _on_frame, &data, error))
         return FALSE;
+    after = _read_counters();
+    delta = nmf_counters_delta(before, after);
     nmf_log_debug("%u frames parsed", data.n_parsed);
 
-    verdict = nmf_flow_table_render(table, out, seconds, _ifname, names);
+    if (options->json) {
+        g_autofree char *text = nmf_observe_json(address, table, seconds, _ifname, names, delta);
+
+        g_string_append(out, text);
+        verdict = nmf_flow_table_verdict(table);
+    } else {
+        verdict = nmf_flow_table_render(table, out, seconds, _ifname, names);
+        /* What this host itself dropped names a cause where the flows show only a gap. */
+        nmf_counters_render_local(out, delta);
+    }
     fputs(out->str, stdout);
     nmf_log_debug("observe: %u flow(s), verdict %d", nmf_flow_table_get_n_flows(table), verdict);
     *out_status = verdict == NMF_FLOW_SYMMETRIC ? NMF_EXIT_OK : NMF_EXIT_ASYMMETRIC;

@@ -210,6 +210,7 @@ _reply_row(const char            *target,
 
     row->has_route_to_target = g_hash_table_contains(paths, GINT_TO_POINTER(local->ifindex));
     row->is_nat              = _is_listed(nat_ifaces, local->iface);
+    row->target_on_link = nmf_check_in_subnet(local->family, local->address, local->prefix, target);
 
     /* The reply: from the local address back to the target (`ip route get T from L`). */
     if (!nmf_netlink_route_get(local->family, target, local->address, 0, &reply, error))

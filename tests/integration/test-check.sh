@@ -152,7 +152,9 @@ expect_rc why 5
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth0 *ASYMMETRIC: reply leaves via eth0"
 expect_line why "192.168.122." "192.168.122.* eth0 *eth0 * symmetric (NAT link, not counted)"
 expect_line why "Run 'nm-metric-fix --fix'" "*mode=policy*"
-result "before the fix, --check reports eth1's $LAB_GUEST_LAN_ADDR ASYMMETRIC (reply via eth0) and exits 5" "$why"
+expect_line why "Why:" "Why: eth0 owns the IPv4 default route with metric 100. Its profile 'nat' leaves ipv4.route-metric at -1, so NetworkManager chose the metric: * were activated (eth1, activated later, got 101)."
+expect_line why "--fix would" "--fix would set eth1's metric 101 to 100, eth0's metric 100 to 101; eth1 would then own the default route."
+result "before the fix, --check reports eth1's $LAB_GUEST_LAN_ADDR ASYMMETRIC (reply via eth0), says why and what --fix changes, and exits 5" "$why"
 
 why=
 run_nmf_unprivileged --check "$LAB_REMOTE_ADDR"
@@ -195,7 +197,8 @@ expect_rc why 5
 expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
     "*requests in eth1, no reply  NO REPLY*"
 expect_line why "Verdict:" "Verdict: no reply*"
-result "with strict rp_filter, --observe sees requests in eth1 and no reply" "$why"
+expect_line why "Dropped here" "Dropped here over the window: TcpExt.IPReversePathFilter +* - requests dropped by rp_filter on this host*"
+result "with strict rp_filter, --observe sees requests in eth1 and no reply, and names rp_filter from the counters" "$why"
 
 guest_sysctl_set net.ipv4.conf.all.rp_filter "$rp_all" && guest_sysctl_set net.ipv4.conf.eth1.rp_filter "$rp_eth1" ||
     bail "cannot restore rp_filter in the guest"
@@ -261,9 +264,11 @@ diag "nm-metric-fix --check $LAB_REMOTE_ADDR (fixed) exit $RC:
 $OUT"
 expect_rc why 0
 expect_line why "$LAB_GUEST_LAN_ADDR " "$LAB_GUEST_LAN_ADDR *eth1 *eth1 * symmetric"
-expect_line why "192.168.122." "192.168.122.* eth0 *eth1 * ASYMMETRIC: reply leaves via eth1 (NAT link, not counted)"
+expect_line why "192.168.122." "192.168.122.* eth0 *eth1 * not judged: $LAB_REMOTE_ADDR reaches a NAT address only through the host's NAT (a reply would leave via eth1)"
 expect_line why "Result:" "Result: symmetric.*"
-result "after --fix, --check reports eth1 symmetric (the NAT link not counted) and exits 0" "$why"
+expect_line why "Why:" "Why: eth1 owns the IPv4 default route with metric 100, which nm-metric-fix wrote into its profile 'lan'."
+expect_line why "--fix would" "--fix would change nothing: the metrics are as ranked (eth1 first)."
+result "after --fix, --check reports eth1 symmetric (the NAT link not counted), the metric nm-metric-fix wrote, and exits 0" "$why"
 
 why=
 observe_during_ping

@@ -848,6 +848,195 @@ lab_topology_return_path() {
 }
 
 # ---------------------------------------------------------------------------
+# KVM-host topology (instead of lab_topology): what nm-metric-fix-trace sees
+
+# The host of lab_topology_kvm: its own address on the LAN, the devices that
+# stand for libvirt's, and the libvirt test-driver description of them.
+LAB_HOST_LAN_ADDR=10.66.61.1
+LAB_KVM_UPLINK=uplink0     # the host's NIC toward the LAN router
+LAB_KVM_NAT_TAP=nattap0    # backend tap of the guest's eth0 on br0
+LAB_KVM_MACVTAP=lanvtap0   # "macvtap" of the guest's eth1 on uplink0
+LAB_KVM_PIPE=lanpipe0      # host end of the veth to the guest's eth1
+LAB_KVM_DOMAIN=lab-guest
+LAB_VIRT_URI=              # test:///LAB_DIR/libvirt-node.xml after lab_topology_kvm
+LAB_KVM_FIREWALL_PRIO=100  # the host's policy rules of lab_kvm_host_drop firewall (and +1)
+
+# lab_topology_kvm [firewall|no-forward|rp-filter]: the four namespaces of lab_topology,
+# but the guest's LAN link passes through the host the way a macvtap does:
+#
+#   remote eth0 -- wan0 lan router lan0 -- uplink0 host (10.66.61.1/23, default via .254)
+#                                            |  lanvtap0: macvlan on uplink0 (bridge mode,
+#                                            |  MAC of guest eth1), tc mirred <-> lanpipe0
+#                                            |  (veth) <-> guest eth1
+#   host br0 192.168.122.1/24 (dnsmasq) -- nattap0 (veth) <-> guest eth0
+#
+# A real macvtap hands its frames to QEMU through a character device; here tc
+# redirects them between the macvlan and a veth into the guest, so the host's
+# uplink0 and lanvtap0 see exactly what they would see with a VM.  The host
+# routes (ip_forward=1) and has a route toward the remote network, as a libvirt
+# host does.  What kills a reply the guest sends by its NAT link: see
+# lab_kvm_host_drop (default firewall, as libvirt does).  Writes a libvirt
+# test-driver file describing domain lab-guest (interface type network on
+# network "default" = br0, target nattap0; type direct on uplink0, target
+# lanvtap0) and sets LAB_VIRT_URI.  The test driver renames <target dev>
+# names that start with vnet or macvtap, hence these names.
+lab_topology_kvm() {
+    local h l r g t0 mode=${1:-firewall}
+    [ -n "$LAB_ACTIVE" ] || { printf '# lab: ERROR: lab_topology_kvm before lab_init\n' >&2; return 1; }
+    case "$mode" in
+        firewall | no-forward | rp-filter) ;;
+        *) printf '# lab: ERROR: lab_topology_kvm: unknown mode %s\n' "$mode" >&2; return 2 ;;
+    esac
+    h=$LAB_NS_HOST l=$LAB_NS_LAN r=$LAB_NS_REMOTE g=$LAB_NS_GUEST
+    t0=$(lab__now_us)
+    lab__netns_add "$h" && lab__netns_add "$l" && lab__netns_add "$r" && lab__netns_add "$g" || return 1
+
+    # NAT side: br0 with the backend tap of the guest's eth0.
+    if ! {
+        ip -n "$g" link add eth0 address "$LAB_GUEST_ETH0_MAC" type veth peer name "$LAB_KVM_NAT_TAP" netns "$h" &&
+            ip -n "$h" link add br0 address "$LAB_NAT_BRIDGE_MAC" type bridge forward_delay 0 stp_state 0 &&
+            ip -n "$h" addr add "$LAB_NAT_GW/24" dev br0 &&
+            ip -n "$h" link set br0 up &&
+            ip -n "$h" link set "$LAB_KVM_NAT_TAP" master br0 up
+    }; then
+        lab_fail "building the host's NAT side failed"
+        return 1
+    fi
+
+    # The host's uplink to the lan router, its address and routes.
+    if ! {
+        ip -n "$h" link add "$LAB_KVM_UPLINK" type veth peer name lan0 netns "$l" &&
+            ip -n "$l" link set lan0 address "$LAB_LAN_ROUTER_MAC" &&
+            ip -n "$h" addr add "$LAB_HOST_LAN_ADDR/23" dev "$LAB_KVM_UPLINK" &&
+            ip -n "$h" link set "$LAB_KVM_UPLINK" up &&
+            ip -n "$h" route add default via "$LAB_LAN_GW" dev "$LAB_KVM_UPLINK" &&
+            ip -n "$l" addr add "$LAB_LAN_GW/23" dev lan0 &&
+            ip -n "$l" link set lan0 up &&
+            ip -n "$l" link add wan0 type veth peer name eth0 netns "$r" &&
+            ip -n "$l" addr add "$LAB_REMOTE_GW/24" dev wan0 &&
+            ip -n "$l" link set wan0 up &&
+            ip netns exec "$l" sysctl -qw net.ipv4.ip_forward=1 &&
+            ip -n "$r" addr add "$LAB_REMOTE_ADDR/24" dev eth0 &&
+            ip -n "$r" link set eth0 up &&
+            ip -n "$r" route add default via "$LAB_REMOTE_GW"
+    }; then
+        lab_fail "building the host uplink, lan router or remote host failed"
+        return 1
+    fi
+
+    # The guest's LAN link: macvlan on uplink0 with the guest's MAC, patched by
+    # tc to a veth whose other end is the guest's eth1.  Neither host end has
+    # an address or IPv6, so the host's own stack never answers for the guest.
+    if ! {
+        ip -n "$g" link add "$LAB_GUEST_ETH1" address "$LAB_GUEST_ETH1_MAC" type veth peer name "$LAB_KVM_PIPE" netns "$h" &&
+            ip -n "$h" link add link "$LAB_KVM_UPLINK" name "$LAB_KVM_MACVTAP" address "$LAB_GUEST_ETH1_MAC" \
+                type macvlan mode bridge &&
+            ip netns exec "$h" sysctl -qw "net.ipv6.conf.$LAB_KVM_MACVTAP.disable_ipv6=1" \
+                "net.ipv6.conf.$LAB_KVM_PIPE.disable_ipv6=1" &&
+            ip -n "$h" link set "$LAB_KVM_MACVTAP" up &&
+            ip -n "$h" link set "$LAB_KVM_PIPE" up &&
+            ip netns exec "$h" tc qdisc add dev "$LAB_KVM_MACVTAP" ingress &&
+            ip netns exec "$h" tc filter add dev "$LAB_KVM_MACVTAP" parent ffff: protocol all \
+                u32 match u32 0 0 action mirred egress redirect dev "$LAB_KVM_PIPE" &&
+            ip netns exec "$h" tc qdisc add dev "$LAB_KVM_PIPE" ingress &&
+            ip netns exec "$h" tc filter add dev "$LAB_KVM_PIPE" parent ffff: protocol all \
+                u32 match u32 0 0 action mirred egress redirect dev "$LAB_KVM_MACVTAP"
+    }; then
+        lab_fail "building the guest's macvtap-like LAN link failed (macvlan, tc u32/mirred)"
+        return 1
+    fi
+
+    lab_kvm_host_drop "$mode" || return 1
+
+    lab__virt_node_xml >"$LAB_DIR/libvirt-node.xml" || { lab_fail "writing libvirt-node.xml failed"; return 1; }
+    LAB_VIRT_URI="test://$LAB_DIR/libvirt-node.xml"
+
+    lab__dnsmasq host "$h" br0 \
+        --dhcp-range=192.168.122.100,192.168.122.200,255.255.255.0,1h || return 1
+    lab__dnsmasq lan "$l" lan0 \
+        --dhcp-range=10.66.60.100,10.66.60.200,255.255.254.0,1h \
+        --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" || return 1
+    lab_log "KVM-host topology ($mode) up in $(lab_elapsed_ms "$t0") ms (netns $h $l $r $g)"
+}
+
+# lab_kvm_host_drop firewall|no-forward|rp-filter: how the host of
+# lab_topology_kvm loses what the guest sends by its NAT link toward the LAN
+# (source 10.66.60.236 arriving on br0, to be forwarded to the remote host):
+#   firewall    libvirt's way: forwarding on, but what br0 receives from outside
+#               192.168.122.0/24 is not forwarded.  libvirt's FORWARD rule
+#               rejects it; the lab has no iptables/nft, so policy rules (after
+#               the local table: iif br0 from 192.168.122.0/24 lookup main, then
+#               iif br0 prohibit) reject it with an ICMP error; no counter rises
+#   no-forward  ip_forward=0: Ip InAddrErrors counts the drops
+#   rp-filter   forwarding on, strict rp_filter on br0: TcpExtIPReversePathFilter
+#               counts them.  The host then also ignores the guest's ARP requests
+#               sent from 10.66.60.236, so the guest gets a permanent neighbour
+#               entry for its NAT gateway.
+lab_kvm_host_drop() {
+    local net=${LAB_NAT_GW%.*}.0/24 fwd=1 rp=0 mac
+    case "$1" in
+        firewall) ;;
+        no-forward) fwd=0 ;;
+        rp-filter) rp=1 ;;
+        *) printf '# lab: ERROR: lab_kvm_host_drop: unknown mode %s\n' "$1" >&2; return 2 ;;
+    esac
+    lab_ns host ip rule del priority "$LAB_KVM_FIREWALL_PRIO" 2>/dev/null
+    lab_ns host ip rule del priority $((LAB_KVM_FIREWALL_PRIO + 1)) 2>/dev/null
+    if ! lab_ns host sysctl -qw net.ipv4.ip_forward=$fwd net.ipv4.conf.all.rp_filter=0 \
+        net.ipv4.conf.br0.rp_filter=$rp; then
+        lab_fail "setting the host's forwarding sysctls ($1) failed"
+        return 1
+    fi
+    # After the local table (priority 0): the host itself still answers on br0.
+    # (`not` would invert the whole selector, iif included: two rules.)
+    if [ "$1" = firewall ] && ! {
+        lab_ns host ip rule add priority "$LAB_KVM_FIREWALL_PRIO" iif br0 from "$net" lookup main &&
+            lab_ns host ip rule add priority $((LAB_KVM_FIREWALL_PRIO + 1)) iif br0 prohibit
+    }; then
+        lab_fail "adding the host's rule against forwarding from br0 (firewall) failed"
+        return 1
+    fi
+    if [ "$1" = rp-filter ]; then
+        if ! mac=$(lab_ns host cat /sys/class/net/br0/address) ||
+            ! lab_ns guest ip neigh replace "$LAB_NAT_GW" lladdr "$mac" dev eth0 nud permanent; then
+            lab_fail "adding the guest's neighbour entry for $LAB_NAT_GW failed"
+            return 1
+        fi
+    fi
+}
+
+# lab__virt_node_xml: libvirt test-driver file for the devices of lab_topology_kvm.
+lab__virt_node_xml() {
+    cat <<EOF
+<node>
+  <domain type='test'>
+    <name>$LAB_KVM_DOMAIN</name>
+    <memory>65536</memory>
+    <os><type>hvm</type></os>
+    <devices>
+      <interface type='network'>
+        <mac address='$LAB_GUEST_ETH0_MAC'/>
+        <source network='default'/>
+        <target dev='$LAB_KVM_NAT_TAP'/>
+      </interface>
+      <interface type='direct'>
+        <mac address='$LAB_GUEST_ETH1_MAC'/>
+        <source dev='$LAB_KVM_UPLINK' mode='bridge'/>
+        <target dev='$LAB_KVM_MACVTAP'/>
+      </interface>
+    </devices>
+  </domain>
+  <network>
+    <name>default</name>
+    <forward mode='nat'/>
+    <bridge name='br0'/>
+    <ip address='$LAB_NAT_GW' netmask='255.255.255.0'/>
+  </network>
+</node>
+EOF
+}
+
+# ---------------------------------------------------------------------------
 # Product and guest helpers
 
 # lab_stage BUILD_DIR: `meson install --destdir` BUILD_DIR into
@@ -1218,7 +1407,7 @@ lab_cleanup() {
     fi
     LAB_ACTIVE='' LAB_GUEST_PID='' LAB_DIR='' LAB_PREFIX=''
     LAB_DBUS_PID='' LAB_NM_PID='' LAB_STAGE=''
-    LAB_NS_HOST='' LAB_NS_LAN='' LAB_NS_REMOTE='' LAB_NS_GUEST=''
+    LAB_NS_HOST='' LAB_NS_LAN='' LAB_NS_REMOTE='' LAB_NS_GUEST='' LAB_VIRT_URI=''
     trap - EXIT INT TERM
     return 0
 }

@@ -55,7 +55,16 @@ $LOCALEDIR/zh_CN/LC_MESSAGES/nm-metric-fix.mo
 $COMPLETIONSDIR/nm-metric-fix
 $DATADIR/doc/nm-metric-fix/nm-metric-fix.conf.example
 $DATADIR/doc/nm-metric-fix/README.md
-$DATADIR/doc/nm-metric-fix/status-schema.json"
+$DATADIR/doc/nm-metric-fix/status-schema.json
+$DATADIR/doc/nm-metric-fix/check-schema.json
+$DATADIR/doc/nm-metric-fix/observe-schema.json"
+# Built with libvirt: the host-side trace, its page and its schema.
+if [ -x "$BUILD/src/nm-metric-fix-trace" ]; then
+    EXPECTED="$EXPECTED
+$BINDIR/nm-metric-fix-trace
+$MANDIR/man8/nm-metric-fix-trace.8
+$DATADIR/doc/nm-metric-fix/trace-schema.json"
+fi
 
 if meson install -C "$BUILD" --no-rebuild --destdir "$ROOT" >"$TMP/install.log" 2>&1; then
     tap_ok "meson install --destdir succeeds"
@@ -102,7 +111,7 @@ tap_check "the helper has mode 0755 (got $(mode_of "$BIN"))" [ "$(mode_of "$BIN"
 
 bad=
 while read -r f; do
-    case $f in "$BIN" | "$HOOK" | "$FASTPATH" | "$LIBEXECDIR"/nm-metric-fix-*) continue ;; esac
+    case $f in "$BIN" | "$BINDIR/nm-metric-fix-trace" | "$HOOK" | "$FASTPATH" | "$LIBEXECDIR"/nm-metric-fix-*) continue ;; esac
     [ "$(mode_of "$f")" = 644 ] || bad="$bad $f:$(mode_of "$f")"
 done <<<"$EXPECTED"
 tap_check "data files have mode 0644${bad:+ (wrong:$bad)}" [ -z "$bad" ]

@@ -42,7 +42,7 @@ else
     trap 'rm -rf "$TMP"' EXIT
 fi
 
-tap_plan 28
+tap_plan 33
 
 # --- 1. snapshot and dist tarball --------------------------------------------
 
@@ -126,6 +126,18 @@ tap_check "ships the JSON schema of --status --json" has_file /usr/share/doc/nm-
 # %_licensedir/%{name} on Fedora/RHEL; older or non-Red Hat rpm configurations
 # append the version.
 tap_check "ships the license file" has_file "/usr/share/licenses/nm-metric-fix(-$VERSION)?/COPYING"
+
+# The host-side trace is its own subpackage, with its page and schema.
+TRACE_RPM=$(find "$TOP/RPMS" -name "nm-metric-fix-trace-$VERSION-*.rpm" ! -name '*-debug*' | head -n1)
+tap_check "a binary RPM nm-metric-fix-trace-$VERSION-*.rpm exists" test -f "$TRACE_RPM"
+rpm -qlp "$TRACE_RPM" >"$TMP/trace-files" 2>/dev/null
+tap_diag <"$TMP/trace-files"
+tap_check "the trace subpackage ships /usr/bin/nm-metric-fix-trace" grep -qx /usr/bin/nm-metric-fix-trace "$TMP/trace-files"
+tap_check "the trace subpackage ships nm-metric-fix-trace(8)" \
+    grep -Eqx '/usr/share/man/man8/nm-metric-fix-trace\.8(\.gz|\.bz2|\.xz|\.zst)?' "$TMP/trace-files"
+tap_check "the trace subpackage ships trace-schema.json" \
+    grep -qx /usr/share/doc/nm-metric-fix/trace-schema.json "$TMP/trace-files"
+tap_check "the main package does not ship the trace" eval '! grep -q trace "$TMP/files"'
 
 # Mode, owner, group of the hook.
 hook_attrs=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$RPM" 2>/dev/null |

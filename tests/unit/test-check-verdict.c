@@ -169,9 +169,33 @@ test_symmetric_after_fix(void)
     g_assert_cmpint(_find(rows, "eth0")->verdict, ==, NMF_CHECK_ASYMMETRIC);
     g_assert_false(_find(rows, "eth0")->counted);
     text = _render(rows, all_ok);
-    g_assert_nonnull(strstr(text, "ASYMMETRIC: reply leaves via eth1 (NAT link, not counted)"));
+    /* The target is off the NAT subnet: it reaches the NAT address only through the host's
+     * NAT, so nothing arrives there and nothing is asymmetric (issue 14). */
+    g_assert_true(nmf_check_row_nat_unreached(_find(rows, "eth0")));
+    g_assert_nonnull(strstr(text, "not judged: 10.72.112.29 reaches a NAT address only through "
+                                  "the host's NAT (a reply would leave via eth1)"));
+    g_assert_null(strstr(text, "ASYMMETRIC"));
     g_assert_nonnull(strstr(text, "Result: symmetric."));
     g_assert_null(strstr(text, "--fix"));
+
+    /* A target on the NAT subnet does reach the NAT address directly: then it is asymmetric. */
+    ((NmfCheckRow *) _find(rows, "eth0"))->target_on_link = TRUE;
+    g_free(text);
+    text = _render(rows, all_ok);
+    g_assert_false(nmf_check_row_nat_unreached(_find(rows, "eth0")));
+    g_assert_nonnull(strstr(text, "ASYMMETRIC: reply leaves via eth1 (NAT link, not counted)"));
+}
+
+static void
+test_in_subnet(void)
+{
+    g_assert_true(nmf_check_in_subnet(AF_INET, "192.168.122.100", 24, "192.168.122.7"));
+    g_assert_false(nmf_check_in_subnet(AF_INET, "192.168.122.100", 24, "10.72.112.29"));
+    g_assert_true(nmf_check_in_subnet(AF_INET, "10.66.60.236", 23, "10.66.61.254"));
+    g_assert_false(nmf_check_in_subnet(AF_INET, "10.66.60.236", 23, "10.66.62.1"));
+    g_assert_true(nmf_check_in_subnet(AF_INET6, "2001:db8:66::11", 64, "2001:db8:66::1"));
+    g_assert_false(nmf_check_in_subnet(AF_INET6, "2001:db8:66::11", 64, "2001:db8:72::29"));
+    g_assert_false(nmf_check_in_subnet(AF_INET, "not-an-address", 24, "10.0.0.1"));
 }
 
 /* rp_filter=1 on eth1 while eth0 owns the default route: the request is dropped. */
@@ -360,6 +384,7 @@ main(int argc, char **argv)
     g_test_add_func("/check/asymmetric-before-fix", test_asymmetric_before_fix);
     g_test_add_func("/check/table-aligned", test_table_aligned);
     g_test_add_func("/check/symmetric-after-fix", test_symmetric_after_fix);
+    g_test_add_func("/check/in-subnet", test_in_subnet);
     g_test_add_func("/check/strict-rp-filter", test_strict_rp_filter);
     g_test_add_func("/check/kernel-rp-answer-wins", test_kernel_rp_answer_wins);
     g_test_add_func("/check/nat-never-fails", test_nat_never_fails);
