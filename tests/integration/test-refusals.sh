@@ -35,6 +35,14 @@ lab_add_profiles || bail "lab_add_profiles failed"
 lab_guest nmcli connection up nat >/dev/null || bail "up nat failed"
 lab_guest nmcli connection up lan >/dev/null || bail "up lan failed"
 lab_wait_for 10 lab_default_dev_is eth0 || bail "eth0 does not own the default route"
+# The kernel adds the links' IPv6 link-local addresses (and their local routes) on its
+# own, a moment after the links come up: the snapshot is taken once they are there.
+# shellcheck disable=SC2317 # runs through lab_wait_for
+link_local_settled() {
+    [ -n "$(lab_ns guest ip -6 addr show dev eth0 scope link)" ] &&
+        [ -n "$(lab_ns guest ip -6 addr show dev eth1 scope link)" ] && lab_ipv6_settled
+}
+lab_wait_for 10 link_local_settled || bail "the guest's IPv6 link-local addresses did not settle"
 BEFORE=$(lab_state_snapshot) || bail "lab_state_snapshot failed"
 
 unchanged() {
@@ -142,7 +150,9 @@ WHY=
 if command -v gdb >/dev/null 2>&1; then
     t0=$(lab__now_us)
     # shellcheck disable=SC2016 # $NM_PID is gdb's, given on its command line
-    lab_guest timeout 120 gdb -q -batch -return-child-result \
+    # LeakSanitizer cannot run under ptrace: without this an ASan build ends in its error.
+    lab_guest env "ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
+        timeout 120 gdb -q -batch -return-child-result \
         -ex 'set breakpoint pending on' -ex 'break nm_device_get_applied_connection_async' \
         -ex run -ex "shell kill -STOP $LAB_NM_PID" -ex 'delete' -ex continue \
         --args "$NMF" --status >"$LAB_DIR/gdb.out" 2>&1
