@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Rewrites one interface's captured frame as the LINUX_SLL2 frame of the "any" device. */
+/* Pure step: rewrite one interface's captured frame as the LINUX_SLL2 frame of the "any" device. */
 #include "config.h"
 
 #include "nmf-frame.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Renders nm-metric-fix-trace's result as JSON (schema: data/trace-schema.json). */
+/* Pure export: nm-metric-fix-trace's result as JSON (schema: data/trace-schema.json). */
 #include "config.h"
 
 #include "nmf-trace-export.h"

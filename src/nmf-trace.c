@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The host-side trace: hops of a domain's interfaces, where each direction is lost, and why. */
+/* Pure step of nm-metric-fix-trace: the hops, where each direction is lost, and why. */
 #include "config.h"
 
 #include "nmf-trace.h"

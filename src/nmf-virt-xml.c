@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Parses libvirt's domain and network XML into the devices nm-metric-fix-trace watches. */
+/* Pure step: libvirt's domain and network XML, read into the devices the trace watches. */
 #include "config.h"
 
 #include "nmf-virt-xml.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libvirt adapter: a domain's live XML and its networks' XML, nothing else. */
+/* Adapter: libvirt - a domain's live XML and its networks' XML, nothing else. */
 #include "config.h"
 
 #include "nmf-virt.h"

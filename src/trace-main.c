@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nm-metric-fix-trace: on a KVM host, find the device after which a domain's packets die. */
+/* Main of nm-metric-fix-trace: on a KVM host, the device after which packets die. */
 #include "config.h"
 
 #include <locale.h>
