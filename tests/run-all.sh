@@ -122,11 +122,14 @@ if [ -n "$matrix" ]; then
         logs+=("nm-$v=$builddir/meson-logs/testlog-nm-$v.json")
         rm -f "$builddir/meson-logs/testlog-nm-$v.json"
     done
+    # The suites proven on these releases so far; test-evidence, test-refusals,
+    # test-fastpath and test-trace run on Debian's NetworkManager only (yet).
+    matrix_suites=(test-e2e test-check test-config test-ipv6 test-policy test-live test-faults)
     for v in "${built[@]}"; do
         phase "NetworkManager $v: integration suites"
         LAB_NM_PREFIX=$("$srcdir/tools/build-nm.sh" --prefix "$v") \
-            meson test -C "$builddir" --suite integration --no-rebuild --print-errorlogs \
-            --num-processes 1 --logbase "testlog-nm-$v" || status=1
+            meson test -C "$builddir" --no-rebuild --print-errorlogs \
+            --num-processes 1 --logbase "testlog-nm-$v" "${matrix_suites[@]}" || status=1
     done
 fi
 
