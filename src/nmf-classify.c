@@ -1,5 +1,5 @@
-/* Link classification from gateway MAC, device kind, DHCP and subnet facts (pure step). */
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Link classification from gateway MAC, device kind, DHCP and subnet facts (pure step). */
 #include "nmf-classify.h"
 
 #include <string.h>

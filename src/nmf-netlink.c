@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Adapter: rtnetlink through libnl - routes, addresses, route lookups; rp_filter sysctls. */
+/* Adapter: rtnetlink through libnl - routes, addresses, route lookups, neighbours. */
 #include "nmf-netlink.h"
 
 #include <errno.h>
@@ -596,36 +596,6 @@ nmf_netlink_links_with_route_to(int family, const char *dst, GError **error)
     return g_steal_pointer(&result);
 }
 
-static int
-_read_sysctl_int(const char *path)
-{
-    g_autofree char *text = NULL;
-    char            *end  = NULL;
-    gint64           value;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return -1;
-    value = g_ascii_strtoll(text, &end, 10);
-    if (end == text || value < 0 || value > G_MAXINT)
-        return -1;
-    return (int) value;
-}
-
-void
-nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out)
-{
-    out->all   = _read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
-    out->deflt = _read_sysctl_int("/proc/sys/net/ipv4/conf/default/rp_filter");
-    out->iface = -1;
-    /* Interface names may hold dots (VLANs) but never a slash; refuse anything odd. */
-    if (iface && iface[0] && !strchr(iface, '/') && strcmp(iface, ".") != 0
-        && strcmp(iface, "..") != 0) {
-        g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv4/conf/%s/rp_filter", iface);
-
-        out->iface = _read_sysctl_int(path);
-    }
-}
-
 /* Neighbour states that carry a link-layer address worth believing. */
 #define NEIGH_USABLE_STATES \
     (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
@@ -812,31 +782,4 @@ nmf_netlink_refuse_local_target(const char *target, GError **error)
         }
     }
     return TRUE;
-}
-
-int
-nmf_netlink_read_forwarding(int family)
-{
-    return _read_sysctl_int(family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding"
-                                               : "/proc/sys/net/ipv4/ip_forward");
-}
-
-char *
-nmf_netlink_read_snmp_counters(void)
-{
-    static const char *const files[] = { "/proc/net/snmp", "/proc/net/netstat", "/proc/net/snmp6" };
-    GString                 *all     = g_string_new(NULL);
-
-    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
-        g_autofree char *text = NULL;
-
-        /* snmp6 is missing when IPv6 is disabled: the others still count. */
-        if (g_file_get_contents(files[i], &text, NULL, NULL))
-            g_string_append(all, text);
-        else
-            nmf_log_debug("cannot read %s", files[i]);
-        if (all->len && all->str[all->len - 1] != '\n')
-            g_string_append_c(all, '\n');
-    }
-    return g_string_free(all, FALSE);
 }

@@ -44,10 +44,6 @@ gboolean nmf_netlink_route_get(int             family,
  * GINT_TO_POINTER(ifindex). */
 GHashTable *nmf_netlink_links_with_route_to(int family, const char *dst, GError **error);
 
-/* net.ipv4.conf.{all,default,IFACE}.rp_filter of the current network namespace; values
- * that cannot be read are -1. */
-void nmf_netlink_read_rp_filter(const char *iface, NmfRpFilter *out);
-
 /* The link-layer address of @gateway (IPv4 or IPv6 text) on link @ifindex, from the kernel's
  * neighbour table.  With @resolve (needs CAP_NET_ADMIN) and no usable entry, the kernel is
  * asked to resolve one (RTM_NEWNEIGH with NTF_USE: an ARP or neighbour solicitation, as a
@@ -66,15 +62,6 @@ gboolean nmf_netlink_gateway_mac(int         family,
 /* NMF_ERROR_CONFIG when @target is one of this host's own addresses: a --check or
  * --observe peer must be another host. */
 gboolean nmf_netlink_refuse_local_target(const char *target, GError **error);
-
-/* net.ipv4.ip_forward (AF_INET) or net.ipv6.conf.all.forwarding of the current network
- * namespace; -1 when unreadable. */
-int nmf_netlink_read_forwarding(int family);
-
-/* The text of /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6 of the current network
- * namespace, one after the other (those that cannot be read left out), for
- * nmf_counters_parse(). */
-char *nmf_netlink_read_snmp_counters(void);
 
 G_END_DECLS
 

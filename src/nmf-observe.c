@@ -13,6 +13,7 @@
 #include "nmf-counters.h"
 #include "nmf-diagnose-export.h"
 #include "nmf-netlink.h"
+#include "nmf-procfs.h"
 #include "nmf-observe-flow.h"
 #include "nmf-text-table.h"
 
@@ -59,7 +60,7 @@ static GHashTable *
 _read_counters(void)
 {
     GHashTable      *counters = nmf_counters_new();
-    g_autofree char *text     = nmf_netlink_read_snmp_counters();
+    g_autofree char *text     = nmf_procfs_read_snmp_counters();
 
     nmf_counters_parse(counters, text);
     return counters;

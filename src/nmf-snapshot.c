@@ -16,6 +16,7 @@
 #include "nmf-check-verdict.h"
 #include "nmf-common.h"
 #include "nmf-netlink.h"
+#include "nmf-procfs.h"
 #include "nmf-rank.h"
 
 /* Opens without blocking (a FIFO), checks the open file (not the name: no race with a
@@ -222,7 +223,7 @@ _reply_row(const char            *target,
     if (local->family == AF_INET) {
         NmfRpFilter rp;
 
-        nmf_netlink_read_rp_filter(local->iface, &rp);
+        nmf_procfs_read_rp_filter(local->iface, &rp);
         row->rp_filter = nmf_rp_filter_effective(&rp);
         /* The request: from the target to the local address, arriving on its link
          * (`ip route get L from T iif IFACE`). */

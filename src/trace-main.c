@@ -12,6 +12,7 @@
 #include "nmf-check-verdict.h"
 #include "nmf-common.h"
 #include "nmf-netlink.h"
+#include "nmf-procfs.h"
 #include "nmf-trace-export.h"
 #include "nmf-trace.h"
 #include "nmf-virt.h"
@@ -60,7 +61,7 @@ static GHashTable *
 _read_counters(void)
 {
     GHashTable      *counters = nmf_counters_new();
-    g_autofree char *text     = nmf_netlink_read_snmp_counters();
+    g_autofree char *text     = nmf_procfs_read_snmp_counters();
 
     nmf_counters_parse(counters, text);
     return counters;
@@ -77,7 +78,7 @@ _rp_filter_after(const NmfTrace *trace, gboolean to_peer)
     nmf_trace_decide(trace, to_peer, &d);
     if (trace->family != AF_INET || d.lost_after < 0)
         return -1;
-    nmf_netlink_read_rp_filter(((NmfHop *) trace->hops->pdata[d.lost_after])->device, &rp);
+    nmf_procfs_read_rp_filter(((NmfHop *) trace->hops->pdata[d.lost_after])->device, &rp);
     return nmf_rp_filter_effective(&rp);
 }
 
@@ -156,7 +157,7 @@ _run(const Options *opts, const char *domain, const char *peer)
     for (guint i = 0; i < trace->hops->len; i++)
         ((NmfHop *) trace->hops->pdata[i])->present = opened[i];
 
-    settings.ip_forward          = nmf_netlink_read_forwarding(family);
+    settings.ip_forward          = nmf_procfs_read_forwarding(family);
     settings.rp_filter_from_peer = _rp_filter_after(trace, FALSE);
     settings.rp_filter_to_peer   = _rp_filter_after(trace, TRUE);
     nmf_trace_decide(trace, FALSE, &from_peer);

@@ -1,5 +1,5 @@
-/* libFuzzer harness for the --observe packet parser, the flow table and the target parsers. */
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer harness for the --observe packet parser, the flow table and the target parsers. */
 /*
  * Input: one byte that picks the capture's link type (even: LINUX_SLL2 with interface
  * indexes, odd: RHEL 8's LINUX_SLL without), then frames, each preceded by a one-byte

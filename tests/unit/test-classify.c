@@ -1,5 +1,5 @@
-/* Unit tests of the evidence classifier (nmf-classify.c). */
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the evidence classifier (nmf-classify.c). */
 #include <string.h>
 
 #include "nmf-classify.h"
