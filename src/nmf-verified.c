@@ -143,8 +143,8 @@ _check_round(NmfNm           *nm,
             g_string_assign(why, error->message);
             return CHECK_ERROR;
         }
-        verdict = nmf_report_verdict(
-          snapshot->uplinks, snapshot->managed, routes, NULL, &owner, &intended);
+        verdict =
+          nmf_report_verdict(snapshot->uplinks, snapshot->managed, routes, NULL, &owner, &intended);
         if (nmf_digest_compute(config_path, PACKAGE_VERSION, after) != 0) {
             g_string_assign(why, "cannot read the kernel's state");
             return CHECK_ERROR;
