@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* State directory checks and the digest of the kernel's routing state (libc, raw netlink). */
+/* Fast path: the canonical kernel routing state and its digest (libc, raw netlink). */
 #include "nmf-digest.h"
+
+#include "nmf-sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,206 +26,6 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 #define NEIGH_VALID (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
-
-/*****************************************************************************/
-/* State directory */
-
-NmfStatedirVerdict
-nmf_statedir_judge(const struct stat *st, uid_t owner)
-{
-    if (S_ISLNK(st->st_mode))
-        return NMF_STATEDIR_SYMLINK;
-    if (!S_ISDIR(st->st_mode))
-        return NMF_STATEDIR_NOT_DIRECTORY;
-    if (st->st_uid != owner)
-        return NMF_STATEDIR_WRONG_OWNER;
-    if (st->st_mode & (S_IWGRP | S_IWOTH))
-        return NMF_STATEDIR_WRITABLE;
-    return NMF_STATEDIR_OK;
-}
-
-const char *
-nmf_statedir_verdict_to_string(NmfStatedirVerdict verdict)
-{
-    switch (verdict) {
-    case NMF_STATEDIR_OK:
-        return "safe";
-    case NMF_STATEDIR_SYMLINK:
-        return "is a symbolic link";
-    case NMF_STATEDIR_NOT_DIRECTORY:
-        return "is not a directory";
-    case NMF_STATEDIR_WRONG_OWNER:
-        return "has another owner";
-    case NMF_STATEDIR_WRITABLE:
-        return "is writable by group or others";
-    case NMF_STATEDIR_MAX:
-        break;
-    }
-    return "?";
-}
-
-int
-nmf_statedir_open(const char *path, uid_t owner, int create, char *why, size_t why_size)
-{
-    struct stat        st;
-    NmfStatedirVerdict verdict;
-    int                fd;
-
-    if (create && mkdir(path, 0700) != 0 && errno != EEXIST) {
-        snprintf(why, why_size, "cannot create %s: %s", path, strerror(errno));
-        return -1;
-    }
-    /* O_NOFOLLOW: a symbolic link planted as the directory is refused, not followed;
-     * everything after this works relative to the checked descriptor. */
-    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        int saved = errno;
-
-        if (lstat(path, &st) == 0 && nmf_statedir_judge(&st, owner) != NMF_STATEDIR_OK)
-            snprintf(why,
-                     why_size,
-                     "refusing state directory %s: it %s",
-                     path,
-                     nmf_statedir_verdict_to_string(nmf_statedir_judge(&st, owner)));
-        else
-            snprintf(why, why_size, "cannot open %s: %s", path, strerror(saved));
-        errno = saved;
-        return -1;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(why, why_size, "cannot stat %s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    verdict = nmf_statedir_judge(&st, owner);
-    if (verdict != NMF_STATEDIR_OK) {
-        if (verdict == NMF_STATEDIR_WRONG_OWNER)
-            snprintf(why,
-                     why_size,
-                     "refusing state directory %s: it is owned by uid %u, not %u",
-                     path,
-                     (unsigned) st.st_uid,
-                     (unsigned) owner);
-        else
-            snprintf(why,
-                     why_size,
-                     "refusing state directory %s: it %s (mode %04o)",
-                     path,
-                     nmf_statedir_verdict_to_string(verdict),
-                     (unsigned) (st.st_mode & 07777));
-        close(fd);
-        errno = EPERM;
-        return -1;
-    }
-    return fd;
-}
-
-/*****************************************************************************/
-/* SHA-256 (FIPS 180-4) */
-
-typedef struct {
-    uint32_t h[8];
-    uint64_t length;
-    uint8_t  block[64];
-    size_t   used;
-} Sha256;
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void
-_sha256_init(Sha256 *s)
-{
-    static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
-    memcpy(s->h, h0, sizeof(h0));
-    s->length = 0;
-    s->used   = 0;
-}
-
-static void
-_sha256_block(Sha256 *s, const uint8_t *p)
-{
-    uint32_t w[64], a, b, c, d, e, f, g, h;
-    int      i;
-
-    for (i = 0; i < 16; i++)
-        w[i] = (uint32_t) p[4 * i] << 24 | (uint32_t) p[4 * i + 1] << 16
-               | (uint32_t) p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (i = 16; i < 64; i++) {
-        uint32_t s0 = ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROR32(w[i - 2], 17) ^ ROR32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-    e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-    for (i = 0; i < 64; i++) {
-        uint32_t t1 = h + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g))
-                      + sha256_k[i] + w[i];
-        uint32_t t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-
-        h = g, g = f, f = e, e = d + t1;
-        d = c, c = b, b = a, a = t1 + t2;
-    }
-    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
-}
-
-static void
-_sha256_update(Sha256 *s, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-
-    s->length += len;
-    while (len > 0) {
-        size_t n = 64 - s->used < len ? 64 - s->used : len;
-
-        memcpy(s->block + s->used, p, n);
-        s->used += n, p += n, len -= n;
-        if (s->used == 64) {
-            _sha256_block(s, s->block);
-            s->used = 0;
-        }
-    }
-}
-
-static void
-_sha256_final_hex(Sha256 *s, char out_hex[NMF_DIGEST_HEX_LEN + 1])
-{
-    static const uint8_t pad[64] = { 0x80 };
-    uint64_t             bits    = s->length * 8;
-    uint8_t              tail[8];
-    int                  i;
-
-    _sha256_update(s, pad, s->used < 56 ? 56 - s->used : 120 - s->used);
-    for (i = 0; i < 8; i++)
-        tail[i] = (uint8_t) (bits >> (56 - 8 * i));
-    _sha256_update(s, tail, 8);
-    for (i = 0; i < 8; i++)
-        snprintf(out_hex + 8 * i, 9, "%08x", s->h[i]);
-}
-
-void
-nmf_sha256_hex(const void *data, size_t len, char out_hex[NMF_DIGEST_HEX_LEN + 1])
-{
-    Sha256 s;
-
-    _sha256_init(&s);
-    _sha256_update(&s, data, len);
-    _sha256_final_hex(&s, out_hex);
-}
 
 /*****************************************************************************/
 /* Canonical state */
@@ -642,16 +444,16 @@ _sort(NmfState *state)
 void
 nmf_state_digest(NmfState *state, char out_hex[NMF_DIGEST_HEX_LEN + 1])
 {
-    Sha256 s;
-    size_t i;
+    NmfSha256 s;
+    size_t    i;
 
     _sort(state);
-    _sha256_init(&s);
+    nmf_sha256_init(&s);
     for (i = 0; i < state->n_lines; i++) {
-        _sha256_update(&s, state->lines[i], strlen(state->lines[i]));
-        _sha256_update(&s, "\n", 1);
+        nmf_sha256_update(&s, state->lines[i], strlen(state->lines[i]));
+        nmf_sha256_update(&s, "\n", 1);
     }
-    _sha256_final_hex(&s, out_hex);
+    nmf_sha256_final_hex(&s, out_hex);
 }
 
 void
@@ -871,85 +673,4 @@ nmf_digest_compute(const char *config_path,
     nmf_state_digest(state, out_hex);
     nmf_state_free(state);
     return 0;
-}
-
-/*****************************************************************************/
-/* Stored digest */
-
-int
-nmf_digest_read(int dirfd, char out_hex[NMF_DIGEST_HEX_LEN + 1])
-{
-    char    buf[NMF_DIGEST_HEX_LEN + 2];
-    ssize_t n;
-    int     fd, i;
-
-    fd = openat(dirfd, NMF_STATE_DIGEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf));
-    close(fd);
-    if (n != NMF_DIGEST_HEX_LEN + 1 || buf[NMF_DIGEST_HEX_LEN] != '\n')
-        return -1;
-    for (i = 0; i < NMF_DIGEST_HEX_LEN; i++) {
-        if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
-            return -1;
-    }
-    memcpy(out_hex, buf, NMF_DIGEST_HEX_LEN);
-    out_hex[NMF_DIGEST_HEX_LEN] = '\0';
-    return 0;
-}
-
-int
-nmf_digest_write(int dirfd, const char *hex)
-{
-    static const char tmp[] = NMF_STATE_DIGEST ".new";
-    char              buf[NMF_DIGEST_HEX_LEN + 1];
-    int               fd, saved;
-
-    if (strlen(hex) != NMF_DIGEST_HEX_LEN) {
-        errno = EINVAL;
-        return -1;
-    }
-    memcpy(buf, hex, NMF_DIGEST_HEX_LEN);
-    buf[NMF_DIGEST_HEX_LEN] = '\n';
-    if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
-        return -1;
-    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    if (write(fd, buf, sizeof(buf)) != (ssize_t) sizeof(buf) || close(fd) != 0) {
-        saved = errno;
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-        return -1;
-    }
-    if (renameat(dirfd, tmp, dirfd, NMF_STATE_DIGEST) != 0) {
-        saved = errno;
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-        return -1;
-    }
-    return 0;
-}
-
-int
-nmf_digest_remove(int dirfd)
-{
-    if (unlinkat(dirfd, NMF_STATE_DIGEST, 0) != 0 && errno != ENOENT)
-        return -1;
-    return 0;
-}
-
-/*****************************************************************************/
-
-unsigned
-nmf_retry_delay_ms(unsigned attempt)
-{
-    unsigned delay = 1000;
-
-    while (attempt > 1 && delay < 60000) {
-        delay *= 2;
-        attempt--;
-    }
-    return delay < 60000 ? delay : 60000;
 }

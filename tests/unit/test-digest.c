@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of nmf-digest.c: SHA-256, state directory checks, canonical state, stored digest. */
+/* Unit tests of the nmf-digest library: SHA-256, state directory checks, canonical state, stored digest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Fast path: the state directory checks, the stored digest and the retry schedule (libc). */
+#include "nmf-digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+/*****************************************************************************/
+/* State directory */
+
+NmfStatedirVerdict
+nmf_statedir_judge(const struct stat *st, uid_t owner)
+{
+    if (S_ISLNK(st->st_mode))
+        return NMF_STATEDIR_SYMLINK;
+    if (!S_ISDIR(st->st_mode))
+        return NMF_STATEDIR_NOT_DIRECTORY;
+    if (st->st_uid != owner)
+        return NMF_STATEDIR_WRONG_OWNER;
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return NMF_STATEDIR_WRITABLE;
+    return NMF_STATEDIR_OK;
+}
+
+const char *
+nmf_statedir_verdict_to_string(NmfStatedirVerdict verdict)
+{
+    switch (verdict) {
+    case NMF_STATEDIR_OK:
+        return "safe";
+    case NMF_STATEDIR_SYMLINK:
+        return "is a symbolic link";
+    case NMF_STATEDIR_NOT_DIRECTORY:
+        return "is not a directory";
+    case NMF_STATEDIR_WRONG_OWNER:
+        return "has another owner";
+    case NMF_STATEDIR_WRITABLE:
+        return "is writable by group or others";
+    case NMF_STATEDIR_MAX:
+        break;
+    }
+    return "?";
+}
+
+int
+nmf_statedir_open(const char *path, uid_t owner, int create, char *why, size_t why_size)
+{
+    struct stat        st;
+    NmfStatedirVerdict verdict;
+    int                fd;
+
+    if (create && mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(why, why_size, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* O_NOFOLLOW: a symbolic link planted as the directory is refused, not followed;
+     * everything after this works relative to the checked descriptor. */
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int saved = errno;
+
+        if (lstat(path, &st) == 0 && nmf_statedir_judge(&st, owner) != NMF_STATEDIR_OK)
+            snprintf(why,
+                     why_size,
+                     "refusing state directory %s: it %s",
+                     path,
+                     nmf_statedir_verdict_to_string(nmf_statedir_judge(&st, owner)));
+        else
+            snprintf(why, why_size, "cannot open %s: %s", path, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, why_size, "cannot stat %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    verdict = nmf_statedir_judge(&st, owner);
+    if (verdict != NMF_STATEDIR_OK) {
+        if (verdict == NMF_STATEDIR_WRONG_OWNER)
+            snprintf(why,
+                     why_size,
+                     "refusing state directory %s: it is owned by uid %u, not %u",
+                     path,
+                     (unsigned) st.st_uid,
+                     (unsigned) owner);
+        else
+            snprintf(why,
+                     why_size,
+                     "refusing state directory %s: it %s (mode %04o)",
+                     path,
+                     nmf_statedir_verdict_to_string(verdict),
+                     (unsigned) (st.st_mode & 07777));
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    return fd;
+}
+
+/*****************************************************************************/
+/* Stored digest */
+
+int
+nmf_digest_read(int dirfd, char out_hex[NMF_DIGEST_HEX_LEN + 1])
+{
+    char    buf[NMF_DIGEST_HEX_LEN + 2];
+    ssize_t n;
+    int     fd, i;
+
+    fd = openat(dirfd, NMF_STATE_DIGEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    if (n != NMF_DIGEST_HEX_LEN + 1 || buf[NMF_DIGEST_HEX_LEN] != '\n')
+        return -1;
+    for (i = 0; i < NMF_DIGEST_HEX_LEN; i++) {
+        if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
+            return -1;
+    }
+    memcpy(out_hex, buf, NMF_DIGEST_HEX_LEN);
+    out_hex[NMF_DIGEST_HEX_LEN] = '\0';
+    return 0;
+}
+
+int
+nmf_digest_write(int dirfd, const char *hex)
+{
+    static const char tmp[] = NMF_STATE_DIGEST ".new";
+    char              buf[NMF_DIGEST_HEX_LEN + 1];
+    int               fd, saved;
+
+    if (strlen(hex) != NMF_DIGEST_HEX_LEN) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(buf, hex, NMF_DIGEST_HEX_LEN);
+    buf[NMF_DIGEST_HEX_LEN] = '\n';
+    if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
+        return -1;
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    if (write(fd, buf, sizeof(buf)) != (ssize_t) sizeof(buf) || close(fd) != 0) {
+        saved = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = saved;
+        return -1;
+    }
+    if (renameat(dirfd, tmp, dirfd, NMF_STATE_DIGEST) != 0) {
+        saved = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+int
+nmf_digest_remove(int dirfd)
+{
+    if (unlinkat(dirfd, NMF_STATE_DIGEST, 0) != 0 && errno != ENOENT)
+        return -1;
+    return 0;
+}
+
+/*****************************************************************************/
+
+unsigned
+nmf_retry_delay_ms(unsigned attempt)
+{
+    unsigned delay = 1000;
+
+    while (attempt > 1 && delay < 60000) {
+        delay *= 2;
+        attempt--;
+    }
+    return delay < 60000 ? delay : 60000;
+}
