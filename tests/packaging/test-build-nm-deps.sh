@@ -13,8 +13,8 @@
 
 set -u
 SRC=${1:-}
-# shellcheck source-path=SCRIPTDIR source=tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=../tap.sh
+. "$(dirname "$0")/../tap.sh"
 [ -x "$SRC/tools/build-nm.sh" ] || { echo "Bail out! usage: test-build-nm-deps.sh SOURCE_DIR"; exit 1; }
 
 T=$(mktemp -d)
