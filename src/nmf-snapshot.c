@@ -115,28 +115,21 @@ nmf_snapshot_load_config(const char *path, gboolean read_only, GError **error)
 static void
 _read_gateway_mac(NmfUplink *uplink)
 {
-    g_autoptr(GError) error   = NULL;
-    g_autofree char *gateway4 = uplink->gateway4 ? nmf_format_ip4(uplink->gateway4) : NULL;
-    gboolean         resolve  = geteuid() == 0;
-    int              ifindex  = (int) if_nametoindex(uplink->iface);
-    gboolean         found    = FALSE;
+    g_autofree char *gateway4   = uplink->gateway4 ? nmf_format_ip4(uplink->gateway4) : NULL;
+    const char      *gateways[] = { gateway4, uplink->gateway6 };
+    gboolean         resolve    = geteuid() == 0;
+    int              ifindex    = (int) if_nametoindex(uplink->iface);
+    guint            i;
 
-    if (ifindex <= 0)
-        return;
-    if (gateway4
-        && !nmf_netlink_gateway_mac(AF_INET,
-                                    gateway4,
-                                    ifindex,
-                                    resolve,
-                                    GATEWAY_RESOLVE_MS,
-                                    &found,
-                                    uplink->gateway_mac,
-                                    &error))
-        nmf_log_debug("%s: %s", uplink->iface, error->message);
-    if (!found && uplink->gateway6) {
-        g_clear_error(&error);
-        if (!nmf_netlink_gateway_mac(AF_INET6,
-                                     uplink->gateway6,
+    /* The IPv4 gateway's first; the IPv6 router's when there is no IPv4 answer. */
+    for (i = 0; ifindex > 0 && i < G_N_ELEMENTS(gateways) && !uplink->gateway_mac_known; i++) {
+        g_autoptr(GError) error = NULL;
+        gboolean found          = FALSE;
+
+        if (!gateways[i])
+            continue;
+        if (!nmf_netlink_gateway_mac(i == 0 ? AF_INET : AF_INET6,
+                                     gateways[i],
                                      ifindex,
                                      resolve,
                                      GATEWAY_RESOLVE_MS,
@@ -144,9 +137,9 @@ _read_gateway_mac(NmfUplink *uplink)
                                      uplink->gateway_mac,
                                      &error))
             nmf_log_debug("%s: %s", uplink->iface, error->message);
-        uplink->gateway_mac_ipv6 = found;
+        uplink->gateway_mac_known = found;
+        uplink->gateway_mac_ipv6  = found && i == 1;
     }
-    uplink->gateway_mac_known = found;
 }
 
 NmfSnapshot *
