@@ -4,6 +4,8 @@
 
 #include "nmf-diagnose-export.h"
 
+#include "nmf-json.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <json-glib/json-glib.h>
@@ -41,30 +43,6 @@ nmf_flow_verdict_to_string(NmfFlowVerdict verdict)
 }
 
 static void
-_string_or_null(JsonBuilder *b, const char *member, const char *value)
-{
-    json_builder_set_member_name(b, member);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
-static char *
-_finish(JsonBuilder *b)
-{
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root     = json_builder_get_root(b);
-    g_autofree char *text        = NULL;
-
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 2);
-    text = json_generator_to_data(gen, NULL);
-    return g_strconcat(text, "\n", NULL);
-}
-
-static void
 _add_cause(JsonBuilder *b, const NmfCheckCause *cause)
 {
     json_builder_set_member_name(b, "default_route");
@@ -73,20 +51,20 @@ _add_cause(JsonBuilder *b, const NmfCheckCause *cause)
         return;
     }
     json_builder_begin_object(b);
-    _string_or_null(b, "interface", cause->owner);
+    nmf_json_add_string_or_null(b, "interface", cause->owner);
     json_builder_set_member_name(b, "metric");
     json_builder_add_int_value(b, cause->metric);
-    _string_or_null(b, "metric_source", nmf_metric_source_to_string(cause->source));
-    _string_or_null(b, "connection", cause->connection_id);
-    _string_or_null(b, "class", cause->klass);
-    _string_or_null(b, "intended", cause->intended);
+    nmf_json_add_string_or_null(b, "metric_source", nmf_metric_source_to_string(cause->source));
+    nmf_json_add_string_or_null(b, "connection", cause->connection_id);
+    nmf_json_add_string_or_null(b, "class", cause->klass);
+    nmf_json_add_string_or_null(b, "intended", cause->intended);
     json_builder_set_member_name(b, "fix_changes");
     json_builder_begin_array(b);
     for (guint i = 0; i < cause->changes->len; i++) {
         const NmfMetricChange *c = &g_array_index(cause->changes, NmfMetricChange, i);
 
         json_builder_begin_object(b);
-        _string_or_null(b, "interface", c->iface);
+        nmf_json_add_string_or_null(b, "interface", c->iface);
         json_builder_set_member_name(b, "from");
         if (c->from >= 0)
             json_builder_add_int_value(b, c->from);
@@ -108,20 +86,22 @@ nmf_check_json(const char *target, GPtrArray *rows, gboolean all_ok, const NmfCh
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "schema_version");
     json_builder_add_int_value(b, NMF_CHECK_JSON_SCHEMA_VERSION);
-    _string_or_null(b, "version", PACKAGE_VERSION);
-    _string_or_null(b, "target", target);
-    _string_or_null(b, "verdict", all_ok ? "symmetric" : "asymmetric");
+    nmf_json_add_string_or_null(b, "version", PACKAGE_VERSION);
+    nmf_json_add_string_or_null(b, "target", target);
+    nmf_json_add_string_or_null(b, "verdict", all_ok ? "symmetric" : "asymmetric");
     json_builder_set_member_name(b, "addresses");
     json_builder_begin_array(b);
     for (guint i = 0; rows && i < rows->len; i++) {
         const NmfCheckRow *row = rows->pdata[i];
 
         json_builder_begin_object(b);
-        _string_or_null(b, "address", row->address);
-        _string_or_null(b, "family", row->family == AF_INET6 ? "ipv6" : "ipv4");
-        _string_or_null(b, "request_interface", row->iface);
-        _string_or_null(b, "reply_interface", row->reply_error == 0 ? row->reply_iface : NULL);
-        _string_or_null(b, "reply_error", row->reply_error ? g_strerror(row->reply_error) : NULL);
+        nmf_json_add_string_or_null(b, "address", row->address);
+        nmf_json_add_string_or_null(b, "family", row->family == AF_INET6 ? "ipv6" : "ipv4");
+        nmf_json_add_string_or_null(b, "request_interface", row->iface);
+        nmf_json_add_string_or_null(
+          b, "reply_interface", row->reply_error == 0 ? row->reply_iface : NULL);
+        nmf_json_add_string_or_null(
+          b, "reply_error", row->reply_error ? g_strerror(row->reply_error) : NULL);
         json_builder_set_member_name(b, "rp_filter");
         if (row->rp_filter >= 0)
             json_builder_add_int_value(b, row->rp_filter);
@@ -131,17 +111,17 @@ nmf_check_json(const char *target, GPtrArray *rows, gboolean all_ok, const NmfCh
         json_builder_add_boolean_value(b, row->is_nat);
         json_builder_set_member_name(b, "counted");
         json_builder_add_boolean_value(b, row->counted);
-        _string_or_null(b,
-                        "verdict",
-                        nmf_check_row_nat_unreached(row)
-                          ? "nat-not-reached"
-                          : nmf_check_verdict_to_string(row->verdict));
+        nmf_json_add_string_or_null(b,
+                                    "verdict",
+                                    nmf_check_row_nat_unreached(row)
+                                      ? "nat-not-reached"
+                                      : nmf_check_verdict_to_string(row->verdict));
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
     _add_cause(b, cause);
     json_builder_end_object(b);
-    return _finish(b);
+    return nmf_json_finish(b);
 }
 
 static void
@@ -195,20 +175,21 @@ nmf_observe_json(const char   *peer,
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "schema_version");
     json_builder_add_int_value(b, NMF_OBSERVE_JSON_SCHEMA_VERSION);
-    _string_or_null(b, "version", PACKAGE_VERSION);
-    _string_or_null(b, "peer", peer);
+    nmf_json_add_string_or_null(b, "version", PACKAGE_VERSION);
+    nmf_json_add_string_or_null(b, "peer", peer);
     json_builder_set_member_name(b, "seconds");
     json_builder_add_int_value(b, seconds);
-    _string_or_null(b, "verdict", nmf_flow_verdict_to_string(nmf_flow_table_verdict(table)));
+    nmf_json_add_string_or_null(
+      b, "verdict", nmf_flow_verdict_to_string(nmf_flow_table_verdict(table)));
     json_builder_set_member_name(b, "flows");
     json_builder_begin_array(b);
     for (guint i = 0; i < nmf_flow_table_get_n_flows(table); i++) {
         const NmfFlow *f = nmf_flow_table_get_flow(table, i);
 
         json_builder_begin_object(b);
-        _string_or_null(b, "protocol", _protocol(f->ip_proto));
-        _string_or_null(b, "client", f->client);
-        _string_or_null(b, "server", f->server);
+        nmf_json_add_string_or_null(b, "protocol", _protocol(f->ip_proto));
+        nmf_json_add_string_or_null(b, "client", f->client);
+        nmf_json_add_string_or_null(b, "server", f->server);
         json_builder_set_member_name(b, "server_port");
         if (f->server_port)
             json_builder_add_int_value(b, f->server_port);
@@ -222,7 +203,7 @@ nmf_observe_json(const char   *peer,
         json_builder_add_int_value(b, f->n_replies);
         _add_ifaces(b, "in_interfaces", f->in_ifindexes, ifname, user_data);
         _add_ifaces(b, "out_interfaces", f->out_ifindexes, ifname, user_data);
-        _string_or_null(b, "verdict", nmf_flow_verdict_to_string(nmf_flow_verdict(f)));
+        nmf_json_add_string_or_null(b, "verdict", nmf_flow_verdict_to_string(nmf_flow_verdict(f)));
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -238,5 +219,5 @@ nmf_observe_json(const char   *peer,
     }
     json_builder_end_object(b);
     json_builder_end_object(b);
-    return _finish(b);
+    return nmf_json_finish(b);
 }

@@ -4,6 +4,8 @@
 
 #include "nmf-status-export.h"
 
+#include "nmf-json.h"
+
 #include <string.h>
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
@@ -96,26 +98,6 @@ _metric_known(gint64 metric)
 /* JSON */
 
 static void
-_add_string_or_null(JsonBuilder *b, const char *member, const char *value)
-{
-    json_builder_set_member_name(b, member);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
-static void
-_add_int_or_null(JsonBuilder *b, const char *member, gboolean known, gint64 value)
-{
-    json_builder_set_member_name(b, member);
-    if (known)
-        json_builder_add_int_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
-static void
 _add_uplink(JsonBuilder *b, const NmfUplink *u, GPtrArray *routes)
 {
     const NmfRoute  *k4 = _kernel_route_for(routes, u->iface, AF_INET);
@@ -136,7 +118,7 @@ _add_uplink(JsonBuilder *b, const NmfUplink *u, GPtrArray *routes)
     json_builder_add_string_value(b, u->class_evidence ? u->class_evidence : "");
     json_builder_set_member_name(b, "class_conflict");
     json_builder_add_boolean_value(b, u->class_conflict);
-    _add_string_or_null(b, "gateway_ipv4", gw);
+    nmf_json_add_string_or_null(b, "gateway_ipv4", gw);
     json_builder_set_member_name(b, "addresses_ipv4");
     json_builder_begin_array(b);
     for (i = 0; u->addresses4 && i < u->addresses4->len; i++) {
@@ -147,27 +129,27 @@ _add_uplink(JsonBuilder *b, const NmfUplink *u, GPtrArray *routes)
         json_builder_add_string_value(b, cidr);
     }
     json_builder_end_array(b);
-    _add_int_or_null(b, "rank", u->rank > 0, u->rank);
-    _add_string_or_null(
+    nmf_json_add_int_or_null(b, "rank", u->rank > 0, u->rank);
+    nmf_json_add_string_or_null(
       b, "unranked_reason", u->rank > 0 ? NULL : _unranked_to_string(u->unranked));
-    _add_int_or_null(
+    nmf_json_add_int_or_null(
       b, "wanted_metric", u->rank > 0 && _metric_known(u->wanted_metric), u->wanted_metric);
-    _add_int_or_null(
+    nmf_json_add_int_or_null(
       b, "profile_metric_ipv4", _metric_known(u->profile_metric4), u->profile_metric4);
-    _add_int_or_null(
+    nmf_json_add_int_or_null(
       b, "profile_metric_ipv6", _metric_known(u->profile_metric6), u->profile_metric6);
     json_builder_set_member_name(b, "applied_known");
     json_builder_add_boolean_value(b, u->applied_known);
-    _add_int_or_null(b,
-                     "applied_metric_ipv4",
-                     u->applied_known && _metric_known(u->applied_metric4),
-                     u->applied_metric4);
-    _add_int_or_null(b,
-                     "applied_metric_ipv6",
-                     u->applied_known && _metric_known(u->applied_metric6),
-                     u->applied_metric6);
-    _add_int_or_null(b, "kernel_metric_ipv4", k4 != NULL, k4 ? k4->metric : 0);
-    _add_int_or_null(b, "kernel_metric_ipv6", k6 != NULL, k6 ? k6->metric : 0);
+    nmf_json_add_int_or_null(b,
+                             "applied_metric_ipv4",
+                             u->applied_known && _metric_known(u->applied_metric4),
+                             u->applied_metric4);
+    nmf_json_add_int_or_null(b,
+                             "applied_metric_ipv6",
+                             u->applied_known && _metric_known(u->applied_metric6),
+                             u->applied_metric6);
+    nmf_json_add_int_or_null(b, "kernel_metric_ipv4", k4 != NULL, k4 ? k4->metric : 0);
+    nmf_json_add_int_or_null(b, "kernel_metric_ipv6", k6 != NULL, k6 ? k6->metric : 0);
     json_builder_end_object(b);
 }
 
@@ -177,8 +159,8 @@ _add_route(JsonBuilder *b, const NmfRoute *r)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "family");
     json_builder_add_string_value(b, _family_to_string(r->family));
-    _add_string_or_null(b, "interface", r->iface && r->iface[0] ? r->iface : NULL);
-    _add_string_or_null(b, "gateway", r->gateway);
+    nmf_json_add_string_or_null(b, "interface", r->iface && r->iface[0] ? r->iface : NULL);
+    nmf_json_add_string_or_null(b, "gateway", r->gateway);
     json_builder_set_member_name(b, "metric");
     json_builder_add_int_value(b, r->metric);
     json_builder_set_member_name(b, "table");
@@ -192,9 +174,9 @@ _add_reply(JsonBuilder *b, const NmfCheckRow *row)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "family");
     json_builder_add_string_value(b, _family_to_string(row->family));
-    _add_string_or_null(b, "address", row->address);
-    _add_string_or_null(b, "interface", row->iface);
-    _add_string_or_null(b, "reply_interface", row->reply_iface);
+    nmf_json_add_string_or_null(b, "address", row->address);
+    nmf_json_add_string_or_null(b, "interface", row->iface);
+    nmf_json_add_string_or_null(b, "reply_interface", row->reply_iface);
     json_builder_set_member_name(b, "counted");
     json_builder_add_boolean_value(b, row->counted);
     json_builder_set_member_name(b, "ok");
@@ -205,13 +187,10 @@ _add_reply(JsonBuilder *b, const NmfCheckRow *row)
 char *
 nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies)
 {
-    g_autoptr(JsonBuilder) b     = json_builder_new();
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root     = NULL;
-    g_autofree char *text        = NULL;
-    const char      *intended    = NULL;
-    NmfVerdict verdict = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
-    guint      i;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    const char *intended     = NULL;
+    NmfVerdict  verdict = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
+    guint       i;
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "schema_version");
@@ -224,10 +203,10 @@ nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArr
     json_builder_add_string_value(b, _verdict_to_string(verdict));
     json_builder_set_member_name(b, "default_route_owner");
     json_builder_begin_object(b);
-    _add_string_or_null(b, "ipv4", _owner_iface(routes, AF_INET));
-    _add_string_or_null(b, "ipv6", _owner_iface(routes, AF_INET6));
+    nmf_json_add_string_or_null(b, "ipv4", _owner_iface(routes, AF_INET));
+    nmf_json_add_string_or_null(b, "ipv6", _owner_iface(routes, AF_INET6));
     json_builder_end_object(b);
-    _add_string_or_null(b, "intended_owner", intended);
+    nmf_json_add_string_or_null(b, "intended_owner", intended);
 
     json_builder_set_member_name(b, "interfaces");
     json_builder_begin_array(b);
@@ -252,12 +231,7 @@ nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArr
     json_builder_end_array(b);
     json_builder_end_object(b);
 
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 2);
-    text = json_generator_to_data(gen, NULL);
-    return g_strconcat(text, "\n", NULL);
+    return nmf_json_finish(b);
 }
 
 /*****************************************************************************/

@@ -4,6 +4,8 @@
 
 #include "nmf-trace-export.h"
 
+#include "nmf-json.h"
+
 #include <json-glib/json-glib.h>
 
 static void
@@ -54,10 +56,7 @@ _add_hop(JsonBuilder *b, const NmfHop *hop)
 char *
 nmf_trace_json(NmfTrace *trace, guint seconds, GHashTable *delta, GPtrArray *causes)
 {
-    g_autoptr(JsonBuilder) b     = json_builder_new();
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root     = NULL;
-    g_autofree char  *text       = NULL;
+    g_autoptr(JsonBuilder) b = json_builder_new();
     NmfTraceDirection from_peer;
     NmfTraceDirection to_peer;
     const char       *verdict;
@@ -147,10 +146,5 @@ nmf_trace_json(NmfTrace *trace, guint seconds, GHashTable *delta, GPtrArray *cau
     json_builder_end_array(b);
     json_builder_end_object(b);
 
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 2);
-    text = json_generator_to_data(gen, NULL);
-    return g_strconcat(text, "\n", NULL);
+    return nmf_json_finish(b);
 }
