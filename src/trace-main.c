@@ -185,10 +185,19 @@ _run(const Options *opts, const char *domain, const char *peer)
     return passed ? NMF_EXIT_OK : NMF_EXIT_ASYMMETRIC;
 }
 
+static void
+_options_clear(Options *opts)
+{
+    g_clear_pointer(&opts->uri, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, _options_clear)
+
 int
 main(int argc, char **argv)
 {
-    Options opts                  = { .seconds = -1 };
+    /* Freed on every path, early usage errors included. */
+    g_auto(Options) opts          = { .seconds = -1 };
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) error       = NULL;
     g_autofree char *connect_help = NULL;
@@ -258,6 +267,5 @@ main(int argc, char **argv)
     }
     nmf_log_set_level(opts.quiet ? NMF_LOG_ERROR : opts.verbose ? NMF_LOG_DEBUG : NMF_LOG_INFO);
     status = _run(&opts, argv[1], argv[2]);
-    g_free(opts.uri);
     return status;
 }
