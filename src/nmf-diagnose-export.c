@@ -190,11 +190,7 @@ nmf_observe_json(const char   *peer,
         nmf_json_add_string_or_null(b, "protocol", _protocol(f->ip_proto));
         nmf_json_add_string_or_null(b, "client", f->client);
         nmf_json_add_string_or_null(b, "server", f->server);
-        json_builder_set_member_name(b, "server_port");
-        if (f->server_port)
-            json_builder_add_int_value(b, f->server_port);
-        else
-            json_builder_add_null_value(b);
+        nmf_json_add_int_or_null(b, "server_port", f->server_port != 0, f->server_port);
         json_builder_set_member_name(b, "peer_initiated");
         json_builder_add_boolean_value(b, f->remote_initiated);
         json_builder_set_member_name(b, "requests");

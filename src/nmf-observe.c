@@ -55,17 +55,6 @@ _ifname(int ifindex, gpointer user_data)
     return g_hash_table_lookup(user_data, GINT_TO_POINTER(ifindex));
 }
 
-/* This namespace's drop counters (nmf-netlink.c reads them, nmf-counters.c parses). */
-static GHashTable *
-_read_counters(void)
-{
-    GHashTable      *counters = nmf_counters_new();
-    g_autofree char *text     = nmf_procfs_read_snmp_counters();
-
-    nmf_counters_parse(counters, text);
-    return counters;
-}
-
 gboolean
 nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
@@ -93,11 +82,11 @@ nmf_observe_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     if (!nmf_netlink_refuse_local_target(address, error))
         return FALSE;
     seconds = MIN(seconds, NMF_OBSERVE_MAX_SECONDS);
-    before  = _read_counters();
+    before  = nmf_procfs_read_counters();
     if (!nmf_capture_run(
           strchr(address, ':') ? AF_INET6 : AF_INET, address, seconds, _on_frame, &data, error))
         return FALSE;
-    after = _read_counters();
+    after = nmf_procfs_read_counters();
     delta = nmf_counters_delta(before, after);
     nmf_log_debug("%u frames parsed", data.n_parsed);
 

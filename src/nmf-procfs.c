@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "nmf-common.h"
+#include "nmf-counters.h"
 
 static int
 _read_sysctl_int(const char *path)
@@ -62,4 +63,14 @@ nmf_procfs_read_snmp_counters(void)
             g_string_append_c(all, '\n');
     }
     return g_string_free(all, FALSE);
+}
+
+GHashTable *
+nmf_procfs_read_counters(void)
+{
+    GHashTable      *counters = nmf_counters_new();
+    g_autofree char *text     = nmf_procfs_read_snmp_counters();
+
+    nmf_counters_parse(counters, text);
+    return counters;
 }

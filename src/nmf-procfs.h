@@ -20,6 +20,10 @@ int nmf_procfs_read_forwarding(int family);
  * nmf_counters_parse(). */
 char *nmf_procfs_read_snmp_counters(void);
 
+/* The same counters parsed (nmf_counters_parse()): this namespace's drop counters, for
+ * --observe and the trace to compare before and after their window. */
+GHashTable *nmf_procfs_read_counters(void);
+
 G_END_DECLS
 
 #endif /* NMF_PROCFS_H */

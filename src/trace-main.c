@@ -57,16 +57,6 @@ _on_frame(int dlt, const guint8 *frame, gsize caplen, gpointer user_data)
         nmf_trace_count(data->trace, hop - 1, &packet);
 }
 
-static GHashTable *
-_read_counters(void)
-{
-    GHashTable      *counters = nmf_counters_new();
-    g_autofree char *text     = nmf_procfs_read_snmp_counters();
-
-    nmf_counters_parse(counters, text);
-    return counters;
-}
-
 /* The rp_filter the kernel applies to packets arriving on the device after which
  * a direction was lost; -1 for IPv6 (no such filter) or no loss. */
 static int
@@ -147,12 +137,12 @@ _run(const Options *opts, const char *domain, const char *peer)
         }
     }
 
-    before      = _read_counters();
+    before      = nmf_procfs_read_counters();
     count.trace = trace;
     if (!nmf_capture_devices(
           family, peer, devices, trace->hops->len, seconds, _on_frame, &count, opened, &error))
         return _fail(error);
-    after = _read_counters();
+    after = nmf_procfs_read_counters();
     delta = nmf_counters_delta(before, after);
     for (guint i = 0; i < trace->hops->len; i++)
         ((NmfHop *) trace->hops->pdata[i])->present = opened[i];
