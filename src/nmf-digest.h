@@ -47,6 +47,28 @@ const char        *nmf_statedir_verdict_to_string(NmfStatedirVerdict verdict);
  * reason in @why on refusal or error; never writes anything into a refused directory. */
 int nmf_statedir_open(const char *path, uid_t owner, int create, char *why, size_t why_size);
 
+/* Whether @name exists in the checked state directory @dirfd (a symbolic link counts,
+ * it is not followed). */
+int nmf_statedir_has_file(int dirfd, const char *name);
+/* 0 when @name in the checked state directory @dirfd (whose path is @dir, for the
+ * message) is absent or a regular file, so that nmf_statedir_write_file() may write it;
+ * -1 with errno (ELOOP for a symbolic link, EPERM for anything else) and a refusal
+ * naming the path in @why. Lets a command refuse before it changes anything else. */
+int nmf_statedir_check_file(int         dirfd,
+                            const char *dir,
+                            const char *name,
+                            char       *why,
+                            size_t      why_size);
+/* Creates (0600) or truncates @name in @dirfd and writes @text; never follows a
+ * symbolic link (O_NOFOLLOW) nor writes to anything but a regular file. 0, or -1 with
+ * errno and the reason, naming the path, in @why. */
+int nmf_statedir_write_file(int         dirfd,
+                            const char *dir,
+                            const char *name,
+                            const char *text,
+                            char       *why,
+                            size_t      why_size);
+
 /* The canonical text of the state: one sorted line per fact. */
 typedef struct NmfState NmfState;
 

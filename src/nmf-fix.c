@@ -123,7 +123,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     if (options->event)
         nmf_log_info("run for dispatcher event %s", options->event);
     else if (!options->dry_run && nmf_revert_is_paused()) {
-        if (!nmf_revert_set_paused(FALSE, error))
+        if (!nmf_revert_resume(error))
             return FALSE;
         nmf_log_info("resuming after --revert: the dispatcher hook acts on events again");
     }

@@ -56,31 +56,20 @@ _log(const char *fmt, ...)
     }
 }
 
-static int
-_exists(int dirfd, const char *name)
-{
-    return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 /* The mark holds the event's name, so that the run it causes can log it (the last
  * of several coalesced events). */
 static int
 _mark_pending(int dirfd)
 {
     char line[sizeof(event) + 1];
-    int  fd = openat(dirfd,
-                    NMF_STATE_PENDING,
-                    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-                    0600);
-    int  n;
+    char why[512];
 
-    if (fd < 0)
+    snprintf(line, sizeof(line), "%s\n", event);
+    if (nmf_statedir_write_file(dirfd, NMF_RUNDIR, NMF_STATE_PENDING, line, why, sizeof(why))
+        != 0) {
+        _log("cannot mark event %s pending: %s", event, why);
         return -1;
-    n = snprintf(line, sizeof(line), "%s\n", event);
-    if (write(fd, line, (size_t) n) < 0) {
-        /* the mark itself is what counts */
     }
-    close(fd);
     return 0;
 }
 
@@ -246,7 +235,8 @@ _serve(int dirfd, int lockfd)
         if (!_take_pending(dirfd)) {
             flock(lockfd, LOCK_UN);
             /* An event between the last look and the unlock found the lock taken. */
-            if (!_exists(dirfd, NMF_STATE_PENDING) || flock(lockfd, LOCK_EX | LOCK_NB) != 0)
+            if (!nmf_statedir_has_file(dirfd, NMF_STATE_PENDING)
+                || flock(lockfd, LOCK_EX | LOCK_NB) != 0)
                 return 0;
             after_run = 0;
             continue;
@@ -307,13 +297,11 @@ main(int argc, char **argv)
         return 1;
     }
     /* --revert paused the hook until a manual --fix or the next boot. */
-    if (_exists(dirfd, NMF_STATE_PAUSED))
+    if (nmf_statedir_has_file(dirfd, NMF_STATE_PAUSED))
         return 0;
     /* Mark before trying the lock: whoever holds it sees the mark before letting go. */
-    if (_mark_pending(dirfd) != 0) {
-        _log("cannot mark event %s pending in %s: %s", event, NMF_RUNDIR, strerror(errno));
+    if (_mark_pending(dirfd) != 0)
         return 1;
-    }
     lockfd = openat(dirfd, NMF_STATE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lockfd < 0) {
         _log("cannot open the lock in %s: %s", NMF_RUNDIR, strerror(errno));

@@ -7,51 +7,114 @@
 #include "nmf-plan.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include "nmf-digest.h"
 #include "nmf-fix.h"
 #include "nmf-nm.h"
 
 /* --revert pauses the dispatcher hook: its own Reapply makes NetworkManager emit
  * dhcp4-change, and a hook run would redo at once what --revert undid. The pause
- * lives in NMF_RUNDIR, so it ends at the next boot or with a manual --fix. */
-#define PAUSE_FILE NMF_RUNDIR "/paused"
+ * lives in NMF_RUNDIR, so it ends at the next boot or with a manual --fix. The
+ * directory and the file get the hook's own checks (nmf-statedir.c): root writes
+ * nothing through a directory or a link another user could have planted. */
+#define PAUSE_TEXT \
+    "nm-metric-fix --revert paused the dispatcher hook; 'nm-metric-fix --fix' resumes it\n"
+
+/* The checked state directory, or -1 and @error naming it (errno ENOENT when absent
+ * and not @create). */
+static int
+_open_statedir(gboolean create, GError **error)
+{
+    char why[512];
+    int  dirfd = nmf_statedir_open(NMF_RUNDIR, 0, create, why, sizeof(why));
+
+    if (dirfd < 0) {
+        int saved = errno;
+
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
+        errno = saved;
+    }
+    return dirfd;
+}
 
 gboolean
 nmf_revert_is_paused(void)
 {
-    return g_file_test(PAUSE_FILE, G_FILE_TEST_EXISTS);
+    g_autoptr(GError) error = NULL;
+    gboolean paused;
+    int      dirfd = _open_statedir(FALSE, &error);
+
+    /* An unsafe directory is refused by the hook anyway: it pauses nothing. */
+    if (dirfd < 0) {
+        if (errno != ENOENT)
+            nmf_log_debug("pause file not read: %s", error->message);
+        return FALSE;
+    }
+    paused = nmf_statedir_has_file(dirfd, NMF_STATE_PAUSED);
+    close(dirfd);
+    return paused;
 }
 
 gboolean
-nmf_revert_set_paused(gboolean paused, GError **error)
+nmf_revert_resume(GError **error)
 {
-    if (!paused) {
-        if (g_unlink(PAUSE_FILE) != 0 && errno != ENOENT) {
-            g_set_error(error,
-                        NMF_ERROR,
-                        NMF_ERROR_FAILED,
-                        "cannot remove %s: %s",
-                        PAUSE_FILE,
-                        g_strerror(errno));
+    int dirfd = _open_statedir(FALSE, error);
+
+    if (dirfd < 0) {
+        if (errno != ENOENT)
             return FALSE;
-        }
+        g_clear_error(error);
         return TRUE;
     }
-    if (g_mkdir_with_parents(NMF_RUNDIR, 0755) != 0) {
+    /* unlinkat() removes a planted link itself, never its target. */
+    if (unlinkat(dirfd, NMF_STATE_PAUSED, 0) != 0 && errno != ENOENT) {
+        int saved = errno;
+
+        close(dirfd);
         g_set_error(error,
                     NMF_ERROR,
                     NMF_ERROR_FAILED,
-                    "cannot create %s: %s",
+                    "cannot remove %s/%s: %s",
                     NMF_RUNDIR,
-                    g_strerror(errno));
+                    NMF_STATE_PAUSED,
+                    g_strerror(saved));
         return FALSE;
     }
-    return g_file_set_contents(PAUSE_FILE,
-                               "nm-metric-fix --revert paused the dispatcher hook; "
-                               "'nm-metric-fix --fix' resumes it\n",
-                               -1,
-                               error);
+    close(dirfd);
+    return TRUE;
+}
+
+/* Before --revert changes anything: the state directory (created when absent) and the
+ * pause file in it must be safe to write. Returns the directory's descriptor, or -1. */
+static int
+_pause_prepare(GError **error)
+{
+    char why[512];
+    int  dirfd = _open_statedir(TRUE, error);
+
+    if (dirfd < 0)
+        return -1;
+    if (nmf_statedir_check_file(dirfd, NMF_RUNDIR, NMF_STATE_PAUSED, why, sizeof(why)) != 0) {
+        close(dirfd);
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
+        return -1;
+    }
+    return dirfd;
+}
+
+static gboolean
+_pause_write(int dirfd, GError **error)
+{
+    char why[512];
+
+    if (nmf_statedir_write_file(dirfd, NMF_RUNDIR, NMF_STATE_PAUSED, PAUSE_TEXT, why, sizeof(why))
+        != 0) {
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean
@@ -143,22 +206,31 @@ gboolean
 nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
     g_autoptr(NmfNm) nm = NULL;
-    guint n             = 0;
+    guint    n          = 0;
+    int      dirfd      = -1;
+    gboolean ok;
 
+    /* The pause is checked first: a refusal leaves every profile as it was. */
+    if (!options->dry_run) {
+        dirfd = _pause_prepare(error);
+        if (dirfd < 0)
+            return FALSE;
+    }
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
-    if (!nm)
-        return FALSE;
-    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
-    if (!_revert_all(nm, options->dry_run, &n, error))
-        return FALSE;
-    if (options->dry_run) {
+    ok = nm != NULL;
+    if (ok) {
+        nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
+        ok = _revert_all(nm, options->dry_run, &n, error);
+    }
+    if (ok && options->dry_run) {
         nmf_log_info("dry run: %u profile(s) to restore; nothing was changed", n);
         *out_status = NMF_EXIT_OK;
         return TRUE;
     }
-    if (!nmf_fix_prune_policy_tables(NULL, error))
-        return FALSE;
-    if (!nmf_revert_set_paused(TRUE, error))
+    ok = ok && nmf_fix_prune_policy_tables(NULL, error) && _pause_write(dirfd, error);
+    if (dirfd >= 0)
+        close(dirfd);
+    if (!ok)
         return FALSE;
     nmf_log_info("the dispatcher hook is paused until the next boot or a manual "
                  "'nm-metric-fix --fix'");

@@ -15,9 +15,11 @@ gboolean nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError *
 /* --skip or --unskip, whichever was given. */
 gboolean nmf_skip_run(const NmfOptions *options, NmfExit *out_status, GError **error);
 
-/* Whether --revert paused the dispatcher hook. */
+/* Whether --revert paused the dispatcher hook (FALSE when the state directory is
+ * absent or unsafe: the hook refuses it anyway). */
 gboolean nmf_revert_is_paused(void);
-gboolean nmf_revert_set_paused(gboolean paused, GError **error);
+/* Ends the pause (a manual --fix); the state directory gets the hook's checks. */
+gboolean nmf_revert_resume(GError **error);
 
 G_END_DECLS
 

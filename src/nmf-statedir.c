@@ -104,6 +104,86 @@ nmf_statedir_open(const char *path, uid_t owner, int create, char *why, size_t w
     return fd;
 }
 
+int
+nmf_statedir_has_file(int dirfd, const char *name)
+{
+    return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int
+_refuse_file(const char *dir, const char *name, const struct stat *st, char *why, size_t why_size)
+{
+    int saved = S_ISLNK(st->st_mode) ? ELOOP : EPERM;
+
+    snprintf(why,
+             why_size,
+             "refusing %s/%s: it %s",
+             dir,
+             name,
+             S_ISLNK(st->st_mode) ? "is a symbolic link" : "is not a regular file");
+    errno = saved;
+    return -1;
+}
+
+int
+nmf_statedir_check_file(int dirfd, const char *dir, const char *name, char *why, size_t why_size)
+{
+    struct stat st;
+
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(why, why_size, "cannot stat %s/%s: %s", dir, name, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode))
+        return _refuse_file(dir, name, &st, why, why_size);
+    return 0;
+}
+
+int
+nmf_statedir_write_file(int         dirfd,
+                        const char *dir,
+                        const char *name,
+                        const char *text,
+                        char       *why,
+                        size_t      why_size)
+{
+    struct stat st;
+    size_t      len = strlen(text);
+    int         fd, saved;
+
+    /* O_NONBLOCK: a FIFO planted there must not hang us; it is refused below. */
+    fd =
+      openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (fd < 0) {
+        saved = errno;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+            return _refuse_file(dir, name, &st, why, why_size);
+        snprintf(why, why_size, "cannot open %s/%s: %s", dir, name, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            return _refuse_file(dir, name, &st, why, why_size);
+        snprintf(why, why_size, "cannot stat %s/%s: %s", dir, name, strerror(errno));
+        return -1;
+    }
+    if (len > 0 && write(fd, text, len) != (ssize_t) len) {
+        saved = errno ? errno : EIO;
+        close(fd);
+        errno = saved;
+    } else if (close(fd) == 0) {
+        return 0;
+    }
+    saved = errno;
+    snprintf(why, why_size, "cannot write %s/%s: %s", dir, name, strerror(saved));
+    errno = saved;
+    return -1;
+}
+
 /*****************************************************************************/
 /* Stored digest */
 

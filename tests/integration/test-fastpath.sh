@@ -19,6 +19,9 @@
 #  9  a failed run (NetworkManager hung) is retried and fixes after it recovers
 # 10  unsafe state directory (symlink, other owner, 0777): refused, nothing
 #     written through it
+# 11  --revert with a symlinked pause file or an unsafe state directory: refused
+#     naming the path before any change, the link's target untouched; in a safe
+#     directory it writes a regular pause file, which a manual --fix removes
 #
 # Needs root; prints "1..0 # SKIP" without root.  LAB_KEEP=1 keeps the lab.
 
@@ -32,7 +35,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
 . "$HERE/../lab/lab-control.sh"
 
-NTESTS=10
+NTESTS=11
 SETTLE_S=30
 HOOK=/etc/NetworkManager/dispatcher.d/90-nm-metric-fix
 FASTPATH=/usr/local/libexec/nm-metric-fix-hook
@@ -290,6 +293,45 @@ read -r rc ms < <(hook eth1 up)
 [ "$rc" = 0 ] || fail "hook exit $rc with a fresh state directory"
 settle
 result "an unsafe state directory (symlink, other owner, 0777) is refused, nothing written through it" "$why"
+
+# ---------------------------------------------------------------------------
+# --revert writes its pause file with the hook's checks (nmf-statedir.c), and checks
+# before it restores anything: a refusal changes no profile and no route.
+why=
+verified
+lab_guest sh -c "printf 'precious\n' >$victim && touch -d '2020-01-01 00:00:00' $victim"
+metrics() { lab_guest nmcli -g ipv4.route-metric connection show lan nat | paste -sd ' '; }
+routes() { lab_guest ip -4 route show default | sort; }
+metrics_before=$(metrics) routes_before=$(routes)
+revert_refused() { # LABEL EXPECTED-MESSAGE
+    local out rc
+    out=$(lab_guest /usr/local/bin/nm-metric-fix --revert 2>&1)
+    rc=$?
+    [ "$rc" != 0 ] || fail "$1: --revert exit 0"
+    [[ $out == *"$2"* ]] || fail "$1: no refusal naming the path (got: $out)"
+    diag "$1: $(printf '%s' "$out" | tail -n 1)"
+    victim_ok || fail "$1: the link's target changed"
+    [ "$(metrics)" = "$metrics_before" ] || fail "$1: profile metrics changed: '$(metrics)', were '$metrics_before'"
+    [ "$(routes)" = "$routes_before" ] || fail "$1: default routes changed"
+}
+lab_guest ln -s "$victim" "$RUNDIR/paused" || fail "planting the pause link failed"
+revert_refused "symlinked pause file" "refusing $RUNDIR/paused: it is a symbolic link"
+lab_guest test -L "$RUNDIR/paused" || fail "symlinked pause file: the link was replaced"
+lab_guest rm -rf "$RUNDIR"
+lab_guest sh -c "mkdir -m 0777 $RUNDIR && ln -s $victim $RUNDIR/paused" || fail "setup of the 0777 directory failed"
+revert_refused "mode 0777" "refusing state directory $RUNDIR"
+[ "$(lab_guest stat -c %a "$RUNDIR")" = 777 ] || fail "0777: the mode was changed"
+lab_guest rm -rf "$RUNDIR" "$victim"
+# A safe directory: --revert creates it and a regular 0600 pause file.
+labx_hook_off
+lab_guest /usr/local/bin/nm-metric-fix --revert >/dev/null 2>&1 || fail "--revert with a fresh state directory failed"
+st=$(lab_guest stat -c '%a %u %F' "$RUNDIR" "$RUNDIR/paused" | paste -sd ' ')
+[ "$st" = "700 0 directory 600 0 regular file" ] || fail "after --revert: '$st', expected '700 0 directory 600 0 regular file'"
+lab_guest /usr/local/bin/nm-metric-fix --fix >/dev/null 2>&1 || fail "the resuming --fix failed"
+lab_guest test -e "$RUNDIR/paused" && fail "a manual --fix left the pause file"
+lab_wait_for "$SETTLE_S" owner_is eth1 || fail "after --revert and --fix the default route is on '$(lab_default_dev)'"
+labx_hook_on
+result "--revert refuses a symlinked pause file and an unsafe state directory before changing anything" "$why"
 
 lab_cleanup
 tap_finish "$NTESTS"

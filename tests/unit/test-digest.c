@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of the nmf-digest library: SHA-256, state directory checks, canonical state, stored digest. */
+/* Unit tests of the nmf-digest library: SHA-256, state directory checks, canonical state, stored
+ * digest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -170,6 +171,57 @@ test_statedir_owner(Dirs *d, gconstpointer data)
      * another user's, without needing root to chown. */
     g_assert_cmpint(nmf_statedir_open(state, getuid() + 1, 1, why, sizeof(why)), ==, -1);
     g_assert_nonnull(strstr(why, "owned by uid"));
+}
+
+/* A file in a safe directory (the pause file of --revert, the pending mark): written
+ * when absent or regular, refused without writing through a symbolic link or into a
+ * FIFO. */
+static void
+test_statedir_file(Dirs *d, gconstpointer data)
+{
+    g_autofree char *state    = g_build_filename(d->tmp, "state", NULL);
+    g_autofree char *paused   = g_build_filename(state, NMF_STATE_PAUSED, NULL);
+    g_autofree char *contents = NULL;
+    char             why[512] = "";
+    int              fd;
+
+    fd = nmf_statedir_open(state, getuid(), 1, why, sizeof(why));
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_false(nmf_statedir_has_file(fd, NMF_STATE_PAUSED));
+    g_assert_cmpint(nmf_statedir_check_file(fd, state, NMF_STATE_PAUSED, why, sizeof(why)), ==, 0);
+    g_assert_cmpint(
+      nmf_statedir_write_file(fd, state, NMF_STATE_PAUSED, "first, longer\n", why, sizeof(why)),
+      ==,
+      0);
+    g_assert_cmpint(
+      nmf_statedir_write_file(fd, state, NMF_STATE_PAUSED, "second\n", why, sizeof(why)), ==, 0);
+    g_assert_true(g_file_get_contents(paused, &contents, NULL, NULL));
+    g_assert_cmpstr(contents, ==, "second\n");
+    g_assert_true(nmf_statedir_has_file(fd, NMF_STATE_PAUSED));
+    g_assert_cmpint(nmf_statedir_check_file(fd, state, NMF_STATE_PAUSED, why, sizeof(why)), ==, 0);
+
+    g_assert_cmpint(g_unlink(paused), ==, 0);
+    g_assert_cmpint(symlink(d->victim, paused), ==, 0);
+    g_assert_true(nmf_statedir_has_file(fd, NMF_STATE_PAUSED));
+    g_assert_cmpint(nmf_statedir_check_file(fd, state, NMF_STATE_PAUSED, why, sizeof(why)), ==, -1);
+    g_assert_cmpint(errno, ==, ELOOP);
+    g_assert_nonnull(strstr(why, paused));
+    g_assert_nonnull(strstr(why, "symbolic link"));
+    why[0] = '\0';
+    g_assert_cmpint(
+      nmf_statedir_write_file(fd, state, NMF_STATE_PAUSED, "x\n", why, sizeof(why)), ==, -1);
+    g_assert_cmpint(errno, ==, ELOOP);
+    g_assert_nonnull(strstr(why, paused));
+    _assert_victim_untouched(d);
+
+    g_assert_cmpint(g_unlink(paused), ==, 0);
+    g_assert_cmpint(mkfifo(paused, 0600), ==, 0);
+    g_assert_cmpint(nmf_statedir_check_file(fd, state, NMF_STATE_PAUSED, why, sizeof(why)), ==, -1);
+    g_assert_nonnull(strstr(why, "not a regular file"));
+    g_assert_cmpint(
+      nmf_statedir_write_file(fd, state, NMF_STATE_PAUSED, "x\n", why, sizeof(why)), ==, -1);
+    g_assert_nonnull(strstr(why, "not a regular file"));
+    close(fd);
 }
 
 /*****************************************************************************/
@@ -562,6 +614,7 @@ main(int argc, char **argv)
     g_test_add(
       "/statedir/writable", Dirs, NULL, _dirs_setup, test_statedir_writable, _dirs_teardown);
     g_test_add("/statedir/owner", Dirs, NULL, _dirs_setup, test_statedir_owner, _dirs_teardown);
+    g_test_add("/statedir/file", Dirs, NULL, _dirs_setup, test_statedir_file, _dirs_teardown);
     g_test_add("/digest/store", Dirs, NULL, _dirs_setup, test_digest_store, _dirs_teardown);
     g_test_add_func("/state/routes", test_state_routes);
     g_test_add_func("/state/route-expiry", test_state_route_expiry);
