@@ -74,7 +74,7 @@ _nat_ifaces(const NmfOptions *options, NmfCheckCause **out_cause, GError **error
         return NULL;
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, &local);
     if (nm)
-        snapshot = nmf_snapshot_read(nm, config, TRUE, &local);
+        snapshot = nmf_snapshot_read(nm, config, NMF_SNAPSHOT_WITH_ROUTES, &local);
     if (!snapshot)
         nmf_log_info("cannot classify the links (%s); every link counts", local->message);
     else

@@ -134,7 +134,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
     if (config->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, error))
         return FALSE;
-    snapshot = nmf_snapshot_read(nm, config, FALSE, error);
+    snapshot = nmf_snapshot_read(nm, config, NMF_SNAPSHOT_DEFAULT, error);
     if (!snapshot)
         return FALSE;
     plan = snapshot->plan;

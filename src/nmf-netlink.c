@@ -601,31 +601,38 @@ nmf_netlink_links_with_route_to(int family, const char *dst, GError **error)
     (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
 
 typedef struct {
-    int             ifindex;
-    struct nl_addr *dst;
-    gboolean        found;
-    gboolean        failed;
-    guint8          mac[6];
+    NmfNeighbourQuery *query;
+    struct nl_addr    *dst;
+    gboolean           failed; /* the kernel gave up resolving it (NUD_FAILED) */
 } NeighWait;
+
+typedef struct {
+    NeighWait *waits;
+    guint      n;
+} NeighWaits;
 
 static void
 _neigh_match(struct nl_object *obj, void *user_data)
 {
-    NeighWait         *wait  = user_data;
+    NeighWaits        *all   = user_data;
     struct rtnl_neigh *neigh = (struct rtnl_neigh *) obj;
-    struct nl_addr    *ll;
-    int                state;
+    struct nl_addr    *dst   = rtnl_neigh_get_dst(neigh);
+    struct nl_addr    *ll    = rtnl_neigh_get_lladdr(neigh);
+    int                state = rtnl_neigh_get_state(neigh);
+    guint              i;
 
-    if (rtnl_neigh_get_ifindex(neigh) != wait->ifindex || !rtnl_neigh_get_dst(neigh)
-        || nl_addr_cmp(rtnl_neigh_get_dst(neigh), wait->dst) != 0)
-        return;
-    state = rtnl_neigh_get_state(neigh);
-    ll    = rtnl_neigh_get_lladdr(neigh);
-    if ((state & NEIGH_USABLE_STATES) && ll && nl_addr_get_len(ll) == 6) {
-        memcpy(wait->mac, nl_addr_get_binary_addr(ll), 6);
-        wait->found = TRUE;
-    } else if (state & NUD_FAILED) {
-        wait->failed = TRUE;
+    for (i = 0; dst && i < all->n; i++) {
+        NeighWait *wait = &all->waits[i];
+
+        if (wait->query->found || rtnl_neigh_get_ifindex(neigh) != wait->query->ifindex
+            || nl_addr_cmp(dst, wait->dst) != 0)
+            continue;
+        if ((state & NEIGH_USABLE_STATES) && ll && nl_addr_get_len(ll) == 6) {
+            memcpy(wait->query->mac, nl_addr_get_binary_addr(ll), 6);
+            wait->query->found = TRUE;
+        } else if (state & NUD_FAILED) {
+            wait->failed = TRUE;
+        }
     }
 }
 
@@ -666,29 +673,13 @@ _neigh_request_resolution(NlSock *sk, int family, int ifindex, const guint8 *dst
     return nl_wait_for_ack(sk);
 }
 
-gboolean
-nmf_netlink_gateway_mac(int         family,
-                        const char *gateway,
-                        int         ifindex,
-                        gboolean    resolve,
-                        guint       timeout_ms,
-                        gboolean   *out_found,
-                        guint8      out_mac[6],
-                        GError    **error)
+static gboolean
+_neigh_open(gboolean resolve, NeighWaits *all, NlSock **out_sk, NlSock **out_events, GError **error)
 {
-    g_autoptr(NlSock) sk      = NULL;
-    g_autoptr(NlSock) events  = NULL;
-    g_autoptr(NlCache) neighs = NULL;
-    guint8    dst_buf[16];
-    guint     alen = _address_len(family);
-    NeighWait wait = { .ifindex = ifindex };
-    gint64    deadline;
-    int       err;
+    g_autoptr(NlSock) sk     = _connect(error);
+    g_autoptr(NlSock) events = NULL;
+    int err;
 
-    g_return_val_if_fail(family == AF_INET || family == AF_INET6, FALSE);
-    if (!_parse_address(family, gateway, dst_buf, error))
-        return FALSE;
-    sk = _connect(error);
     if (!sk)
         return FALSE;
     /* Listen before looking, so that an answer between the two is not missed. */
@@ -697,7 +688,7 @@ nmf_netlink_gateway_mac(int         family,
         if (!events)
             return FALSE;
         nl_socket_disable_seq_check(events);
-        nl_socket_modify_cb(events, NL_CB_VALID, NL_CB_CUSTOM, _neigh_event_cb, &wait);
+        nl_socket_modify_cb(events, NL_CB_VALID, NL_CB_CUSTOM, _neigh_event_cb, all);
         err = nl_socket_add_membership(events, RTNLGRP_NEIGH);
         if (err < 0) {
             g_set_error(error,
@@ -708,50 +699,101 @@ nmf_netlink_gateway_mac(int         family,
             return FALSE;
         }
     }
-    wait.dst = nl_addr_build(family, dst_buf, alen);
-    if (!wait.dst) {
-        g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
-        return FALSE;
+    *out_sk     = g_steal_pointer(&sk);
+    *out_events = g_steal_pointer(&events);
+    return TRUE;
+}
+
+/* Asks the kernel to resolve every query it has neither an answer for nor has given up
+ * on, then waits for the answers together until @deadline. */
+static void
+_neigh_resolve(NlSock *sk, NlSock *events, NeighWaits *all, gint64 deadline)
+{
+    guint i, asked = 0;
+
+    for (i = 0; i < all->n; i++) {
+        NmfNeighbourQuery *q = all->waits[i].query;
+        int                err;
+
+        /* A failed entry is the kernel's own recent answer (no reply to its probes):
+         * asking again would only wait for the same answer. */
+        if (q->found || all->waits[i].failed)
+            continue;
+        err =
+          _neigh_request_resolution(sk, q->family, q->ifindex, q->address, _address_len(q->family));
+        if (err < 0)
+            nmf_log_debug("cannot ask the kernel to resolve a neighbour on ifindex %d: %s",
+                          q->ifindex,
+                          nl_geterror(err));
+        else
+            asked++;
     }
+    while (asked > 0) {
+        struct pollfd pfd     = { .fd = nl_socket_get_fd(events), .events = POLLIN };
+        gint64        left    = deadline - _now_ms();
+        gboolean      waiting = FALSE;
+
+        for (i = 0; i < all->n && !waiting; i++)
+            waiting = !all->waits[i].query->found && !all->waits[i].failed;
+        if (!waiting || left <= 0 || poll(&pfd, 1, (int) left) <= 0)
+            break;
+        if (nl_recvmsgs_default(events) < 0)
+            break;
+    }
+}
+
+gboolean
+nmf_netlink_neighbour_macs(NmfNeighbourQuery *queries,
+                           guint              n_queries,
+                           gboolean           resolve,
+                           guint              timeout_ms,
+                           GError           **error)
+{
+    g_autofree NeighWait *waits = g_new0(NeighWait, n_queries);
+    NeighWaits            all   = { waits, n_queries };
+    g_autoptr(NlSock) sk        = NULL;
+    g_autoptr(NlSock) events    = NULL;
+    g_autoptr(NlCache) neighs   = NULL;
+    gint64   deadline           = _now_ms() + timeout_ms;
+    gboolean ok                 = FALSE;
+    guint    i;
+    int      err;
+
+    for (i = 0; i < n_queries; i++) {
+        g_return_val_if_fail(queries[i].family == AF_INET || queries[i].family == AF_INET6, FALSE);
+        queries[i].found = FALSE;
+        waits[i].query   = &queries[i];
+        waits[i].dst =
+          nl_addr_build(queries[i].family, queries[i].address, _address_len(queries[i].family));
+        if (!waits[i].dst) {
+            g_set_error_literal(error, NMF_ERROR, NMF_ERROR_FAILED, "out of memory");
+            goto out;
+        }
+    }
+    if (n_queries == 0)
+        return TRUE;
+    if (!_neigh_open(resolve, &all, &sk, &events, error))
+        goto out;
+    /* One dump of the table answers every query it can. */
     err = rtnl_neigh_alloc_cache(sk, &neighs);
     if (err < 0) {
-        nl_addr_put(wait.dst);
         g_set_error(error,
                     NMF_ERROR,
                     NMF_ERROR_FAILED,
                     "cannot read the neighbour table: %s",
                     nl_geterror(err));
-        return FALSE;
+        goto out;
     }
-    nl_cache_foreach(neighs, _neigh_match, &wait);
-
-    if (!wait.found && resolve) {
-        wait.failed = FALSE;
-        err         = _neigh_request_resolution(sk, family, ifindex, dst_buf, alen);
-        if (err < 0) {
-            nmf_log_debug("cannot ask the kernel to resolve %s: %s", gateway, nl_geterror(err));
-        } else {
-            deadline = _now_ms() + timeout_ms;
-            while (!wait.found && !wait.failed) {
-                struct pollfd pfd  = { .fd = nl_socket_get_fd(events), .events = POLLIN };
-                gint64        left = deadline - _now_ms();
-
-                if (left <= 0 || poll(&pfd, 1, (int) left) <= 0)
-                    break;
-                if (nl_recvmsgs_default(events) < 0)
-                    break;
-            }
-        }
+    nl_cache_foreach(neighs, _neigh_match, &all);
+    if (resolve)
+        _neigh_resolve(sk, events, &all, deadline);
+    ok = TRUE;
+out:
+    for (i = 0; i < n_queries; i++) {
+        if (waits[i].dst)
+            nl_addr_put(waits[i].dst);
     }
-    nl_addr_put(wait.dst);
-    nmf_log_debug("gateway %s on ifindex %d: %s",
-                  gateway,
-                  ifindex,
-                  wait.found ? "link-layer address known" : "no link-layer address");
-    *out_found = wait.found;
-    if (wait.found)
-        memcpy(out_mac, wait.mac, 6);
-    return TRUE;
+    return ok;
 }
 
 gboolean

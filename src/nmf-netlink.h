@@ -44,20 +44,27 @@ gboolean nmf_netlink_route_get(int             family,
  * GINT_TO_POINTER(ifindex). */
 GHashTable *nmf_netlink_links_with_route_to(int family, const char *dst, GError **error);
 
-/* The link-layer address of @gateway (IPv4 or IPv6 text) on link @ifindex, from the kernel's
- * neighbour table.  With @resolve (needs CAP_NET_ADMIN) and no usable entry, the kernel is
- * asked to resolve one (RTM_NEWNEIGH with NTF_USE: an ARP or neighbour solicitation, as a
- * packet to the gateway would cause) and the answer is awaited for at most @timeout_ms:
- * right after boot a guest may not have talked to its gateway yet.  Returns FALSE only when
- * the kernel could not be asked; *@out_found tells whether @out_mac was set. */
-gboolean nmf_netlink_gateway_mac(int         family,
-                                 const char *gateway,
-                                 int         ifindex,
-                                 gboolean    resolve,
-                                 guint       timeout_ms,
-                                 gboolean   *out_found,
-                                 guint8      out_mac[6],
-                                 GError    **error);
+/* A neighbour (a gateway) whose link-layer address is wanted. */
+typedef struct {
+    int      family; /* AF_INET or AF_INET6 */
+    guint8   address[16];
+    int      ifindex;
+    gboolean found; /* out: @mac is set */
+    guint8   mac[6];
+} NmfNeighbourQuery;
+
+/* The link-layer addresses of @n_queries neighbours, from one read of the kernel's
+ * neighbour table.  With @resolve (needs CAP_NET_ADMIN), the kernel is asked to resolve
+ * each one it has no usable entry for and has not just given up on (NUD_FAILED): an ARP
+ * or neighbour solicitation, as a packet to the gateway would cause (RTM_NEWNEIGH with
+ * NTF_USE), right after boot a guest may not have talked to its gateway yet.  The answers
+ * are awaited together, for at most @timeout_ms in all, however many there are.  Returns
+ * FALSE only when the kernel could not be asked. */
+gboolean nmf_netlink_neighbour_macs(NmfNeighbourQuery *queries,
+                                    guint              n_queries,
+                                    gboolean           resolve,
+                                    guint              timeout_ms,
+                                    GError           **error);
 
 /* NMF_ERROR_CONFIG when @target is one of this host's own addresses: a --check or
  * --observe peer must be another host. */

@@ -26,6 +26,10 @@ struct _NmfNm {
 typedef struct {
     NMDevice           *device;
     NMRemoteConnection *profile;
+    /* The applied connection read with the uplink (NULL when it could not be read) and
+     * its version id: a Reapply starts from it instead of asking again. */
+    NMConnection *applied;
+    guint64       version_id;
 } UplinkHandle;
 
 typedef struct {

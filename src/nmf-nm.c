@@ -21,6 +21,7 @@ _uplink_handle_free(gpointer data)
 
     g_clear_object(&h->device);
     g_clear_object(&h->profile);
+    g_clear_object(&h->applied);
     g_free(h);
 }
 
@@ -518,16 +519,53 @@ _dhcp4_server(NMDevice *device)
     return server && *server ? g_strdup(server) : NULL;
 }
 
+/* One round trip to NetworkManager (Peer.Ping): D-Bus keeps one sender's messages in
+ * order, so every change it announced before answering is in libnm's cache after it. */
+static gboolean
+_sync(NmfNm *self, GError **error)
+{
+    g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+    g_autoptr(GVariant) reply      = NULL;
+    g_auto(Wait) wait              = { 0 };
+    g_auto(Call) call              = { 0 };
+    GError *local                  = NULL;
+
+    if (!bus)
+        return FALSE;
+    nmf_nm_wait_init(&wait, self->timeout_ms);
+    g_dbus_connection_call(bus,
+                           NM_DBUS_SERVICE,
+                           NM_DBUS_PATH,
+                           "org.freedesktop.DBus.Peer",
+                           "Ping",
+                           NULL,
+                           NULL,
+                           G_DBUS_CALL_FLAGS_NONE,
+                           (int) self->timeout_ms,
+                           wait.cancellable,
+                           nmf_nm_call_cb,
+                           nmf_nm_wait_start(&wait, &call));
+    nmf_nm_wait_all(&wait);
+    reply = g_dbus_connection_call_finish(bus, call.result, &local);
+    if (!reply)
+        return nmf_nm_fail(self, error, &wait, local, NULL, "reading NetworkManager's devices");
+    return TRUE;
+}
+
 GPtrArray *
-nmf_nm_collect(NmfNm *self, GError **error)
+nmf_nm_collect(NmfNm *self, gboolean with_applied, GError **error)
 {
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
-    const GPtrArray *devices     = nm_client_get_devices(self->client);
+    const GPtrArray *devices     = NULL;
     g_autofree Call *calls       = NULL;
     g_auto(Wait) wait            = { 0 };
     guint i;
 
+    /* Without the applied connections' round trip, the cache is made current first. */
+    if (!with_applied && !_sync(self, error))
+        return NULL;
     /* Everything from libnm's cache first: it may change once the main loop runs. */
+    devices = nm_client_get_devices(self->client);
     for (i = 0; devices && i < devices->len; i++) {
         NMDevice           *device  = devices->pdata[i];
         NMActiveConnection *ac      = nm_device_get_active_connection(device);
@@ -566,6 +604,9 @@ nmf_nm_collect(NmfNm *self, GError **error)
         uplink->handle_free = _uplink_handle_free;
     }
 
+    if (!with_applied)
+        return g_steal_pointer(&uplinks);
+
     /* All applied connections at once: one round trip, however many devices. */
     calls = g_new0(Call, uplinks->len);
     nmf_nm_wait_init(&wait, self->timeout_ms);
@@ -589,18 +630,20 @@ nmf_nm_collect(NmfNm *self, GError **error)
     }
 
     for (i = 0; i < uplinks->len; i++) {
-        NmfUplink    *uplink            = uplinks->pdata[i];
-        UplinkHandle *h                 = uplink->handle;
-        g_autoptr(NMConnection) applied = NULL;
-        GError *local                   = NULL;
+        NmfUplink    *uplink  = uplinks->pdata[i];
+        UplinkHandle *h       = uplink->handle;
+        NMConnection *applied = NULL;
+        GError       *local   = NULL;
 
-        applied = nm_device_get_applied_connection_finish(h->device, calls[i].result, NULL, &local);
+        applied = nm_device_get_applied_connection_finish(
+          h->device, calls[i].result, &h->version_id, &local);
         nmf_nm_call_clear(&calls[i]);
         if (applied) {
             nmf_nm_read_metrics(applied, &uplink->applied_metric4, &uplink->applied_metric6);
             g_free(uplink->applied_policy);
             uplink->applied_policy = nmf_nm_policy_signature(applied);
             uplink->applied_known  = TRUE;
+            h->applied             = applied;
         } else {
             /* Not fatal: --status still has the kernel's view; --fix reapplies anyway. */
             nmf_log_debug(

@@ -110,55 +110,82 @@ nmf_snapshot_load_config(const char *path, gboolean read_only, GError **error)
  * boot the guest may not have talked to it). */
 #define GATEWAY_RESOLVE_MS 1000
 
-/* The gateway's link-layer address: the strongest evidence for the uplink's class.
- * Only root may ask the kernel to resolve it; others read the table as it is. */
+/* The gateways' link-layer addresses: the strongest evidence for the uplinks' classes.
+ * The IPv4 gateway's first; the IPv6 router's where there is no IPv4 answer. Each pass
+ * asks about every uplink at once, so the wait for unresolved gateways is bounded by
+ * GATEWAY_RESOLVE_MS however many uplinks there are. Only root may ask the kernel to
+ * resolve them; others read the table as it is. */
 static void
-_read_gateway_mac(NmfUplink *uplink)
+_read_gateway_macs(GPtrArray *uplinks, gboolean resolve)
 {
-    g_autofree char *gateway4   = uplink->gateway4 ? nmf_format_ip4(uplink->gateway4) : NULL;
-    const char      *gateways[] = { gateway4, uplink->gateway6 };
-    gboolean         resolve    = geteuid() == 0;
-    int              ifindex    = (int) if_nametoindex(uplink->iface);
-    guint            i;
+    guint pass;
 
-    /* The IPv4 gateway's first; the IPv6 router's when there is no IPv4 answer. */
-    for (i = 0; ifindex > 0 && i < G_N_ELEMENTS(gateways) && !uplink->gateway_mac_known; i++) {
-        g_autoptr(GError) error = NULL;
-        gboolean found          = FALSE;
+    for (pass = 0; pass < 2; pass++) {
+        int                           family  = pass == 0 ? AF_INET : AF_INET6;
+        g_autofree NmfNeighbourQuery *queries = g_new0(NmfNeighbourQuery, uplinks->len);
+        g_autofree NmfUplink        **asked   = g_new0(NmfUplink *, uplinks->len);
+        g_autoptr(GError) error               = NULL;
+        guint n                               = 0;
+        guint i;
 
-        if (!gateways[i])
+        for (i = 0; i < uplinks->len; i++) {
+            NmfUplink         *u = uplinks->pdata[i];
+            NmfNeighbourQuery *q = &queries[n];
+            guint32            gw4;
+
+            if (u->gateway_mac_known)
+                continue;
+            if (family == AF_INET) {
+                if (u->gateway4 == 0)
+                    continue;
+                gw4 = htonl(u->gateway4);
+                memcpy(q->address, &gw4, sizeof(gw4));
+            } else if (!u->gateway6 || inet_pton(AF_INET6, u->gateway6, q->address) != 1) {
+                continue;
+            }
+            q->family  = family;
+            q->ifindex = (int) if_nametoindex(u->iface);
+            if (q->ifindex > 0)
+                asked[n++] = u;
+        }
+        if (n == 0)
             continue;
-        if (!nmf_netlink_gateway_mac(i == 0 ? AF_INET : AF_INET6,
-                                     gateways[i],
-                                     ifindex,
-                                     resolve,
-                                     GATEWAY_RESOLVE_MS,
-                                     &found,
-                                     uplink->gateway_mac,
-                                     &error))
-            nmf_log_debug("%s: %s", uplink->iface, error->message);
-        uplink->gateway_mac_known = found;
-        uplink->gateway_mac_ipv6  = found && i == 1;
+        if (!nmf_netlink_neighbour_macs(queries, n, resolve, GATEWAY_RESOLVE_MS, &error)) {
+            nmf_log_debug("gateways' link-layer addresses: %s", error->message);
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            NmfUplink *u = asked[i];
+
+            nmf_log_debug("%s: IPv%c gateway: %s",
+                          u->iface,
+                          family == AF_INET ? '4' : '6',
+                          queries[i].found ? "link-layer address known" : "no link-layer address");
+            if (!queries[i].found)
+                continue;
+            memcpy(u->gateway_mac, queries[i].mac, sizeof(queries[i].mac));
+            u->gateway_mac_known = TRUE;
+            u->gateway_mac_ipv6  = family == AF_INET6;
+        }
     }
 }
 
 NmfSnapshot *
-nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, gboolean with_routes, GError **error)
+nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, NmfSnapshotFlags flags, GError **error)
 {
     g_autoptr(NmfSnapshot) snapshot = g_new0(NmfSnapshot, 1);
     guint i;
 
     snapshot->config = config;
-    if (with_routes) {
+    if (flags & NMF_SNAPSHOT_WITH_ROUTES) {
         snapshot->routes = nmf_netlink_default_routes(error);
         if (!snapshot->routes)
             return NULL;
     }
-    snapshot->uplinks = nmf_nm_collect(nm, error);
+    snapshot->uplinks = nmf_nm_collect(nm, !(flags & NMF_SNAPSHOT_RECHECK), error);
     if (!snapshot->uplinks)
         return NULL;
-    for (i = 0; i < snapshot->uplinks->len; i++)
-        _read_gateway_mac(snapshot->uplinks->pdata[i]);
+    _read_gateway_macs(snapshot->uplinks, geteuid() == 0 && !(flags & NMF_SNAPSHOT_RECHECK));
     snapshot->managed = nmf_rank(config, snapshot->uplinks);
     for (i = 0; i < snapshot->uplinks->len; i++) {
         const NmfUplink *u = snapshot->uplinks->pdata[i];

@@ -27,11 +27,20 @@ typedef struct {
  * file and the reason, on any problem. */
 NmfConfig *nmf_snapshot_load_config(const char *path, gboolean read_only, GError **error);
 
-/* The kernel's default routes (with @with_routes), then the uplinks from @nm, ranked
- * and planned. */
+typedef enum {
+    NMF_SNAPSHOT_DEFAULT     = 0,
+    NMF_SNAPSHOT_WITH_ROUTES = 1 << 0, /* the kernel's default routes too */
+    /* Only what ranking and the verdict need, right after a snapshot that had the rest:
+     * no applied connections (so the plan is not one to carry out), and the gateways'
+     * neighbour entries as they are (not resolved again). */
+    NMF_SNAPSHOT_RECHECK = 1 << 1,
+} NmfSnapshotFlags;
+
+/* The kernel's default routes (NMF_SNAPSHOT_WITH_ROUTES), then the uplinks from @nm,
+ * ranked and planned. */
 NmfSnapshot *nmf_snapshot_read(NmfNm           *nm,
                                const NmfConfig *config,
-                               gboolean         with_routes,
+                               NmfSnapshotFlags flags,
                                GError         **error);
 void         nmf_snapshot_free(NmfSnapshot *snapshot);
 

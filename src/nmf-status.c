@@ -112,7 +112,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
     if (!nm)
         return FALSE;
-    snapshot = nmf_snapshot_read(nm, config, TRUE, error);
+    snapshot = nmf_snapshot_read(nm, config, NMF_SNAPSHOT_WITH_ROUTES, error);
     if (!snapshot)
         return FALSE;
     replies = _read_replies(snapshot->uplinks, error);

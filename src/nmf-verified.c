@@ -128,7 +128,7 @@ _check_round(NmfNm           *nm,
         g_string_assign(why, "cannot read the kernel's state");
         return CHECK_ERROR;
     }
-    snapshot = nmf_snapshot_read(nm, config, FALSE, &error);
+    snapshot = nmf_snapshot_read(nm, config, NMF_SNAPSHOT_RECHECK, &error);
     if (!snapshot) {
         g_string_assign(why, error->message);
         return CHECK_ERROR;
