@@ -67,7 +67,7 @@ _keep_errors(GError **first, NmfApplyOutcome *outcomes, GPtrArray *uplinks, gboo
 /* Live first and all devices at once: the kernel follows a Reapply at once, and
  * concurrent Reapplies leave no moment where two default routes share a metric (the
  * kernel would keep the older one).  The profiles matter only at the next activation,
- * so they come second. */
+ * so their updates are sent second, in the same batch (nmf_nm_apply_all()). */
 static gboolean
 _apply(NmfNm *nm, NmfPlan *plan, GError **error)
 {
@@ -75,7 +75,7 @@ _apply(NmfNm *nm, NmfPlan *plan, GError **error)
     GError *first_error        = NULL;
     GError *local              = NULL;
 
-    nmf_nm_reapply_all(nm, plan->reapply, plan->reapplied);
+    nmf_nm_apply_all(nm, plan->reapply, plan->reapplied, plan->update, plan->updated);
     _keep_errors(&first_error, plan->reapplied, plan->reapply, FALSE);
     if (g_error_matches(first_error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
         g_propagate_error(error, first_error);
@@ -89,7 +89,6 @@ _apply(NmfNm *nm, NmfPlan *plan, GError **error)
 
     nmf_plan_describe_updates(plan, FALSE, lines);
     _log_lines(lines);
-    nmf_nm_update_profiles(nm, plan->update, plan->updated);
     _keep_errors(&first_error, plan->updated, plan->update, TRUE);
 
     if (first_error) {

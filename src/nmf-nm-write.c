@@ -155,12 +155,10 @@ _update_flags(NmfNm *self, NMRemoteConnection *profile)
 }
 
 static void
-_commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
+_commit_send(NmfNm *self, CommitJob *jobs, guint n_jobs, Wait *wait)
 {
-    g_auto(Wait) wait = { 0 };
     guint i;
 
-    nmf_nm_wait_init(&wait, self->timeout_ms);
     for (i = 0; i < n_jobs; i++) {
         g_autoptr(GVariant) settings =
           g_variant_ref_sink(nm_connection_to_dbus(jobs[i].settings, NM_CONNECTION_SERIALIZE_ALL));
@@ -169,11 +167,17 @@ _commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
                                      settings,
                                      _update_flags(self, jobs[i].profile),
                                      NULL,
-                                     wait.cancellable,
+                                     wait->cancellable,
                                      nmf_nm_call_cb,
-                                     nmf_nm_wait_start(&wait, &jobs[i].call));
+                                     nmf_nm_wait_start(wait, &jobs[i].call));
     }
-    nmf_nm_wait_all(&wait);
+}
+
+static void
+_commit_collect(NmfNm *self, CommitJob *jobs, guint n_jobs, Wait *wait)
+{
+    guint i;
+
     for (i = 0; i < n_jobs; i++) {
         g_autoptr(GVariant) result = NULL;
         GError *local              = NULL;
@@ -183,11 +187,22 @@ _commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
             g_autofree char *what = g_strdup_printf(
               "updating connection '%s'", nm_connection_get_id(NM_CONNECTION(jobs[i].profile)));
 
-            nmf_nm_fail(self, &jobs[i].error, &wait, local, NULL, what);
+            nmf_nm_fail(self, &jobs[i].error, wait, local, NULL, what);
         }
         nmf_nm_call_clear(&jobs[i].call);
         g_clear_object(&jobs[i].settings);
     }
+}
+
+static void
+_commit_profiles(NmfNm *self, CommitJob *jobs, guint n_jobs)
+{
+    g_auto(Wait) wait = { 0 };
+
+    nmf_nm_wait_init(&wait, self->timeout_ms);
+    _commit_send(self, jobs, n_jobs, &wait);
+    nmf_nm_wait_all(&wait);
+    _commit_collect(self, jobs, n_jobs, &wait);
 }
 
 static gboolean
@@ -203,20 +218,20 @@ _commit_profile(NmfNm *self, NMRemoteConnection *profile, NMConnection *settings
     return TRUE;
 }
 
-void
-nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
+/* One job per profile in @uplinks whose new settings could be made (the others fail
+ * in @outcomes); @uplink_of maps jobs to uplinks. Returns the number of jobs. */
+static guint
+_commits_prepare(GPtrArray *uplinks, NmfApplyOutcome *outcomes, CommitJob *jobs, guint *uplink_of)
 {
-    g_autofree CommitJob *jobs      = g_new0(CommitJob, uplinks->len);
-    g_autofree guint     *uplink_of = g_new0(guint, uplinks->len);
-    guint                 n_jobs    = 0;
-    guint                 i;
+    guint n_jobs = 0;
+    guint i;
 
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink    *uplink = uplinks->pdata[i];
         UplinkHandle *h      = uplink->handle;
         NMConnection *copy;
 
-        g_return_if_fail(h);
+        g_return_val_if_fail(h, n_jobs);
         /* Edit a copy: libnm's cached profile must keep mirroring the daemon. */
         copy = nm_simple_connection_new_clone(NM_CONNECTION(h->profile));
         _record_originals(copy, uplink);
@@ -230,13 +245,31 @@ nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcome
         jobs[n_jobs].profile    = h->profile;
         jobs[n_jobs++].settings = copy;
     }
-    _commit_profiles(self, jobs, n_jobs);
+    return n_jobs;
+}
+
+static void
+_commits_outcomes(CommitJob *jobs, guint n_jobs, const guint *uplink_of, NmfApplyOutcome *outcomes)
+{
+    guint i;
+
     for (i = 0; i < n_jobs; i++) {
         NmfApplyOutcome *outcome = &outcomes[uplink_of[i]];
 
         outcome->result = jobs[i].error ? NMF_APPLY_FAILED : NMF_APPLY_DONE;
         outcome->error  = jobs[i].error;
     }
+}
+
+void
+nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
+{
+    g_autofree CommitJob *jobs      = g_new0(CommitJob, uplinks->len);
+    g_autofree guint     *uplink_of = g_new0(guint, uplinks->len);
+    guint                 n_jobs    = _commits_prepare(uplinks, outcomes, jobs, uplink_of);
+
+    _commit_profiles(self, jobs, n_jobs);
+    _commits_outcomes(jobs, n_jobs, uplink_of, outcomes);
 }
 
 /*****************************************************************************/
@@ -275,99 +308,131 @@ _job_wants_change(ReapplyJob *job)
            || strcmp(policy, job->policy_from ? job->policy_from->wanted_policy : "") != 0;
 }
 
+/* Reads the applied connections not read yet and edits those that need a change; the
+ * others are done. */
 static void
-_reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
+_reapply_read(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
+{
+    g_auto(Wait) wait = { 0 };
+    guint i;
+
+    nmf_nm_wait_init(&wait, self->timeout_ms);
+    for (i = 0; i < n_jobs; i++) {
+        if (!jobs[i].done && !jobs[i].have_applied)
+            nm_device_get_applied_connection_async(jobs[i].device,
+                                                   0,
+                                                   wait.cancellable,
+                                                   nmf_nm_call_cb,
+                                                   nmf_nm_wait_start(&wait, &jobs[i].call));
+    }
+    nmf_nm_wait_all(&wait);
+    for (i = 0; i < n_jobs; i++) {
+        ReapplyJob *job   = &jobs[i];
+        GError     *local = NULL;
+
+        if (job->done)
+            continue;
+        if (job->have_applied) {
+            /* Read a moment ago; a Reapply that finds it outdated goes round again. */
+            job->have_applied = FALSE;
+        } else {
+            g_clear_object(&job->applied);
+            job->applied = nm_device_get_applied_connection_finish(
+              job->device, job->call.result, &job->version_id, &local);
+            nmf_nm_call_clear(&job->call);
+        }
+        if (!job->applied) {
+            g_autofree char *what =
+              g_strdup_printf("reading the applied connection of %s", job->iface);
+
+            nmf_nm_fail(self, &job->error, &wait, local, job->device, what);
+            job->done = TRUE;
+        } else if (!_job_wants_change(job)) {
+            /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
+            job->done = TRUE;
+        } else {
+            _write_metrics(job->applied, job->metric4, job->metric6, job->set_ipv6);
+            if (!_write_policy(job->applied, job->policy_from, &job->error))
+                job->done = TRUE;
+        }
+    }
+}
+
+static void
+_reapply_send(ReapplyJob *jobs, guint n_jobs, Wait *wait)
 {
     guint i;
 
-    {
-        g_auto(Wait) wait = { 0 };
-
-        nmf_nm_wait_init(&wait, self->timeout_ms);
-        for (i = 0; i < n_jobs; i++) {
-            if (!jobs[i].done && !jobs[i].have_applied)
-                nm_device_get_applied_connection_async(jobs[i].device,
-                                                       0,
-                                                       wait.cancellable,
-                                                       nmf_nm_call_cb,
-                                                       nmf_nm_wait_start(&wait, &jobs[i].call));
-        }
-        nmf_nm_wait_all(&wait);
-        for (i = 0; i < n_jobs; i++) {
-            ReapplyJob *job   = &jobs[i];
-            GError     *local = NULL;
-
-            if (job->done)
-                continue;
-            if (job->have_applied) {
-                /* Read a moment ago; a Reapply that finds it outdated goes round again. */
-                job->have_applied = FALSE;
-            } else {
-                g_clear_object(&job->applied);
-                job->applied = nm_device_get_applied_connection_finish(
-                  job->device, job->call.result, &job->version_id, &local);
-                nmf_nm_call_clear(&job->call);
-            }
-            if (!job->applied) {
-                g_autofree char *what =
-                  g_strdup_printf("reading the applied connection of %s", job->iface);
-
-                nmf_nm_fail(self, &job->error, &wait, local, job->device, what);
-                job->done = TRUE;
-            } else if (!_job_wants_change(job)) {
-                /* Nothing to do (maybe a concurrent run already did it): no Reapply. */
-                job->done = TRUE;
-            } else {
-                _write_metrics(job->applied, job->metric4, job->metric6, job->set_ipv6);
-                if (!_write_policy(job->applied, job->policy_from, &job->error))
-                    job->done = TRUE;
-            }
-        }
+    for (i = 0; i < n_jobs; i++) {
+        if (!jobs[i].done)
+            nm_device_reapply_async(jobs[i].device,
+                                    jobs[i].applied,
+                                    jobs[i].version_id,
+                                    0,
+                                    wait->cancellable,
+                                    nmf_nm_call_cb,
+                                    nmf_nm_wait_start(wait, &jobs[i].call));
     }
-    {
-        g_auto(Wait) wait = { 0 };
+}
 
-        nmf_nm_wait_init(&wait, self->timeout_ms);
-        for (i = 0; i < n_jobs; i++) {
-            if (!jobs[i].done)
-                nm_device_reapply_async(jobs[i].device,
-                                        jobs[i].applied,
-                                        jobs[i].version_id,
-                                        0,
-                                        wait.cancellable,
-                                        nmf_nm_call_cb,
-                                        nmf_nm_wait_start(&wait, &jobs[i].call));
+static void
+_reapply_collect(NmfNm *self, ReapplyJob *jobs, guint n_jobs, Wait *wait)
+{
+    guint i;
+
+    for (i = 0; i < n_jobs; i++) {
+        ReapplyJob *job   = &jobs[i];
+        GError     *local = NULL;
+        const char *iface = job->iface;
+
+        if (job->done)
+            continue;
+        if (nm_device_reapply_finish(job->device, job->call.result, &local)) {
+            job->reapplied = TRUE;
+            job->done      = TRUE;
+        } else if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
+                   && ++job->attempt < REAPPLY_MAX_ATTEMPTS) {
+            nmf_log_debug("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
+                          "), retrying reapply (attempt %u)",
+                          iface,
+                          job->version_id,
+                          job->attempt + 1);
+            if (self->retry_func)
+                self->retry_func(iface, job->version_id, job->attempt + 1, self->retry_data);
+            g_clear_error(&local);
+        } else {
+            g_autofree char *what = g_strdup_printf("reapplying %s", iface);
+
+            nmf_nm_fail(self, &job->error, wait, local, job->device, what);
+            job->done = TRUE;
         }
-        nmf_nm_wait_all(&wait);
-        for (i = 0; i < n_jobs; i++) {
-            ReapplyJob *job   = &jobs[i];
-            GError     *local = NULL;
-            const char *iface = job->iface;
-
-            if (job->done)
-                continue;
-            if (nm_device_reapply_finish(job->device, job->call.result, &local)) {
-                job->reapplied = TRUE;
-                job->done      = TRUE;
-            } else if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
-                       && ++job->attempt < REAPPLY_MAX_ATTEMPTS) {
-                nmf_log_debug("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
-                              "), retrying reapply (attempt %u)",
-                              iface,
-                              job->version_id,
-                              job->attempt + 1);
-                if (self->retry_func)
-                    self->retry_func(iface, job->version_id, job->attempt + 1, self->retry_data);
-                g_clear_error(&local);
-            } else {
-                g_autofree char *what = g_strdup_printf("reapplying %s", iface);
-
-                nmf_nm_fail(self, &job->error, &wait, local, job->device, what);
-                job->done = TRUE;
-            }
-            nmf_nm_call_clear(&job->call);
-        }
+        nmf_nm_call_clear(&job->call);
     }
+}
+
+/* One round: read what is not read yet, change what differs, reapply it. */
+static void
+_reapply_round(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
+{
+    g_auto(Wait) wait = { 0 };
+
+    _reapply_read(self, jobs, n_jobs);
+    nmf_nm_wait_init(&wait, self->timeout_ms);
+    _reapply_send(jobs, n_jobs, &wait);
+    nmf_nm_wait_all(&wait);
+    _reapply_collect(self, jobs, n_jobs, &wait);
+}
+
+static gboolean
+_reapply_pending(ReapplyJob *jobs, guint n_jobs)
+{
+    guint i;
+
+    for (i = 0; i < n_jobs; i++) {
+        if (!jobs[i].done)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 static void
@@ -375,24 +440,16 @@ _reapply_jobs(NmfNm *self, ReapplyJob *jobs, guint n_jobs)
 {
     guint i;
 
-    for (;;) {
-        gboolean again = FALSE;
-
+    while (_reapply_pending(jobs, n_jobs))
         _reapply_round(self, jobs, n_jobs);
-        for (i = 0; i < n_jobs; i++)
-            again |= !jobs[i].done;
-        if (!again)
-            break;
-    }
     for (i = 0; i < n_jobs; i++)
         g_clear_object(&jobs[i].applied);
 }
 
-void
-nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
+static void
+_reapply_prepare(GPtrArray *uplinks, ReapplyJob *jobs)
 {
-    g_autofree ReapplyJob *jobs = g_new0(ReapplyJob, uplinks->len);
-    guint                  i;
+    guint i;
 
     for (i = 0; i < uplinks->len; i++) {
         NmfUplink    *uplink = uplinks->pdata[i];
@@ -413,13 +470,61 @@ nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
             jobs[i].have_applied = TRUE;
         }
     }
-    _reapply_jobs(self, jobs, uplinks->len);
-    for (i = 0; i < uplinks->len; i++) {
+}
+
+static void
+_reapply_outcomes(ReapplyJob *jobs, guint n_jobs, NmfApplyOutcome *outcomes)
+{
+    guint i;
+
+    for (i = 0; i < n_jobs; i++) {
         outcomes[i].error  = jobs[i].error;
         outcomes[i].result = jobs[i].error       ? NMF_APPLY_FAILED
                              : jobs[i].reapplied ? NMF_APPLY_DONE
                                                  : NMF_APPLY_UNCHANGED;
     }
+}
+
+void
+nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
+{
+    g_autofree ReapplyJob *jobs = g_new0(ReapplyJob, uplinks->len);
+
+    _reapply_prepare(uplinks, jobs);
+    _reapply_jobs(self, jobs, uplinks->len);
+    _reapply_outcomes(jobs, uplinks->len, outcomes);
+}
+
+void
+nmf_nm_apply_all(NmfNm           *self,
+                 GPtrArray       *reapply,
+                 NmfApplyOutcome *reapplied,
+                 GPtrArray       *update,
+                 NmfApplyOutcome *updated)
+{
+    g_autofree ReapplyJob *rjobs     = g_new0(ReapplyJob, reapply->len);
+    g_autofree CommitJob  *cjobs     = g_new0(CommitJob, update->len);
+    g_autofree guint      *uplink_of = g_new0(guint, update->len);
+    guint                  n_commits;
+
+    _reapply_prepare(reapply, rjobs);
+    n_commits = _commits_prepare(update, updated, cjobs, uplink_of);
+    _reapply_read(self, rjobs, reapply->len);
+    {
+        g_auto(Wait) wait = { 0 };
+
+        /* The Reapplies go first on the bus; NetworkManager answers them in order. */
+        nmf_nm_wait_init(&wait, self->timeout_ms);
+        _reapply_send(rjobs, reapply->len, &wait);
+        _commit_send(self, cjobs, n_commits, &wait);
+        nmf_nm_wait_all(&wait);
+        _reapply_collect(self, rjobs, reapply->len, &wait);
+        _commit_collect(self, cjobs, n_commits, &wait);
+    }
+    /* Devices another client reapplied in between go round again. */
+    _reapply_jobs(self, rjobs, reapply->len);
+    _reapply_outcomes(rjobs, reapply->len, reapplied);
+    _commits_outcomes(cjobs, n_commits, uplink_of, updated);
 }
 
 /*****************************************************************************/

@@ -58,6 +58,15 @@ void nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *ou
  * retrying the ones another client reapplied in between.  @outcomes (one per uplink):
  * NMF_APPLY_UNCHANGED when the applied connection already had what we want. */
 void nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes);
+/* nmf_nm_reapply_all(@reapply) and nmf_nm_update_profiles(@update) in one batch: every
+ * Reapply is sent before the first profile update, so the kernel follows as early as
+ * with the Reapplies alone, and NetworkManager works through the updates while the
+ * Reapplies' answers come back instead of after them. */
+void nmf_nm_apply_all(NmfNm           *self,
+                      GPtrArray       *reapply,
+                      NmfApplyOutcome *reapplied,
+                      GPtrArray       *update,
+                      NmfApplyOutcome *updated);
 
 /* Put the recorded original metrics back into @profile, drop our user data and our
  * policy routing. */

@@ -22,9 +22,12 @@ G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANG
 
 /* NetworkManager commits a Reapply's routes to the kernel right after answering it:
  * give the kernel this long to show them. */
-#define SETTLE_MS        1000
-#define SETTLE_STEP      20
-#define ROUNDS           3
+#define SETTLE_MS   1000
+#define SETTLE_STEP 20
+/* NetworkManager keeps rewriting its device state files for a moment after many
+ * Reapplies and profile updates: rounds go on while the state moves, this long at most
+ * (each round re-reads only what ranking needs: tens of milliseconds). */
+#define MOVING_MS        2000
 #define RT_TABLE_MAIN_ID 254u
 
 typedef enum {
@@ -172,10 +175,10 @@ void
 nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
 {
     g_autoptr(GString) why = g_string_new("the kernel's state kept changing");
-    char  hex[NMF_DIGEST_HEX_LEN + 1];
-    char  dir_why[512];
-    int   dirfd;
-    guint round;
+    char   hex[NMF_DIGEST_HEX_LEN + 1];
+    char   dir_why[512];
+    int    dirfd;
+    gint64 deadline = g_get_monotonic_time() + MOVING_MS * G_TIME_SPAN_MILLISECOND;
 
     dirfd = nmf_statedir_open(NMF_RUNDIR, 0, TRUE, dir_why, sizeof(dir_why));
     if (dirfd < 0) {
@@ -184,7 +187,7 @@ nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
     }
     if (nmf_digest_remove(dirfd) != 0)
         nmf_log_info("cannot remove %s/%s: %s", NMF_RUNDIR, NMF_STATE_DIGEST, g_strerror(errno));
-    for (round = 0; round < ROUNDS; round++) {
+    for (;;) {
         Check check = _check_round(nm, config, config_path, hex, why);
 
         if (check == CHECK_VERIFIED) {
@@ -196,7 +199,7 @@ nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
             close(dirfd);
             return;
         }
-        if (check != CHECK_MOVED)
+        if (check != CHECK_MOVED || g_get_monotonic_time() >= deadline)
             break;
     }
     close(dirfd);
