@@ -61,11 +61,26 @@ void nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcom
  * policy routing. */
 gboolean nmf_nm_restore_profile(NmfNm *self, const NmfProfile *profile, GError **error);
 
+/* Put @text (NULL: none) in NetworkManager's run-time configuration
+ * (/run/NetworkManager/conf.d/95-nm-metric-fix.conf, see
+ * nmf_plan_route_metric_defaults()) and have NetworkManager reload it, when it differs
+ * from what is there.  A file of that name that is not ours is refused, unchanged. */
+gboolean nmf_nm_set_route_metric_defaults(NmfNm      *self,
+                                          const char *text,
+                                          gboolean   *out_changed,
+                                          GError    **error);
+
 /* Reapply the original metrics on every device @profile is active on; adds the name of
- * each device reapplied to @out_reapplied. */
+ * each device reapplied to @out_reapplied.  With @move_routes (NetworkManager
+ * 1.36-1.41, nmf_plan_live_method()), a device whose applied connection leaves its
+ * metric to NetworkManager is not reapplied (that would restart DHCP): it gets an entry
+ * in @out_moves (NmfMetricMove, iface borrowed from @self) with the metric NetworkManager
+ * chose for it at activation, for nmf_netlink_move_default_routes(). */
 gboolean nmf_nm_restore_live(NmfNm            *self,
                              const NmfProfile *profile,
+                             gboolean          move_routes,
                              GPtrArray        *out_reapplied,
+                             GArray           *out_moves,
                              GError          **error);
 
 /* Set or clear the per-profile opt-out (user data nm-metric-fix.skip=yes); nmcli
