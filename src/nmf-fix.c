@@ -64,6 +64,77 @@ _keep_errors(GError **first, NmfApplyOutcome *outcomes, GPtrArray *uplinks, gboo
     }
 }
 
+/* NetworkManager 1.36-1.41 (nmf_plan_moves_routes()): the kernel's default routes take
+ * the metrics at once, and a connection default gives them to NetworkManager for each
+ * link's next lease, where a Reapply would restart DHCP.  The profiles, written
+ * next, carry them to the next activation. */
+static void
+_move_routes(NmfNm *nm, NmfPlan *plan, GError **first_error)
+{
+    g_autofree NmfMetricMove *moves    = g_new0(NmfMetricMove, MAX(plan->reapply->len, 1));
+    g_autofree guint         *index_of = g_new0(guint, MAX(plan->reapply->len, 1));
+    g_autoptr(GPtrArray) moved         = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *defaults          = nmf_plan_route_metric_defaults(plan);
+    GError          *local             = NULL;
+    gboolean         changed           = FALSE;
+    guint            n                 = 0;
+    guint            i;
+
+    for (i = 0; i < plan->reapply->len; i++) {
+        const NmfUplink *u = plan->reapply->pdata[i];
+
+        if (!nmf_plan_moves_routes(plan, u))
+            continue;
+        index_of[n]        = i;
+        moves[n].ifindex   = u->ifindex;
+        moves[n].iface     = u->iface;
+        moves[n].metric    = (guint32) u->wanted_metric;
+        moves[n].with_ipv6 = u->has_ipv6;
+        n++;
+    }
+    if (n > 0 && !nmf_netlink_move_default_routes(moves, n, moved, &local)) {
+        /* One netlink conversation for all links: its error is every link's. */
+        for (i = 0; i < n; i++) {
+            plan->reapplied[index_of[i]].result = NMF_APPLY_FAILED;
+            plan->reapplied[index_of[i]].error  = g_error_copy(local);
+        }
+        g_clear_error(&local);
+    } else {
+        for (i = 0; i < moved->len; i++)
+            nmf_log_debug("moved %s", (const char *) moved->pdata[i]);
+        for (i = 0; i < n; i++)
+            plan->reapplied[index_of[i]].result = NMF_APPLY_DONE;
+    }
+    if (!nmf_nm_set_route_metric_defaults(nm, defaults, &changed, &local))
+        nmf_error_keep(first_error, g_steal_pointer(&local), NULL);
+    else if (changed)
+        nmf_log_info("%s the ranked metrics as connection defaults in NetworkManager's run-time "
+                     "configuration",
+                     defaults ? "wrote" : "removed");
+}
+
+/* The entries of plan->reapply that are reapplied, with their outcomes copied back, and
+ * the profile updates, sent right behind them in one batch (nmf_nm_apply_all()). */
+static void
+_reapply_and_update(NmfNm *nm, NmfPlan *plan)
+{
+    g_autoptr(GPtrArray) uplinks         = g_ptr_array_new();
+    g_autofree guint           *index_of = g_new0(guint, MAX(plan->reapply->len, 1));
+    g_autofree NmfApplyOutcome *outcomes = NULL;
+    guint                       i;
+
+    for (i = 0; i < plan->reapply->len; i++) {
+        if (nmf_plan_moves_routes(plan, plan->reapply->pdata[i]))
+            continue;
+        index_of[uplinks->len] = i;
+        g_ptr_array_add(uplinks, plan->reapply->pdata[i]);
+    }
+    outcomes = g_new0(NmfApplyOutcome, MAX(uplinks->len, 1));
+    nmf_nm_apply_all(nm, uplinks, outcomes, plan->update, plan->updated);
+    for (i = 0; i < uplinks->len; i++)
+        plan->reapplied[index_of[i]] = outcomes[i];
+}
+
 /* Live first and all devices at once: the kernel follows a Reapply at once, and
  * concurrent Reapplies leave no moment where two default routes share a metric (the
  * kernel would keep the older one).  The profiles matter only at the next activation,
@@ -75,7 +146,9 @@ _apply(NmfNm *nm, NmfPlan *plan, GError **error)
     GError *first_error        = NULL;
     GError *local              = NULL;
 
-    nmf_nm_apply_all(nm, plan->reapply, plan->reapplied, plan->update, plan->updated);
+    if (plan->live == NMF_LIVE_ROUTES)
+        _move_routes(nm, plan, &first_error);
+    _reapply_and_update(nm, plan);
     _keep_errors(&first_error, plan->reapplied, plan->reapply, FALSE);
     if (g_error_matches(first_error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING)) {
         g_propagate_error(error, first_error);
@@ -144,8 +217,18 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
         nmf_plan_describe_reapply(plan, TRUE, lines);
         nmf_plan_describe_updates(plan, TRUE, lines);
         _log_lines(lines);
-    } else if (!nmf_plan_is_empty(plan) && !_apply(nm, plan, error)) {
-        return FALSE;
+    } else if (!nmf_plan_is_empty(plan)) {
+        if (!_apply(nm, plan, error))
+            return FALSE;
+    } else if (plan->live == NMF_LIVE_ROUTES) {
+        /* Nothing moves, but NetworkManager's next lease must keep the metrics too. */
+        GError *first_error = NULL;
+
+        _move_routes(nm, plan, &first_error);
+        if (first_error) {
+            g_propagate_error(error, first_error);
+            return FALSE;
+        }
     }
     summary = nmf_plan_summary(plan, options->dry_run);
     nmf_log_info("%s", summary);

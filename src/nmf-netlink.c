@@ -279,6 +279,178 @@ nmf_netlink_prune_tables(guint32    first,
 }
 
 /*****************************************************************************/
+/* Moving NetworkManager's default routes to a new metric (NetworkManager 1.36-1.41) */
+
+typedef struct {
+    const NmfMetricMove *moves;
+    guint                n_moves;
+    GPtrArray           *old;    /* struct rtnl_route *, referenced: to delete */
+    GArray              *wanted; /* guint32: the metric each of them moves to */
+} MoveData;
+
+/* NetworkManager's default routes: DHCP, router advertisements, a profile's gateway. */
+static gboolean
+_is_nm_protocol(guint8 protocol)
+{
+    return protocol == RTPROT_DHCP || protocol == RTPROT_RA || protocol == RTPROT_STATIC;
+}
+
+static void
+_pick_move(struct nl_object *obj, void *user_data)
+{
+    MoveData            *data   = user_data;
+    struct rtnl_route   *route  = (struct rtnl_route *) obj;
+    struct nl_addr      *dst    = rtnl_route_get_dst(route);
+    int                  family = rtnl_route_get_family(route);
+    struct rtnl_nexthop *nh;
+    int                  ifindex;
+    guint                i;
+
+    if ((family != AF_INET && family != AF_INET6) || rtnl_route_get_table(route) != RT_TABLE_MAIN
+        || rtnl_route_get_type(route) != RTN_UNICAST || (dst && nl_addr_get_prefixlen(dst) != 0)
+        || rtnl_route_get_nnexthops(route) != 1 || !_is_nm_protocol(rtnl_route_get_protocol(route)))
+        return;
+    nh      = rtnl_route_nexthop_n(route, 0);
+    ifindex = rtnl_route_nh_get_ifindex(nh);
+    for (i = 0; i < data->n_moves; i++) {
+        const NmfMetricMove *m = &data->moves[i];
+
+        if (m->ifindex != ifindex || (family == AF_INET6 && !m->with_ipv6)
+            || rtnl_route_get_priority(route) == m->metric)
+            continue;
+        nl_object_get(obj);
+        g_ptr_array_add(data->old, route);
+        g_array_append_val(data->wanted, m->metric);
+        return;
+    }
+}
+
+/* A new route like @old (table, protocol, scope, preferred source, gateway, link) with
+ * @metric; none of the kernel's state flags of the old one. */
+static struct rtnl_route *
+_route_with_metric(struct rtnl_route *old, guint32 metric)
+{
+    struct rtnl_route   *route  = rtnl_route_alloc();
+    struct rtnl_nexthop *old_nh = rtnl_route_nexthop_n(old, 0);
+    struct rtnl_nexthop *nh     = rtnl_route_nh_alloc();
+    int                  family = rtnl_route_get_family(old);
+    struct nl_addr      *any    = nl_addr_build(family, NULL, 0);
+
+    rtnl_route_set_family(route, family);
+    rtnl_route_set_table(route, rtnl_route_get_table(old));
+    rtnl_route_set_protocol(route, rtnl_route_get_protocol(old));
+    rtnl_route_set_scope(route, rtnl_route_get_scope(old));
+    rtnl_route_set_type(route, RTN_UNICAST);
+    rtnl_route_set_priority(route, metric);
+    rtnl_route_set_dst(route, any);
+    nl_addr_put(any);
+    if (rtnl_route_get_pref_src(old))
+        rtnl_route_set_pref_src(route, rtnl_route_get_pref_src(old));
+    rtnl_route_nh_set_ifindex(nh, rtnl_route_nh_get_ifindex(old_nh));
+    if (rtnl_route_nh_get_gateway(old_nh))
+        rtnl_route_nh_set_gateway(nh, rtnl_route_nh_get_gateway(old_nh));
+    rtnl_route_add_nexthop(route, nh);
+    return route;
+}
+
+static void
+_describe_move(struct rtnl_route *old, guint32 metric, const char *iface, GPtrArray *moved)
+{
+    struct rtnl_nexthop *nh                        = rtnl_route_nexthop_n(old, 0);
+    struct nl_addr      *gw                        = rtnl_route_nh_get_gateway(nh);
+    char                 gw_text[INET6_ADDRSTRLEN] = "";
+
+    if (gw)
+        _addr_text(gw, rtnl_route_get_family(old), gw_text);
+    g_ptr_array_add(moved,
+                    g_strdup_printf("%s default%s%s dev %s metric %u -> %u",
+                                    rtnl_route_get_family(old) == AF_INET ? "ipv4" : "ipv6",
+                                    gw ? " via " : "",
+                                    gw_text,
+                                    iface,
+                                    rtnl_route_get_priority(old),
+                                    metric));
+}
+
+static const char *
+_move_iface(const MoveData *data, struct rtnl_route *old)
+{
+    int   ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(old, 0));
+    guint i;
+
+    for (i = 0; i < data->n_moves; i++) {
+        if (data->moves[i].ifindex == ifindex)
+            return data->moves[i].iface;
+    }
+    return "?";
+}
+
+gboolean
+nmf_netlink_move_default_routes(const NmfMetricMove *moves,
+                                guint                n_moves,
+                                GPtrArray           *moved,
+                                GError             **error)
+{
+    g_autoptr(NlSock) sk      = NULL;
+    g_autoptr(NlCache) routes = NULL;
+    g_autoptr(GPtrArray) old  = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
+    g_autoptr(GArray) wanted  = g_array_new(FALSE, FALSE, sizeof(guint32));
+    MoveData data = { .moves = moves, .n_moves = n_moves, .old = old, .wanted = wanted };
+    guint    i;
+    int      err;
+
+    if (!_read_routes(AF_UNSPEC, &sk, NULL, &routes, error))
+        return FALSE;
+    nl_cache_foreach(routes, _pick_move, &data);
+
+    /* Every new route first, then the old ones: each link keeps a default route
+     * throughout.  NLM_F_APPEND lets a new route sit beside another link's route that
+     * still holds the same metric (IPv4 keeps using the older one; IPv6 shares the
+     * two until the old one goes a moment later). */
+    for (i = 0; i < old->len; i++) {
+        struct rtnl_route *route =
+          _route_with_metric(old->pdata[i], g_array_index(wanted, guint32, i));
+
+        err = rtnl_route_add(sk, route, NLM_F_APPEND);
+        rtnl_route_put(route);
+        if (err < 0 && err != -NLE_EXIST) {
+            g_autoptr(GPtrArray) what = g_ptr_array_new_with_free_func(g_free);
+
+            _describe_move(old->pdata[i],
+                           g_array_index(wanted, guint32, i),
+                           _move_iface(&data, old->pdata[i]),
+                           what);
+            g_set_error(error,
+                        NMF_ERROR,
+                        err == -NLE_PERM ? NMF_ERROR_PERMISSION : NMF_ERROR_FAILED,
+                        "cannot add the route for '%s': %s",
+                        (const char *) what->pdata[0],
+                        nl_geterror(err));
+            return FALSE;
+        }
+    }
+    for (i = 0; i < old->len; i++) {
+        err = rtnl_route_delete(sk, old->pdata[i], 0);
+        /* Gone already (NetworkManager or the link took it): nothing left to do. */
+        if (err < 0 && err != -NLE_OBJ_NOTFOUND) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        err == -NLE_PERM ? NMF_ERROR_PERMISSION : NMF_ERROR_FAILED,
+                        "cannot delete the default route of %s with metric %u: %s",
+                        _move_iface(&data, old->pdata[i]),
+                        rtnl_route_get_priority(old->pdata[i]),
+                        nl_geterror(err));
+            return FALSE;
+        }
+        _describe_move(old->pdata[i],
+                       g_array_index(wanted, guint32, i),
+                       _move_iface(&data, old->pdata[i]),
+                       moved);
+    }
+    return TRUE;
+}
+
+/*****************************************************************************/
 /* --check: addresses, route lookups, reverse-path filter */
 
 static gboolean

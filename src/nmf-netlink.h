@@ -23,6 +23,16 @@ gboolean nmf_netlink_prune_tables(guint32    first,
                                   GPtrArray *removed,
                                   GError   **error);
 
+/* Give the default routes NetworkManager put in the main table (protocol dhcp, ra or
+ * static) on each link of @moves the link's metric, in place of NetworkManager's Reapply
+ * where a Reapply would restart DHCP (1.36-1.41).  Each new route is added before any old
+ * one goes, so no link is without a default route.  Adds one line per moved route to
+ * @moved. */
+gboolean nmf_netlink_move_default_routes(const NmfMetricMove *moves,
+                                         guint                n_moves,
+                                         GPtrArray           *moved,
+                                         GError             **error);
+
 /* Local addresses of @family (AF_INET, AF_INET6 or AF_UNSPEC) on links that are up, as
  * NmfLocalAddress; loopback links and addresses of link or host scope (fe80::/10,
  * 169.254.0.0/16, 127.0.0.0/8, ::1) are skipped, and so are IPv6 addresses that failed

@@ -2,15 +2,21 @@
 /* Adapter: libnm writes - profile updates, Reapply and user data. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <NetworkManager.h>
 
 #include "nmf-common.h"
 #include "nmf-nm-private.h"
+#include "nmf-plan.h"
 #include "nmf-policy-routing.h"
 
 /* IPv6's metric only with @set_ipv6: the admin's IPv6 stays untouched otherwise. */
@@ -261,17 +267,6 @@ _commits_outcomes(CommitJob *jobs, guint n_jobs, const guint *uplink_of, NmfAppl
     }
 }
 
-void
-nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
-{
-    g_autofree CommitJob *jobs      = g_new0(CommitJob, uplinks->len);
-    g_autofree guint     *uplink_of = g_new0(guint, uplinks->len);
-    guint                 n_jobs    = _commits_prepare(uplinks, outcomes, jobs, uplink_of);
-
-    _commit_profiles(self, jobs, n_jobs);
-    _commits_outcomes(jobs, n_jobs, uplink_of, outcomes);
-}
-
 /*****************************************************************************/
 /* Reapply, for many devices at once: read every applied connection, change what
  * differs, reapply them all together, and go round again for the ones another
@@ -286,6 +281,7 @@ typedef struct {
     gint64           metric6;
     gboolean         set_ipv6;
     const NmfUplink *policy_from; /* wanted policy routing; NULL: none of ours */
+    gboolean         force;       /* reapply even what needs no change (NM restores its routes) */
     gboolean         reapplied;
     gboolean         done;
     GError          *error;
@@ -486,16 +482,6 @@ _reapply_outcomes(ReapplyJob *jobs, guint n_jobs, NmfApplyOutcome *outcomes)
 }
 
 void
-nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes)
-{
-    g_autofree ReapplyJob *jobs = g_new0(ReapplyJob, uplinks->len);
-
-    _reapply_prepare(uplinks, jobs);
-    _reapply_jobs(self, jobs, uplinks->len);
-    _reapply_outcomes(jobs, uplinks->len, outcomes);
-}
-
-void
 nmf_nm_apply_all(NmfNm           *self,
                  GPtrArray       *reapply,
                  NmfApplyOutcome *reapplied,
@@ -550,10 +536,75 @@ nmf_nm_restore_profile(NmfNm *self, const NmfProfile *profile, GError **error)
     return _write_policy(copy, NULL, error) && _commit_profile(self, remote, copy, error);
 }
 
+/* The metric NetworkManager chose for @ifindex's default routes at activation (its
+ * device state file in /run/NetworkManager/devices), when the profile leaves it to
+ * NetworkManager. */
+static gboolean
+_nm_default_metric(int ifindex, guint32 *out_metric)
+{
+    g_autofree char *path   = g_strdup_printf("/run/NetworkManager/devices/%d", ifindex);
+    g_autoptr(GKeyFile) key = g_key_file_new();
+    g_autofree char *text   = NULL;
+    guint64          metric;
+
+    if (!g_key_file_load_from_file(key, path, G_KEY_FILE_NONE, NULL))
+        return FALSE;
+    text = g_key_file_get_string(key, "device", "route-metric-default-effective", NULL);
+    if (!text)
+        text = g_key_file_get_string(key, "device", "route-metric-default-aspired", NULL);
+    if (!text || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &metric, NULL))
+        return FALSE;
+    *out_metric = (guint32) metric;
+    return TRUE;
+}
+
+static int
+_device_ifindex(NMDevice *device)
+{
+    const char *iface = nm_device_get_ip_iface(device);
+
+    return (int) if_nametoindex(iface ? iface : nm_device_get_iface(device));
+}
+
+/* With @move_routes, a device whose applied connection leaves the metric to
+ * NetworkManager is not reapplied: its default routes go back to NetworkManager's own
+ * metric in the kernel (the caller moves them, from @out_moves). */
+static gboolean
+_restore_by_moving(NmfNm *self, NMDevice *device, gboolean has_ipv6, NmfMetricMove *out_move)
+{
+    g_autoptr(NMConnection) applied = NULL;
+    g_auto(Wait) wait               = { 0 };
+    Call    call                    = { 0 };
+    gint64  metric4;
+    gint64  metric6;
+    guint32 metric;
+    int     ifindex = _device_ifindex(device);
+
+    nmf_nm_wait_init(&wait, self->timeout_ms);
+    nm_device_get_applied_connection_async(
+      device, 0, wait.cancellable, nmf_nm_call_cb, nmf_nm_wait_start(&wait, &call));
+    nmf_nm_wait_all(&wait);
+    applied = nm_device_get_applied_connection_finish(device, call.result, NULL, NULL);
+    nmf_nm_call_clear(&call);
+    if (!applied || ifindex <= 0)
+        return FALSE;
+    nmf_nm_read_metrics(applied, &metric4, &metric6);
+    if (metric4 != NMF_METRIC_AUTO || (has_ipv6 && metric6 != NMF_METRIC_AUTO)
+        || !_nm_default_metric(ifindex, &metric))
+        return FALSE;
+    out_move->ifindex   = ifindex;
+    out_move->iface     = nm_device_get_iface(device);
+    out_move->metric    = metric;
+    out_move->with_ipv6 = has_ipv6;
+    return TRUE;
+}
+
 gboolean
 nmf_nm_restore_live(NmfNm            *self,
                     const NmfProfile *profile,
+                    gboolean          move_routes,
                     GPtrArray        *out_reapplied,
+                    GArray           *out_moves,
                     GError          **error)
 {
     const GPtrArray *devices = nm_client_get_devices(self->client);
@@ -563,6 +614,7 @@ nmf_nm_restore_live(NmfNm            *self,
         NMDevice           *device = devices->pdata[i];
         NMActiveConnection *active = nm_device_get_active_connection(device);
         g_autofree char    *iface  = g_strdup(nm_device_get_iface(device));
+        NmfMetricMove       move   = { 0 };
         ReapplyJob          job    = {
                         .device   = device,
                         .iface    = iface,
@@ -574,6 +626,10 @@ nmf_nm_restore_live(NmfNm            *self,
         if (!active || nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED
             || g_strcmp0(nm_active_connection_get_uuid(active), profile->uuid) != 0)
             continue;
+        if (move_routes && _restore_by_moving(self, device, profile->has_ipv6_setting, &move)) {
+            g_array_append_val(out_moves, move);
+            continue;
+        }
         _reapply_jobs(self, &job, 1);
         if (job.error) {
             g_propagate_error(error, job.error);
@@ -593,4 +649,203 @@ nmf_nm_set_skip(NmfNm *self, const NmfProfile *profile, gboolean skip, GError **
 
     nm_setting_user_set_data(_ensure_user_setting(copy), NMF_USER_SKIP, skip ? "yes" : NULL, NULL);
     return _commit_profile(self, remote, copy, error);
+}
+
+/*****************************************************************************/
+/* Connection defaults in NetworkManager's run-time configuration (1.36-1.41, see
+ * nmf_plan_route_metric_defaults()). */
+
+#define RUN_CONF_DIR       "/run/NetworkManager/conf.d"
+#define RUN_CONF_FILE      "95-nm-metric-fix.conf"
+#define RUN_CONF_MAX_BYTES (64 * 1024)
+#define NM_RELOAD_CONF     0x1u /* NM_MANAGER_RELOAD_FLAG_CONF */
+
+/* The file's text, NULL (no error) when there is none; an error when the name is taken
+ * by something that is not a regular file of ours. */
+static gboolean
+_read_run_conf(int dirfd, char **out_text, GError **error)
+{
+    g_autofree char *text = g_malloc(RUN_CONF_MAX_BYTES + 1);
+    struct stat      st;
+    ssize_t          n;
+    int              fd;
+
+    fd = openat(dirfd, RUN_CONF_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT) {
+        *out_text = NULL;
+        return TRUE;
+    }
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0
+        || st.st_size > RUN_CONF_MAX_BYTES) {
+        int errsv = errno;
+
+        if (fd >= 0)
+            close(fd);
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "%s/%s is not a regular file of root's (%s); nothing was changed there",
+                    RUN_CONF_DIR,
+                    RUN_CONF_FILE,
+                    fd < 0 ? g_strerror(errsv) : "refused");
+        return FALSE;
+    }
+    n = read(fd, text, RUN_CONF_MAX_BYTES);
+    close(fd);
+    if (n < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot read %s/%s: %s",
+                    RUN_CONF_DIR,
+                    RUN_CONF_FILE,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    text[n] = '\0';
+    if (!g_str_has_prefix(text, NMF_PLAN_DEFAULTS_HEADER "\n")) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "%s/%s, line 1: not written by nm-metric-fix; it was left alone",
+                    RUN_CONF_DIR,
+                    RUN_CONF_FILE);
+        return FALSE;
+    }
+    *out_text = g_steal_pointer(&text);
+    return TRUE;
+}
+
+static gboolean
+_write_run_conf(int dirfd, const char *text, GError **error)
+{
+    static const char tmp_name[] = "." RUN_CONF_FILE ".tmp";
+    size_t            len        = strlen(text);
+    int               fd;
+
+    unlinkat(dirfd, tmp_name, 0);
+    fd = openat(dirfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, text, len) != (ssize_t) len || fsync(fd) != 0) {
+        int errsv = errno;
+
+        if (fd >= 0)
+            close(fd);
+        unlinkat(dirfd, tmp_name, 0);
+        g_set_error(error,
+                    NMF_ERROR,
+                    errsv == EACCES || errsv == EPERM ? NMF_ERROR_PERMISSION : NMF_ERROR_FAILED,
+                    "cannot write %s/%s: %s",
+                    RUN_CONF_DIR,
+                    tmp_name,
+                    g_strerror(errsv));
+        return FALSE;
+    }
+    close(fd);
+    if (renameat(dirfd, tmp_name, dirfd, RUN_CONF_FILE) != 0) {
+        int errsv = errno;
+
+        unlinkat(dirfd, tmp_name, 0);
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot write %s/%s: %s",
+                    RUN_CONF_DIR,
+                    RUN_CONF_FILE,
+                    g_strerror(errsv));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Reload(CONF) over D-Bus: libnm has no call for it before 1.22. */
+static gboolean
+_reload_conf(NmfNm *self, GError **error)
+{
+    g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+    g_autoptr(GVariant) reply      = NULL;
+    g_auto(Wait) wait              = { 0 };
+    Call    call                   = { 0 };
+    GError *local                  = NULL;
+
+    if (!bus)
+        return FALSE;
+    nmf_nm_wait_init(&wait, self->timeout_ms);
+    g_dbus_connection_call(bus,
+                           NM_DBUS_SERVICE,
+                           NM_DBUS_PATH,
+                           NM_DBUS_INTERFACE,
+                           "Reload",
+                           g_variant_new("(u)", NM_RELOAD_CONF),
+                           NULL,
+                           G_DBUS_CALL_FLAGS_NONE,
+                           -1,
+                           wait.cancellable,
+                           nmf_nm_call_cb,
+                           nmf_nm_wait_start(&wait, &call));
+    nmf_nm_wait_all(&wait);
+    reply = g_dbus_connection_call_finish(bus, call.result, &local);
+    nmf_nm_call_clear(&call);
+    if (!reply)
+        return nmf_nm_fail(
+          self, error, &wait, local, NULL, "reloading NetworkManager's configuration");
+    return TRUE;
+}
+
+gboolean
+nmf_nm_set_route_metric_defaults(NmfNm      *self,
+                                 const char *text,
+                                 gboolean   *out_changed,
+                                 GError    **error)
+{
+    g_autofree char *old = NULL;
+    int              dirfd;
+    gboolean         ok;
+
+    dirfd = open(RUN_CONF_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0 && errno == ENOENT && text) {
+        if (mkdir(RUN_CONF_DIR, 0755) != 0 && errno != EEXIST) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_FAILED,
+                        "cannot create %s: %s",
+                        RUN_CONF_DIR,
+                        g_strerror(errno));
+            return FALSE;
+        }
+        dirfd = open(RUN_CONF_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (dirfd < 0 && errno == ENOENT) {
+        *out_changed = FALSE;
+        return TRUE; /* nothing to remove */
+    }
+    if (dirfd < 0) {
+        g_set_error(error,
+                    NMF_ERROR,
+                    NMF_ERROR_FAILED,
+                    "cannot open %s: %s",
+                    RUN_CONF_DIR,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    ok = _read_run_conf(dirfd, &old, error);
+    if (ok && g_strcmp0(old, text) != 0) {
+        if (text)
+            ok = _write_run_conf(dirfd, text, error);
+        else if (unlinkat(dirfd, RUN_CONF_FILE, 0) != 0 && errno != ENOENT) {
+            g_set_error(error,
+                        NMF_ERROR,
+                        NMF_ERROR_FAILED,
+                        "cannot remove %s/%s: %s",
+                        RUN_CONF_DIR,
+                        RUN_CONF_FILE,
+                        g_strerror(errno));
+            ok = FALSE;
+        }
+        ok = ok && _reload_conf(self, error);
+        if (ok)
+            *out_changed = TRUE;
+    } else if (ok)
+        *out_changed = FALSE;
+    close(dirfd);
+    return ok;
 }

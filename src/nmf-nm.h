@@ -49,19 +49,14 @@ NmfProfile *nmf_nm_find_profile(NmfNm *self, const char *id_or_uuid, GError **er
 
 /* Writing (nmf-nm-write.c). */
 
-/* Write each uplink's wanted metric (ipv4, and ipv6 when has_ipv6) and policy routing
- * to its profile, recording the originals first. All profiles at once; @outcomes (one
- * per uplink) say what happened to each. */
-void nmf_nm_update_profiles(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes);
-
-/* Reapply each uplink's wanted metric and policy routing to its device, all at once,
- * retrying the ones another client reapplied in between.  @outcomes (one per uplink):
- * NMF_APPLY_UNCHANGED when the applied connection already had what we want. */
-void nmf_nm_reapply_all(NmfNm *self, GPtrArray *uplinks, NmfApplyOutcome *outcomes);
-/* nmf_nm_reapply_all(@reapply) and nmf_nm_update_profiles(@update) in one batch: every
- * Reapply is sent before the first profile update, so the kernel follows as early as
- * with the Reapplies alone, and NetworkManager works through the updates while the
- * Reapplies' answers come back instead of after them. */
+/* Reapply each uplink in @reapply with its wanted metric and policy routing, all at
+ * once, retrying the ones another client reapplied in between (@reapplied, one outcome
+ * per uplink: NMF_APPLY_UNCHANGED when the applied connection already had what we
+ * want); and write each uplink's wanted metric and policy routing in @update to its
+ * profile, recording the originals first (@updated). One batch: every Reapply is sent
+ * before the first profile update, so the kernel follows as early as with the
+ * Reapplies alone, and NetworkManager works through the updates while the Reapplies'
+ * answers come back instead of after them. */
 void nmf_nm_apply_all(NmfNm           *self,
                       GPtrArray       *reapply,
                       NmfApplyOutcome *reapplied,
@@ -72,11 +67,26 @@ void nmf_nm_apply_all(NmfNm           *self,
  * policy routing. */
 gboolean nmf_nm_restore_profile(NmfNm *self, const NmfProfile *profile, GError **error);
 
+/* Put @text (NULL: none) in NetworkManager's run-time configuration
+ * (/run/NetworkManager/conf.d/95-nm-metric-fix.conf, see
+ * nmf_plan_route_metric_defaults()) and have NetworkManager reload it, when it differs
+ * from what is there.  A file of that name that is not ours is refused, unchanged. */
+gboolean nmf_nm_set_route_metric_defaults(NmfNm      *self,
+                                          const char *text,
+                                          gboolean   *out_changed,
+                                          GError    **error);
+
 /* Reapply the original metrics on every device @profile is active on; adds the name of
- * each device reapplied to @out_reapplied. */
+ * each device reapplied to @out_reapplied.  With @move_routes (NetworkManager
+ * 1.36-1.41, nmf_plan_live_method()), a device whose applied connection leaves its
+ * metric to NetworkManager is not reapplied (that would restart DHCP): it gets an entry
+ * in @out_moves (NmfMetricMove, iface borrowed from @self) with the metric NetworkManager
+ * chose for it at activation, for nmf_netlink_move_default_routes(). */
 gboolean nmf_nm_restore_live(NmfNm            *self,
                              const NmfProfile *profile,
+                             gboolean          move_routes,
                              GPtrArray        *out_reapplied,
+                             GArray           *out_moves,
                              GError          **error);
 
 /* Set or clear the per-profile opt-out (user data nm-metric-fix.skip=yes); nmcli

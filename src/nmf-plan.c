@@ -2,6 +2,7 @@
 /* Pure step: the plan - what --fix must change, and the lines that say so. */
 #include "nmf-plan.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "nmf-policy-routing.h"
@@ -32,12 +33,92 @@ nmf_uplink_applied_needs_update(const NmfUplink *uplink)
     return uplink->has_ipv6 && uplink->applied_metric6 != uplink->wanted_metric;
 }
 
+NmfLiveMethod
+nmf_plan_live_method(const char *nm_version, NmfMode mode)
+{
+    guint major = 0;
+    guint minor = 0;
+
+    if (mode != NMF_MODE_METRIC || !nm_version || sscanf(nm_version, "%u.%u", &major, &minor) != 2)
+        return NMF_LIVE_REAPPLY;
+    return major == 1 && minor >= 36 && minor < 42 ? NMF_LIVE_ROUTES : NMF_LIVE_REAPPLY;
+}
+
+gboolean
+nmf_plan_moves_routes(const NmfPlan *plan, const NmfUplink *uplink)
+{
+    return plan->live == NMF_LIVE_ROUTES && uplink->applied_known
+           && uplink->applied_metric4 == NMF_METRIC_AUTO
+           && (!uplink->has_ipv6 || uplink->applied_metric6 == NMF_METRIC_AUTO);
+}
+
+/* Names NetworkManager's match-device takes as they are: no separators, escapes or
+ * wildcards. */
+static gboolean
+_plain_iface(const char *iface)
+{
+    const char *c;
+
+    if (!iface || !*iface)
+        return FALSE;
+    for (c = iface; *c; c++) {
+        if (!g_ascii_isalnum(*c) && !strchr("._-@", *c))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+nmf_plan_route_metric_defaults(const NmfPlan *plan)
+{
+    GString *out = NULL;
+    guint    i;
+
+    for (i = 0; i < plan->ranked->len; i++) {
+        const NmfUplink *u = plan->ranked->pdata[i];
+
+        if (!nmf_plan_moves_routes(plan, u) || !_plain_iface(u->iface))
+            continue;
+        if (!out)
+            out = g_string_new(NMF_PLAN_DEFAULTS_HEADER
+                               "\n"
+                               "# The ranked metrics, for the next DHCP lease or router "
+                               "advertisement of\n"
+                               "# each link (NetworkManager 1.36-1.41: no Reapply).\n");
+        g_string_append_printf(out,
+                               "\n[connection-nm-metric-fix-%s]\n"
+                               "match-device=interface-name:%s\n"
+                               "ipv4.route-metric=%" G_GINT64_FORMAT "\n",
+                               u->iface,
+                               u->iface,
+                               u->wanted_metric);
+        if (u->has_ipv6)
+            g_string_append_printf(
+              out, "ipv6.route-metric=%" G_GINT64_FORMAT "\n", u->wanted_metric);
+    }
+    return out ? g_string_free(out, FALSE) : NULL;
+}
+
+/* With NMF_LIVE_ROUTES: the kernel's default routes on the link lack the wanted metric. */
+static gboolean
+_kernel_needs_update(const NmfUplink *uplink)
+{
+    if (uplink->rank == 0)
+        return FALSE;
+    if (uplink->kernel_metric4 != NMF_METRIC_AUTO
+        && uplink->kernel_metric4 != uplink->wanted_metric)
+        return TRUE;
+    return uplink->has_ipv6 && uplink->kernel_metric6 != NMF_METRIC_AUTO
+           && uplink->kernel_metric6 != uplink->wanted_metric;
+}
+
 NmfPlan *
-nmf_plan_new(const NmfConfig *config, GPtrArray *uplinks, gboolean managed)
+nmf_plan_new(const NmfConfig *config, GPtrArray *uplinks, gboolean managed, NmfLiveMethod live)
 {
     NmfPlan *plan = g_new0(NmfPlan, 1);
     guint    i;
 
+    plan->live        = live;
     plan->managed     = managed;
     plan->ranked      = g_ptr_array_new();
     plan->left_alone  = g_ptr_array_new();
@@ -54,7 +135,8 @@ nmf_plan_new(const NmfConfig *config, GPtrArray *uplinks, gboolean managed)
         if (!managed || u->rank == 0)
             continue;
         g_ptr_array_add(plan->ranked, u);
-        if (nmf_uplink_applied_needs_update(u))
+        if (nmf_plan_moves_routes(plan, u) ? _kernel_needs_update(u)
+                                           : nmf_uplink_applied_needs_update(u))
             g_ptr_array_add(plan->reapply, u);
         if (config->persist && nmf_uplink_profile_needs_update(u))
             g_ptr_array_add(plan->update, u);
@@ -166,7 +248,18 @@ nmf_plan_describe_reapply(const NmfPlan *plan, gboolean dry_run, GPtrArray *line
         g_autofree char *old = u->applied_known ? _metric_str(u->applied_metric4) : g_strdup("?");
         g_autofree char *wanted = _metric_str(u->wanted_metric);
 
-        if (result == NMF_APPLY_DONE)
+        if (result == NMF_APPLY_DONE && nmf_plan_moves_routes(plan, u)) {
+            g_autofree char *was = _metric_str(u->kernel_metric4);
+
+            g_ptr_array_add(lines,
+                            g_strdup_printf("%smove the default routes of %s (%s) in the kernel: "
+                                            "metric %s -> %s (no Reapply: it would restart DHCP)",
+                                            dry_run ? "would " : "",
+                                            u->iface,
+                                            u->connection_id,
+                                            was,
+                                            wanted));
+        } else if (result == NMF_APPLY_DONE)
             g_ptr_array_add(lines,
                             g_strdup_printf("%sreapply %s (%s): ipv4.route-metric %s -> %s",
                                             dry_run ? "would " : "",
@@ -232,17 +325,20 @@ nmf_plan_summary(const NmfPlan *plan, gboolean dry_run)
     if (nmf_plan_is_empty(plan))
         return g_strdup("no changes needed");
     if (dry_run)
-        return g_strdup_printf("dry run: %u device(s) to reapply, %u profile(s) to update, "
+        return g_strdup_printf("dry run: %u device(s) to %s, %u profile(s) to update, "
                                "%u left alone; nothing was changed",
                                plan->reapply->len,
+                               plan->live == NMF_LIVE_ROUTES ? "move the routes of" : "reapply",
                                plan->update->len,
                                plan->left_alone->len);
     n_reapplied = _count(plan->reapplied, plan->reapply->len, NMF_APPLY_DONE);
     n_updated   = _count(plan->updated, plan->update->len, NMF_APPLY_DONE);
     if (n_reapplied == 0 && n_updated == 0)
         return g_strdup("no changes needed");
-    return g_strdup_printf("done: %u device(s) reapplied, %u profile(s) updated, %u left alone",
+    return g_strdup_printf("done: %u device(s) %s, %u profile(s) updated, %u left alone",
                            n_reapplied,
+                           plan->live == NMF_LIVE_ROUTES ? "given their metric in the kernel"
+                                                         : "reapplied",
                            n_updated,
                            plan->left_alone->len);
 }

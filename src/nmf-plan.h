@@ -13,23 +13,63 @@
 
 G_BEGIN_DECLS
 
+/* How the wanted metrics reach the running system (the profiles carry them for the
+ * next activation either way). */
+typedef enum {
+    NMF_LIVE_REAPPLY = 0, /* Reapply the applied connection with the new metric */
+    NMF_LIVE_ROUTES,      /* move NetworkManager's default routes in the kernel */
+    NMF_LIVE_MAX,
+} NmfLiveMethod;
+
+/* NetworkManager 1.36-1.41 restart DHCP at every Reapply that changes an ipv4 or
+ * ipv6 setting, and delete the link's address and default route until the new lease is
+ * bound; those releases also leave a route of theirs that someone else removed alone
+ * until the next Reapply.  There, mode=metric moves the default routes in the kernel
+ * and writes the profiles only.  mode=policy (routing rules) needs a Reapply
+ * everywhere.  @nm_version is NetworkManager's version text ("1.40.16"), NULL when
+ * unknown. */
+NmfLiveMethod nmf_plan_live_method(const char *nm_version, NmfMode mode);
+
 typedef struct {
-    gboolean   managed;     /* the ranking manages metrics (a NAT link competes) */
-    GPtrArray *ranked;      /* NmfUplink *, borrowed: rank order */
-    GPtrArray *left_alone;  /* NmfUplink *, borrowed: skip data, a rule, a hand-set metric */
-    GPtrArray *reapply;     /* NmfUplink *, borrowed: the device must get the wanted metric */
-    GPtrArray *update;      /* NmfUplink *, borrowed: the profile must get it */
-    GArray    *keep_routes; /* NmfRouteKey: the routes of ours to keep; others in our tables go */
+    NmfLiveMethod live;
+    gboolean      managed;    /* the ranking manages metrics (a NAT link competes) */
+    GPtrArray    *ranked;     /* NmfUplink *, borrowed: rank order */
+    GPtrArray    *left_alone; /* NmfUplink *, borrowed: skip data, a rule, a hand-set metric */
+    GPtrArray    *reapply;    /* NmfUplink *, borrowed: the device must get the wanted metric
+                               * (reapplied, or its routes moved: see live) */
+    GPtrArray *update;        /* NmfUplink *, borrowed: the profile must get it */
+    GArray    *keep_routes;   /* NmfRouteKey: the routes of ours to keep; others in our tables go */
     /* Filled when the plan is carried out, one per entry of reapply and update. */
     NmfApplyOutcome *reapplied;
     NmfApplyOutcome *updated;
 } NmfPlan;
 
 /* @uplinks must be ranked (nmf_rank()) with @managed its result.  Profiles are updated
- * only when @config persists. */
-NmfPlan *nmf_plan_new(const NmfConfig *config, GPtrArray *uplinks, gboolean managed);
+ * only when @config persists.  With NMF_LIVE_ROUTES the uplinks' kernel metrics, not the
+ * applied connections, decide what must move. */
+NmfPlan *nmf_plan_new(const NmfConfig *config,
+                      GPtrArray       *uplinks,
+                      gboolean         managed,
+                      NmfLiveMethod    live);
 void     nmf_plan_free(NmfPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPlan, nmf_plan_free)
+
+/* Whether --fix moves @uplink's default routes in the kernel instead of reapplying it:
+ * with NMF_LIVE_ROUTES, where the applied connection leaves the metrics to
+ * NetworkManager's defaults (which a connection default in NetworkManager's
+ * configuration can then set; an explicit metric in the applied connection can only
+ * change with a Reapply). */
+gboolean nmf_plan_moves_routes(const NmfPlan *plan, const NmfUplink *uplink);
+
+/* The first line of the NetworkManager configuration file --fix writes with
+ * NMF_LIVE_ROUTES; a file there without it is not ours. */
+#define NMF_PLAN_DEFAULTS_HEADER \
+    "# Written by nm-metric-fix --fix; removed by nm-metric-fix --revert."
+
+/* That file's text: a [connection-*] section per uplink whose routes --fix moves,
+ * giving NetworkManager the ranked metric for the link's next lease; NULL when no
+ * uplink needs one. */
+char *nmf_plan_route_metric_defaults(const NmfPlan *plan);
 
 /* Nothing to reapply and no profile to update. */
 gboolean nmf_plan_is_empty(const NmfPlan *plan);

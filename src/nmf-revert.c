@@ -12,6 +12,7 @@
 
 #include "nmf-digest.h"
 #include "nmf-fix.h"
+#include "nmf-netlink.h"
 #include "nmf-nm.h"
 
 /* --revert pauses the dispatcher hook: its own Reapply makes NetworkManager emit
@@ -121,6 +122,7 @@ static gboolean
 _revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
 {
     g_autoptr(GPtrArray) reapplied = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) moves        = NULL;
     guint i;
 
     if (!profile->orig4_valid) {
@@ -160,13 +162,36 @@ _revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
     if (!nmf_nm_restore_profile(nm, profile, error))
         return FALSE;
     /* And live, on every device the profile is active on. */
-    if (!nmf_nm_restore_live(nm, profile, reapplied, error))
+    moves = g_array_new(FALSE, TRUE, sizeof(NmfMetricMove));
+    if (!nmf_nm_restore_live(nm,
+                             profile,
+                             nmf_plan_live_method(nmf_nm_get_daemon_version(nm), NMF_MODE_METRIC)
+                               == NMF_LIVE_ROUTES,
+                             reapplied,
+                             moves,
+                             error))
         return FALSE;
     for (i = 0; i < reapplied->len; i++)
         nmf_log_info("reapply %s (%s): ipv4.route-metric -> %" G_GINT64_FORMAT,
                      (const char *) reapplied->pdata[i],
                      profile->id,
                      profile->restore4);
+    if (moves->len > 0) {
+        g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func(g_free);
+
+        if (!nmf_netlink_move_default_routes(
+              (const NmfMetricMove *) (gpointer) moves->data, moves->len, moved, error))
+            return FALSE;
+        for (i = 0; i < moves->len; i++) {
+            const NmfMetricMove *m = &g_array_index(moves, NmfMetricMove, i);
+
+            nmf_log_info("move the default routes of %s (%s) in the kernel back to "
+                         "NetworkManager's metric %u (no Reapply: it would restart DHCP)",
+                         m->iface,
+                         profile->id,
+                         m->metric);
+        }
+    }
     return TRUE;
 }
 
@@ -202,34 +227,51 @@ _revert_all(NmfNm *nm, gboolean dry_run, guint *out_n, GError **error)
     return TRUE;
 }
 
+/* Everything --revert changes through NetworkManager: the connection defaults, the
+ * profiles and, live, their devices. */
+static gboolean
+_revert_through_nm(const NmfOptions *options, guint *out_n, GError **error)
+{
+    g_autoptr(NmfNm) nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
+
+    if (!nm)
+        return FALSE;
+    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
+    /* First the connection defaults --fix may have left for NetworkManager 1.36-1.41:
+     * the Reapply below must bring back NetworkManager's own metrics. */
+    if (!options->dry_run) {
+        gboolean removed = FALSE;
+
+        if (!nmf_nm_set_route_metric_defaults(nm, NULL, &removed, error))
+            return FALSE;
+        if (removed)
+            nmf_log_info("removed the connection defaults of nm-metric-fix from NetworkManager's "
+                         "run-time configuration");
+    }
+    return _revert_all(nm, options->dry_run, out_n, error);
+}
+
 gboolean
 nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
-    g_autoptr(NmfNm) nm = NULL;
-    guint    n          = 0;
-    int      dirfd      = -1;
+    guint    n     = 0;
+    int      dirfd = -1;
     gboolean ok;
 
-    /* The pause is checked first: a refusal leaves every profile as it was. */
-    if (!options->dry_run) {
-        dirfd = _pause_prepare(error);
-        if (dirfd < 0)
+    if (options->dry_run) {
+        if (!_revert_through_nm(options, &n, error))
             return FALSE;
-    }
-    nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
-    ok = nm != NULL;
-    if (ok) {
-        nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
-        ok = _revert_all(nm, options->dry_run, &n, error);
-    }
-    if (ok && options->dry_run) {
         nmf_log_info("dry run: %u profile(s) to restore; nothing was changed", n);
         *out_status = NMF_EXIT_OK;
         return TRUE;
     }
-    ok = ok && nmf_fix_prune_policy_tables(NULL, error) && _pause_write(dirfd, error);
-    if (dirfd >= 0)
-        close(dirfd);
+    /* The pause is checked first: a refusal leaves every profile as it was. */
+    dirfd = _pause_prepare(error);
+    if (dirfd < 0)
+        return FALSE;
+    ok = _revert_through_nm(options, &n, error) && nmf_fix_prune_policy_tables(NULL, error)
+         && _pause_write(dirfd, error);
+    close(dirfd);
     if (!ok)
         return FALSE;
     nmf_log_info("the dispatcher hook is paused until the next boot or a manual "

@@ -69,6 +69,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfRoute, nmf_route_free)
 /* Sort by family (IPv4 first), table (main first), metric, ifindex. */
 void nmf_routes_sort(GPtrArray *routes);
 
+/* One link whose default routes in the main table must carry @metric (see
+ * nmf_netlink_move_default_routes()). */
+typedef struct {
+    int         ifindex;
+    const char *iface; /* borrowed; for the log lines */
+    guint32     metric;
+    gboolean    with_ipv6; /* move its IPv6 default routes too */
+} NmfMetricMove;
+
 /* The default route that wins for @family in the main table, or NULL. */
 const NmfRoute *nmf_routes_owner(GPtrArray *routes, int family);
 

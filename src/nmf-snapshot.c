@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/rtnetlink.h>
 
 #include "nmf-check-verdict.h"
 #include "nmf-common.h"
@@ -144,7 +145,7 @@ _read_gateway_macs(GPtrArray *uplinks, gboolean resolve)
                 continue;
             }
             q->family  = family;
-            q->ifindex = (int) if_nametoindex(u->iface);
+            q->ifindex = u->ifindex;
             if (q->ifindex > 0)
                 asked[n++] = u;
         }
@@ -170,14 +171,34 @@ _read_gateway_macs(GPtrArray *uplinks, gboolean resolve)
     }
 }
 
+/* The metric of @uplink's best default route of each family in the main table. */
+static void
+_read_kernel_metrics(NmfUplink *uplink, GPtrArray *routes)
+{
+    guint i;
+
+    /* Sorted by family, table (main first) and metric: the first one counts. */
+    for (i = routes->len; i > 0; i--) {
+        const NmfRoute *r = routes->pdata[i - 1];
+
+        if (r->table != RT_TABLE_MAIN || g_strcmp0(r->iface, uplink->iface) != 0)
+            continue;
+        if (r->family == AF_INET)
+            uplink->kernel_metric4 = r->metric;
+        else
+            uplink->kernel_metric6 = r->metric;
+    }
+}
+
 NmfSnapshot *
 nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, NmfSnapshotFlags flags, GError **error)
 {
     g_autoptr(NmfSnapshot) snapshot = g_new0(NmfSnapshot, 1);
-    guint i;
+    NmfLiveMethod live = nmf_plan_live_method(nmf_nm_get_daemon_version(nm), config->mode);
+    guint         i;
 
     snapshot->config = config;
-    if (flags & NMF_SNAPSHOT_WITH_ROUTES) {
+    if ((flags & NMF_SNAPSHOT_WITH_ROUTES) || live == NMF_LIVE_ROUTES) {
         snapshot->routes = nmf_netlink_default_routes(error);
         if (!snapshot->routes)
             return NULL;
@@ -185,6 +206,12 @@ nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, NmfSnapshotFlags flags, GE
     snapshot->uplinks = nmf_nm_collect(nm, !(flags & NMF_SNAPSHOT_RECHECK), error);
     if (!snapshot->uplinks)
         return NULL;
+    for (i = 0; i < snapshot->uplinks->len; i++) {
+        NmfUplink *u = snapshot->uplinks->pdata[i];
+
+        if (u->ifindex <= 0)
+            u->ifindex = (int) if_nametoindex(u->iface);
+    }
     _read_gateway_macs(snapshot->uplinks, geteuid() == 0 && !(flags & NMF_SNAPSHOT_RECHECK));
     snapshot->managed = nmf_rank(config, snapshot->uplinks);
     for (i = 0; i < snapshot->uplinks->len; i++) {
@@ -198,7 +225,9 @@ nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, NmfSnapshotFlags flags, GE
               u->iface,
               u->class_evidence);
     }
-    snapshot->plan = nmf_plan_new(config, snapshot->uplinks, snapshot->managed);
+    for (i = 0; snapshot->routes && i < snapshot->uplinks->len; i++)
+        _read_kernel_metrics(snapshot->uplinks->pdata[i], snapshot->routes);
+    snapshot->plan = nmf_plan_new(config, snapshot->uplinks, snapshot->managed, live);
     nmf_log_debug("snapshot: %u active device(s), %u ranked, metrics %s",
                   snapshot->uplinks->len,
                   snapshot->plan->ranked->len,

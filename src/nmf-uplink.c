@@ -21,6 +21,8 @@ nmf_uplink_new(const char *iface, const char *connection_id, const char *connect
     uplink->profile_metric6 = NMF_METRIC_AUTO;
     uplink->applied_metric4 = NMF_METRIC_AUTO;
     uplink->applied_metric6 = NMF_METRIC_AUTO;
+    uplink->kernel_metric4  = NMF_METRIC_AUTO;
+    uplink->kernel_metric6  = NMF_METRIC_AUTO;
     uplink->klass           = NMF_CLASS_LAN;
     uplink->wanted_metric   = NMF_METRIC_AUTO;
     uplink->profile_policy  = g_strdup("");

@@ -111,6 +111,11 @@ typedef struct {
     char       *profile_policy;  /* signature of our policy routes/rules in the profile */
     char       *applied_policy;  /* ... and in the applied connection ("" when none) */
 
+    /* Filled by the snapshot from the kernel's routes (NMF_METRIC_AUTO: no default route
+     * of that family in the main table on this link), where the plan needs them. */
+    gint64 kernel_metric4;
+    gint64 kernel_metric6;
+
     /* Filled by the snapshot from the kernel's neighbour table. */
     gboolean gateway_mac_known;
     guint8   gateway_mac[6];   /* of the IPv4 gateway, else of the IPv6 router */

@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 
     /* The plan changes only ranked uplinks, and nothing when metrics are left alone. */
     {
-        g_autoptr(NmfPlan) plan = nmf_plan_new(policy, uplinks, managed);
+        g_autoptr(NmfPlan) plan = nmf_plan_new(policy, uplinks, managed, NMF_LIVE_REAPPLY);
 
         for (i = 0; i < plan->reapply->len; i++)
             g_assert_cmpuint(((const NmfUplink *) plan->reapply->pdata[i])->rank, >, 0);

@@ -20,7 +20,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
 
-NTESTS=7
+NTESTS=9
 T1=${LIVE_T1:-6}                 # renewal time the DHCP servers hand out (s)
 T2=${LIVE_T2:-10}                # rebinding time (s)
 SWITCH_S=3           # the fix must move the route within this, well before the next renewal
@@ -190,5 +190,43 @@ ud_after=$(lab_profile_user_data lan | grep '^nm-metric-fix\.' | paste -sd,)
 [ "$ud_after" = "$ud_before" ] || add_why "user data after re-reading $file: '$ud_after', before: '$ud_before'"
 diag "profile lan in $file: user data $ud_after"
 result "the product's records survive in the $LAB_NM_STORE profile store" "$WHY"
+
+# 8: the fix still holds after the renewals: each link has one default route,
+# eth1's first.  Where --fix moved NetworkManager's routes in the kernel
+# (1.36-1.41, no Reapply), this shows NetworkManager did not bring its old
+# metrics back at a renewal.
+WHY=
+routes_now=$(lab_default_routes | paste -sd,)
+[ "$routes_now" = "eth1 100,eth0 101" ] ||
+    add_why "default routes after $(((window_ms + 500) / 1000)) s of renewals: '$routes_now', expected 'eth1 100,eth0 101'"
+result "after the renewals the fix holds: default routes $routes_now" "$WHY"
+
+# 9: --revert is live and harmless too: NetworkManager's activation-order
+# metrics come back at once and no IPv4 address goes.
+WHY=
+: >"$LAB_DIR/monitor-revert.log"
+lab__run_bg ip-monitor "$LAB_DIR/monitor-revert.log" ip netns exec "$LAB_NS_GUEST" ip -ts -o monitor address route
+mon_pid=$LAB__LAST_PID
+revert_mark_seen() { grep -q "$MARK_ROUTE" "$LAB_DIR/monitor-revert.log"; }
+mark_and_wait_revert() {
+    lab_ns guest ip route replace unreachable "$MARK_ROUTE/32" table 1999 >/dev/null 2>&1
+    revert_mark_seen
+}
+lab_wait_for 5 mark_and_wait_revert || bail "ip monitor did not report a route change within 5 s"
+lab_ns guest ip route del unreachable "$MARK_ROUTE/32" table 1999 || bail "removing the marker route failed"
+t_revert=$(lab__now_us)
+nmf --revert
+[ "$NMF_RC" = 0 ] || add_why "--revert exited $NMF_RC"
+activation_order() { [ "$(lab_default_routes | paste -sd,)" = "eth0 100,eth1 101" ]; }
+lab_wait_for "$SWITCH_S" activation_order ||
+    add_why "default routes $SWITCH_S s after --revert: '$(lab_default_routes | paste -sd,)', expected 'eth0 100,eth1 101'"
+revert_ms=$(lab_elapsed_ms "$t_revert")
+# Catch a late deletion too: watch one more second.
+lab_wait_for 1 false
+lab__stop "$mon_pid" ip-monitor
+deleted=$(grep -E ' Deleted [0-9]+: eth[01] +inet ' "$LAB_DIR/monitor-revert.log")
+[ -z "$deleted" ] || add_why "$(sed 's/^/deleted: /' <<<"$deleted")"
+diag "--revert: default routes $(lab_default_routes | paste -sd,) after $revert_ms ms"
+result "--revert brings back the activation-order metrics at once, no IPv4 address deleted" "$WHY"
 
 tap_finish "$NTESTS"

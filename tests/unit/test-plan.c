@@ -73,7 +73,7 @@ _plan(const NmfConfig *config, GPtrArray *uplinks)
 {
     gboolean managed = nmf_rank(config, uplinks);
 
-    return nmf_plan_new(config, uplinks, managed);
+    return nmf_plan_new(config, uplinks, managed, NMF_LIVE_REAPPLY);
 }
 
 static void

@@ -51,7 +51,7 @@ _report(GString         *out,
         GPtrArray       *routes,
         GPtrArray       *replies)
 {
-    g_autoptr(NmfPlan) plan = nmf_plan_new(config, uplinks, managed);
+    g_autoptr(NmfPlan) plan = nmf_plan_new(config, uplinks, managed, NMF_LIVE_REAPPLY);
 
     return nmf_report_status(out, uplinks, plan, routes, replies);
 }
