@@ -24,7 +24,11 @@
 # "While --fix runs" is made deterministic by slowing the helper down: strace
 # delays every sendmsg() it makes (each D-Bus message) by SLOW_US, and the
 # fault is injected as soon as the helper has logged its ranking, i.e. before
-# its first change.  Needs root and strace; prints "1..0 # SKIP" without root.
+# its first change; NetworkManager's restart (3) as soon as the helper has
+# connected (its debug line naming NetworkManager's version), before it reads
+# the devices: the ranking is followed at once by the first change (the Reapply
+# starts from the applied connections the snapshot read), and a stopping
+# NetworkManager still answers for a moment.  Needs root and strace; prints "1..0 # SKIP" without root.
 # LAB_KEEP=1 keeps the lab directories (logs).
 
 set -u
@@ -151,15 +155,17 @@ note_rc() { # RC LABEL
     exit_is_signal "$1" && SIGNAL_DEATHS+=("$2: exit $1 (signal $(($1 - 128)))")
 }
 
-# slow_fix ERRFILE: start --fix slowed down by strace in the background
+# slow_fix ERRFILE [OPTION...]: start --fix slowed down by strace in the background
 # (SLOW_PID); the caller waits for 'ranking:' in ERRFILE, injects its fault
 # and then `wait_slow`.
-slow_fix() {
+slow_fix() { # OUTPUT [OPTION...]
+    local out=$1
+    shift
     lab_guest env ASAN_OPTIONS="$SLOW_ASAN_OPTIONS" \
         strace -f -qq -o /dev/null -e trace=sendmsg -e inject=sendmsg:delay_enter="$SLOW_US" \
-        "$HELPER" --fix >"$1" 2>&1 &
+        "$HELPER" --fix "$@" >"$out" 2>&1 &
     SLOW_PID=$!
-    SCAN_FILES+=("$1")
+    SCAN_FILES+=("$out")
 }
 
 wait_slow() {
@@ -169,6 +175,7 @@ wait_slow() {
 }
 
 has_ranking() { grep -q 'ranking:' "$1"; }
+has_connected() { grep -q ': NetworkManager [0-9]' "$1"; }
 
 # product lines of a helper output (drop strace's own messages)
 product_lines() { grep -v '^strace: ' "$1"; }
@@ -304,12 +311,12 @@ why=
 bug_state || bail "cannot make the bug state"
 err=$LAB_DIR/fix-nm-restart.err
 t0=$(lab__now_us)
-slow_fix "$err"
-if lab_wait_for 60 has_ranking "$err"; then
-    diag "helper ranked after $(lab_elapsed_ms "$t0") ms (slowed); stopping NetworkManager now"
+slow_fix "$err" -v
+if lab_wait_for 60 has_connected "$err"; then
+    diag "helper connected after $(lab_elapsed_ms "$t0") ms (slowed); stopping NetworkManager now"
     labx_nm_stop || fail "NetworkManager did not stop"
 else
-    fail "the slowed helper never logged its ranking"
+    fail "the slowed helper never logged NetworkManager's version"
 fi
 wait_slow
 diag "--fix across the NetworkManager stop: exit $SLOW_RC after $(lab_elapsed_ms "$t0") ms
