@@ -156,7 +156,8 @@ note_rc() { # RC LABEL
 }
 
 # slow_fix ERRFILE [OPTION...]: start --fix slowed down by strace in the background
-# (SLOW_PID); the caller waits for 'ranking:' in ERRFILE, injects its fault
+# (SLOW_PID); the caller waits for a line in ERRFILE ('ranking:', or with -v the
+# version of NetworkManager), injects its fault
 # and then `wait_slow`.
 slow_fix() { # OUTPUT [OPTION...]
     local out=$1
