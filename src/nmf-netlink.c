@@ -776,6 +776,7 @@ typedef struct {
     NmfNeighbourQuery *query;
     struct nl_addr    *dst;
     gboolean           failed; /* the kernel gave up resolving it (NUD_FAILED) */
+    gboolean           awaited;
 } NeighWait;
 
 typedef struct {
@@ -876,37 +877,42 @@ _neigh_open(gboolean resolve, NeighWaits *all, NlSock **out_sk, NlSock **out_eve
     return TRUE;
 }
 
-/* Asks the kernel to resolve every query it has neither an answer for nor has given up
- * on, then waits for the answers together until @deadline. */
+/* Asks the kernel to resolve every query it has no answer for, then waits for the answers
+ * together until @deadline. */
 static void
 _neigh_resolve(NlSock *sk, NlSock *events, NeighWaits *all, gint64 deadline)
 {
-    guint i, asked = 0;
+    guint i, awaited = 0;
 
     for (i = 0; i < all->n; i++) {
-        NmfNeighbourQuery *q = all->waits[i].query;
+        NeighWait         *wait = &all->waits[i];
+        NmfNeighbourQuery *q    = wait->query;
         int                err;
 
-        /* A failed entry is the kernel's own recent answer (no reply to its probes):
-         * asking again would only wait for the same answer. */
-        if (q->found || all->waits[i].failed)
+        if (q->found)
             continue;
         err =
           _neigh_request_resolution(sk, q->family, q->ifindex, q->address, _address_len(q->family));
-        if (err < 0)
+        if (err < 0) {
             nmf_log_debug("cannot ask the kernel to resolve a neighbour on ifindex %d: %s",
                           q->ifindex,
                           nl_geterror(err));
-        else
-            asked++;
+            continue;
+        }
+        /* A failed entry is the kernel's own recent answer (no reply to its probes): it
+         * probes again, and an answer that comes while others are awaited counts, but
+         * waiting for it alone would mostly wait for the same answer. */
+        wait->awaited = !wait->failed;
+        wait->failed  = FALSE;
+        awaited += wait->awaited;
     }
-    while (asked > 0) {
+    while (awaited > 0) {
         struct pollfd pfd     = { .fd = nl_socket_get_fd(events), .events = POLLIN };
         gint64        left    = deadline - _now_ms();
         gboolean      waiting = FALSE;
 
         for (i = 0; i < all->n && !waiting; i++)
-            waiting = !all->waits[i].query->found && !all->waits[i].failed;
+            waiting = all->waits[i].awaited && !all->waits[i].query->found && !all->waits[i].failed;
         if (!waiting || left <= 0 || poll(&pfd, 1, (int) left) <= 0)
             break;
         if (nl_recvmsgs_default(events) < 0)

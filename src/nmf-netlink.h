@@ -65,11 +65,12 @@ typedef struct {
 
 /* The link-layer addresses of @n_queries neighbours, from one read of the kernel's
  * neighbour table.  With @resolve (needs CAP_NET_ADMIN), the kernel is asked to resolve
- * each one it has no usable entry for and has not just given up on (NUD_FAILED): an ARP
- * or neighbour solicitation, as a packet to the gateway would cause (RTM_NEWNEIGH with
- * NTF_USE), right after boot a guest may not have talked to its gateway yet.  The answers
- * are awaited together, for at most @timeout_ms in all, however many there are.  Returns
- * FALSE only when the kernel could not be asked. */
+ * each one it has no usable entry for (RTM_NEWNEIGH with NTF_USE: an ARP or neighbour
+ * solicitation, as a packet to the gateway would cause): right after boot a guest may
+ * not have talked to its gateway yet.  The answers are awaited together, for at most
+ * @timeout_ms in all however many there are, and not for entries the kernel had already
+ * given up on (NUD_FAILED: it probes them again, for the next run).  Returns FALSE only
+ * when the kernel could not be asked. */
 gboolean nmf_netlink_neighbour_macs(NmfNeighbourQuery *queries,
                                     guint              n_queries,
                                     gboolean           resolve,
