@@ -41,7 +41,7 @@ nmf_plan_live_method(const char *nm_version, NmfMode mode)
 
     if (mode != NMF_MODE_METRIC || !nm_version || sscanf(nm_version, "%u.%u", &major, &minor) != 2)
         return NMF_LIVE_REAPPLY;
-    return major == 1 && minor >= 36 && minor < 42 ? NMF_LIVE_ROUTES : NMF_LIVE_REAPPLY;
+    return major == 1 && minor >= 36 ? NMF_LIVE_ROUTES : NMF_LIVE_REAPPLY;
 }
 
 gboolean
