@@ -279,7 +279,7 @@ nmf_netlink_prune_tables(guint32    first,
 }
 
 /*****************************************************************************/
-/* Moving NetworkManager's default routes to a new metric (NetworkManager 1.36-1.41) */
+/* Moving NetworkManager's default routes to a new metric (NetworkManager >= 1.36) */
 
 typedef struct {
     const NmfMetricMove *moves;

@@ -84,7 +84,7 @@ nmf_plan_route_metric_defaults(const NmfPlan *plan)
                                "\n"
                                "# The ranked metrics, for the next DHCP lease or router "
                                "advertisement of\n"
-                               "# each link (NetworkManager 1.36-1.41: no Reapply).\n");
+                               "# each link (NetworkManager 1.36 and later: no Reapply).\n");
         g_string_append_printf(out,
                                "\n[connection-nm-metric-fix-%s]\n"
                                "match-device=interface-name:%s\n"

@@ -174,7 +174,7 @@ nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     if (!nm)
         return FALSE;
     nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
-    /* First the connection defaults --fix may have left for NetworkManager 1.36-1.41:
+    /* First the connection defaults --fix may have left (NetworkManager 1.36 and later):
      * the Reapply below must bring back NetworkManager's own metrics. */
     if (!options->dry_run) {
         gboolean removed = FALSE;
