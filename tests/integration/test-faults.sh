@@ -178,19 +178,6 @@ last_error_line() { product_lines "$1" | grep -E '^(<[0-7]>)?nm-metric-fix: ' | 
 
 echo "1..$NTESTS"
 
-# From NetworkManager 1.36 --fix moves NetworkManager's default routes in the
-# kernel instead of reapplying a link whose applied connection leaves the metric
-# to NetworkManager (README "NetworkManager releases").
-moves_routes() { lab_nm_at_least 1.36; }
-# change_line [IFACE]: the start of the product's log line for changing a link.
-change_line() {
-    if moves_routes; then
-        printf 'move the default routes of %s' "${1:+$1 }"
-    else
-        printf 'reapply %s' "${1:+$1 }"
-    fi
-}
-
 # ===========================================================================
 # Lab 1: 20 events at once, then the no-loop window.
 
@@ -236,14 +223,14 @@ diag "helper runs started by the burst: $runs (20 events, coalesced)"
 diag "$(product_lines "$burst_err" | tail -n 12)"
 r0=$(labx_reapply_count eth0 "$nm_off")
 r1=$(labx_reapply_count eth1 "$nm_off")
-p0=$(grep -c "$(change_line eth0)" "$burst_err")
-p1=$(grep -c "$(change_line eth1)" "$burst_err")
+p0=$(grep -c "$(lab_change_line eth0)" "$burst_err")
+p1=$(grep -c "$(lab_change_line eth1)" "$burst_err")
 v0_after=$(labx_applied_version eth0) || v0_after='?'
 v1_after=$(labx_applied_version eth1) || v1_after='?'
-diag "Reapply calls NM logged: eth0 $r0, eth1 $r1; product change lines ('$(change_line eth0)'): eth0 $p0, eth1 $p1; applied version ids: eth0 $v0_before -> $v0_after, eth1 $v1_before -> $v1_after"
+diag "Reapply calls NM logged: eth0 $r0, eth1 $r1; product change lines ('$(lab_change_line eth0)'): eth0 $p0, eth1 $p1; applied version ids: eth0 $v0_before -> $v0_after, eth1 $v1_before -> $v1_after"
 [ "$p0" -le 1 ] && [ "$p1" -le 1 ] || fail "the product changed a device more than once (eth0 $p0, eth1 $p1)"
 [ "$p0" -ge 1 ] && [ "$p1" -ge 1 ] || fail "a device that needed a new metric was not changed (eth0 $p0, eth1 $p1)"
-if moves_routes; then
+if lab_moves_routes; then
     # From 1.36 the routes move in the kernel: no Reapply, applied connections untouched.
     [ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "NetworkManager $LAB_NM_VERSION got a Reapply (eth0 $r0, eth1 $r1); the routes should have moved without one"
     [ "$v0_after" = "$v0_before" ] && [ "$v1_after" = "$v1_before" ] ||
@@ -261,7 +248,7 @@ m_lan=$(lab_guest nmcli -g ipv4.route-metric connection show lan 2>&1)
 m_nat=$(lab_guest nmcli -g ipv4.route-metric connection show nat 2>&1)
 [[ $m_lan =~ ^[0-9]+$ ]] && [[ $m_nat =~ ^[0-9]+$ ]] && [ "$m_lan" -lt "$m_nat" ] ||
     fail "profile metrics lan='$m_lan' nat='$m_nat'"
-result "20 dispatcher events at once: eth1 owns the default route, at most one change per device ($(change_line))" "$why"
+result "20 dispatcher events at once: eth1 owns the default route, at most one change per device ($(lab_change_line))" "$why"
 
 # 2: the fix's Reapply makes NM emit 'reapply' and 'dhcp4-change'; the hook
 # must ignore the first and the helper must find nothing to do on the second.
@@ -295,7 +282,7 @@ since_fix=$(tail -c "+$((disp_off + 1))" "$LAB_DIR/dispatcher.log")
 # The 'reapply' dispatcher event exists from NetworkManager 1.42 on; from 1.36
 # the fix moves routes and reapplies nothing.
 for dev in eth0 eth1; do
-    if lab_nm_at_least 1.42 && ! moves_routes; then
+    if lab_nm_at_least 1.42 && ! lab_moves_routes; then
         grep -q "'reapply' \[$dev\]" <<<"$since_fix" || fail "NM emitted no 'reapply' event for $dev after the fix"
     else
         ! grep -q "'reapply' \[$dev\]" <<<"$since_fix" ||
@@ -308,7 +295,7 @@ lab_wait_for "$SETTLE_S" labx_quiet || fail "the window's helper runs did not fi
 # the one the fix verified, or hands them to a helper run that finds nothing to do.
 diag "helper runs started by the window's events: $(grep -c 'run for dispatcher event eth[01]:dhcp4-change' "$win_err")"
 all_runs=$({ grep 'nm-metric-fix\[[0-9]*\]: ' "$burst_err"; grep 'nm-metric-fix\[[0-9]*\]: ' <<<"$since_fix"; grep 'nm-metric-fix\[[0-9]*\]: ' "$win_err"; })
-fixer=$(grep -m 1 "nm-metric-fix\[[0-9]*\]: $(change_line)" <<<"$all_runs" | sed -E 's/^(<[0-7]>)?(nm-metric-fix\[[0-9]*\]).*/\2/')
+fixer=$(grep -m 1 "nm-metric-fix\[[0-9]*\]: $(lab_change_line)" <<<"$all_runs" | sed -E 's/^(<[0-7]>)?(nm-metric-fix\[[0-9]*\]).*/\2/')
 other_runs=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'run for dispatcher event')
 other_noop=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c 'no changes needed')
 other_reapply=$(grep -v -F "$fixer" <<<"$all_runs" | grep -c -e ': reapply ' -e ': move the default routes ')

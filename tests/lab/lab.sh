@@ -304,6 +304,22 @@ lab_nm_at_least() {
     return 0
 }
 
+# lab_moves_routes: true when the product, in mode=metric, changes a link whose
+# applied connection leaves the metric to NetworkManager by moving its default
+# routes in the kernel instead of a Reapply (NetworkManager >= 1.36; README
+# "NetworkManager releases").
+lab_moves_routes() { lab_nm_at_least 1.36; }
+
+# lab_change_line [IFACE]: the start of the product's log line for changing a
+# link live ("reapply IFACE " or "move the default routes of IFACE ").
+lab_change_line() {
+    if lab_moves_routes; then
+        printf 'move the default routes of %s' "${1:+$1 }"
+    else
+        printf 'reapply %s' "${1:+$1 }"
+    fi
+}
+
 lab__on_exit() {
     local rc=$?
     lab_cleanup
