@@ -655,8 +655,14 @@ _render_flow(GString *out, const NmfFlow *flow, NmfIfnameFunc ifname, gpointer u
         g_autofree char        *text = _describe(flow, e);
 
         g_string_append_printf(out,
-                               e->about_replies ? _("    replies: %s (%u ICMP errors)\n")
-                                                : _("    requests: %s (%u ICMP errors)\n"),
+                               e->about_replies ? g_dngettext(GETTEXT_PACKAGE,
+                                                              "    replies: %s (%u ICMP error)\n",
+                                                              "    replies: %s (%u ICMP errors)\n",
+                                                              e->count)
+                                                : g_dngettext(GETTEXT_PACKAGE,
+                                                              "    requests: %s (%u ICMP error)\n",
+                                                              "    requests: %s (%u ICMP errors)\n",
+                                                              e->count),
                                text,
                                e->count);
     }

@@ -336,7 +336,7 @@ $OUT"
 expect_rc why 5
 expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
     "*icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR: requests in eth1, replies out eth1  UNDELIVERED*"
-expect_line why "    replies:" "    replies: rejected by $LAB_LAN_GW (administratively prohibited) (* ICMP errors)"
+expect_line why "    replies:" "    replies: rejected by $LAB_LAN_GW (administratively prohibited) (* ICMP error*)"
 expect_line why "Verdict:" "Verdict: undelivered: *: rejected by $LAB_LAN_GW (administratively prohibited)."
 result "with the lan router rejecting the replies, --observe says they are rejected by $LAB_LAN_GW and exits 5" "$why"
 

@@ -701,9 +701,9 @@ test_icmp_error_no_route_for_request(void)
     text = _render(table, &verdict);
     g_assert_cmpint(verdict, ==, NMF_FLOW_NO_REPLY);
     g_assert_nonnull(strstr(
-      text, "    requests: no route (network unreachable from " LAN_GW ") (1 ICMP errors)\n"));
+      text, "    requests: no route (network unreachable from " LAN_GW ") (1 ICMP error)\n"));
     g_assert_nonnull(strstr(
-      text, "    requests: no route (host unreachable from 10.72.112.254) (1 ICMP errors)\n"));
+      text, "    requests: no route (host unreachable from 10.72.112.254) (1 ICMP error)\n"));
     g_assert_nonnull(strstr(text,
                             "Verdict: no reply: what this host sends to " REMOTE
                             " does not arrive: no route (network unreachable from " LAN_GW ")."));
@@ -733,7 +733,7 @@ test_icmp_error_asymmetric(void)
     g_assert_cmpint(verdict, ==, NMF_FLOW_ASYMMETRIC);
     g_assert_nonnull(strstr(text,
                             "replies out eth0  ASYMMETRIC (1/1)\n    replies: rejected by " NAT_GW
-                            " (port unreachable) (1 ICMP errors)\n"));
+                            " (port unreachable) (1 ICMP error)\n"));
     g_assert_nonnull(strstr(
       text, "ICMP errors name where they are lost: rejected by " NAT_GW " (port unreachable)."));
 }
@@ -831,7 +831,7 @@ test_icmp_error_icmp6(void)
     text = _render(table, &verdict);
     g_assert_cmpint(verdict, ==, NMF_FLOW_UNDELIVERED);
     g_assert_nonnull(strstr(
-      text, "    replies: no route (no route to destination from fd00:66::1) (1 ICMP errors)\n"));
+      text, "    replies: no route (no route to destination from fd00:66::1) (1 ICMP error)\n"));
     g_assert_nonnull(strstr(
       text, "    replies: too big for the path (fd00:66::1 allows MTU 1280) (2 ICMP errors)\n"));
     /* The cause named is the error seen most often. */
