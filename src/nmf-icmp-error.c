@@ -239,7 +239,8 @@ nmf_icmp_error_describe(int family, guint8 type, guint8 code, guint32 mtu, const
         /* TRANSLATORS: "rejected by 10.66.61.254 (administratively prohibited)" */
         return g_strdup_printf(_("rejected by %s (%s)"), sender, detail);
     case NMF_ICMP_CAUSE_TTL_EXCEEDED:
-        /* TRANSLATORS: "TTL exceeded at 10.66.61.254 (a routing loop?)" */
+        /* TRANSLATORS: "TTL exceeded at 10.66.61.254 (TTL exceeded in transit: a routing loop or
+         * too many hops)" */
         return g_strdup_printf(
           _("TTL exceeded at %s (%s: a routing loop or too many hops)"), sender, detail);
     case NMF_ICMP_CAUSE_TOO_BIG:
