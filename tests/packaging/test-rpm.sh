@@ -42,7 +42,7 @@ else
     trap 'rm -rf "$TMP"' EXIT
 fi
 
-tap_plan 33
+tap_plan 34
 
 # --- 1. snapshot and dist tarball --------------------------------------------
 
