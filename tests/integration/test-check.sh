@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
 
-NTESTS=14
+NTESTS=15
 OBSERVE_S=3           # --observe window
 PING_INTERVAL=0.2     # remote ping while observing: bounded, outlasts the window
 PING_COUNT=$(((OBSERVE_S + 3) * 5))
@@ -35,6 +35,7 @@ V6_LAN_GW=fd00:66::1
 V6_GUEST_NAT=fd00:122::100
 V6_NAT_GW=fd00:122::1
 V6_REMOTE=fd00:72::29
+V6_REMOTE_GW=fd00:72::254
 
 tap_setup "${1:-}" setpriv
 # ---------------------------------------------------------------------------
@@ -401,6 +402,32 @@ $OUT"
 expect_rc why 0
 expect_line why "$V6_GUEST_LAN " "$V6_GUEST_LAN *eth1 *eth1 *- *symmetric"
 result "IPv6: with eth1 owning the IPv6 default route, --check exits 0" "$why"
+
+# ICMPv6: the remote host gets an IPv6 address behind the lan router, which
+# rejects the guest's IPv6 replies (ip -6 rule prohibit: administratively
+# prohibited); its per-destination ICMPv6 rate limit is off for the test.
+why=
+lab_ns lan ip -6 addr add "$V6_REMOTE_GW/64" dev wan0 nodad &&
+    lab_ns remote ip -6 addr add "$V6_REMOTE/64" dev eth0 nodad &&
+    lab_ns remote ip -6 route add default via "$V6_REMOTE_GW" &&
+    lab_ns lan sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0 &&
+    lab_ns lan ip -6 rule add priority "$LAN_REJECT_PRIO" iif lan0 to "$V6_REMOTE" prohibit ||
+    bail "setting up IPv6 on the remote host and the lan router's prohibit rule failed"
+lab_wait_for 10 ip netns exec "$LAB_NS_REMOTE" ping -6 -n -q -c 1 -W 1 "$V6_LAN_GW" >/dev/null 2>&1 ||
+    bail "the remote host does not reach the lan router over IPv6"
+ip netns exec "$LAB_NS_REMOTE" ping -6 -n -q -i "$PING_INTERVAL" -c "$PING_COUNT" -W 1 \
+    "$V6_GUEST_LAN" >"$LAB_DIR/remote-ping6.log" 2>&1 &
+PING_PID=$!
+run_nmf --observe "$V6_REMOTE" --seconds "$OBSERVE_S"
+stop_remote_ping
+diag "nm-metric-fix --observe $V6_REMOTE with the lan router rejecting the IPv6 replies: exit $RC:
+$OUT"
+expect_rc why 5
+expect_line why "icmp6 $V6_REMOTE -> $V6_GUEST_LAN:" \
+    "*icmp6 $V6_REMOTE -> $V6_GUEST_LAN: requests in eth1, replies out eth1  UNDELIVERED*"
+expect_line why "    replies:" "    replies: rejected by $V6_LAN_GW (administratively prohibited) (* ICMP error*)"
+lab_ns lan ip -6 rule del priority "$LAN_REJECT_PRIO" || bail "removing the lan router's IPv6 rule failed"
+result "IPv6: with the lan router rejecting the replies, --observe names the ICMPv6 error: rejected by $V6_LAN_GW" "$why"
 
 # ---------------------------------------------------------------------------
 # Usage and permissions.
