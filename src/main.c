@@ -190,8 +190,8 @@ _option_context(NmfOptions *opts, char **config_help, char **description)
                                      "  2  invalid usage or configuration (nothing was changed)\n"
                                      "  3  --status: another interface owns the default route\n"
                                      "  4  not permitted (changes need root)\n"
-                                     "  5  --check/--observe: replies leave by another link, or "
-                                     "none come back\n"
+                                     "  5  --check/--observe: replies leave by another link, do "
+                                     "not arrive, or none come back\n"
                                      "  8  NetworkManager is not running\n\n"
                                      "See nm-metric-fix(8)."));
     g_option_context_set_description(ctx, *description);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <pcap/pcap.h>
@@ -78,6 +79,41 @@ _is_permission_error(int rc, pcap_t *pcap)
 {
     return rc == PCAP_ERROR_PERM_DENIED
            || (rc == PCAP_ERROR && strstr(pcap_geterr(pcap), "permitted"));
+}
+
+/* The traffic with @address, and the ICMP errors that quote a packet sent to it (their
+ * sender is a router or a firewall on the way, not @address): destination unreachable
+ * and time exceeded, and for IPv6 packet too big, whose quoted destination is
+ * @address.  The quoted header is taken as one without options or extension headers,
+ * as this host's own packets are; IPv6 uses ip6[] offsets, which libpcap 1.9 knows. */
+static char *
+_filter(int family, const char *address)
+{
+    g_autoptr(GString) f = NULL;
+    guint8 a[16]         = { 0 };
+
+    if (inet_pton(family, address, a) != 1)
+        return NULL;
+    if (family == AF_INET)
+        return g_strdup_printf("(host %s and (icmp or tcp or udp))"
+                               " or (icmp and (icmp[0] = 3 or icmp[0] = 11)"
+                               " and icmp[24:4] = 0x%02x%02x%02x%02x)",
+                               address,
+                               a[0],
+                               a[1],
+                               a[2],
+                               a[3]);
+    /* Outer header 40 bytes, ICMPv6 header 8, the quoted destination at 24 of its header. */
+    f = g_string_new(NULL);
+    g_string_printf(f,
+                    "(host %s and (icmp6 or tcp or udp)) or (ip6 and ip6[6] = 58"
+                    " and (ip6[40] = 1 or ip6[40] = 2 or ip6[40] = 3)",
+                    address);
+    for (guint i = 0; i < 16; i += 4)
+        g_string_append_printf(
+          f, " and ip6[%u:4] = 0x%02x%02x%02x%02x", 72 + i, a[i], a[i + 1], a[i + 2], a[i + 3]);
+    g_string_append_c(f, ')');
+    return g_string_free(g_steal_pointer(&f), FALSE);
 }
 
 /* Opens @device (NULL: "any") for ICMP, TCP and UDP with @address.  A device that is
@@ -161,15 +197,14 @@ _open(int              family,
         return NULL;
     }
 
-    filter = g_strdup_printf(
-      "host %s and (%s or tcp or udp)", address, family == AF_INET ? "icmp" : "icmp6");
-    if (pcap_compile(pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    filter = _filter(family, address);
+    if (!filter || pcap_compile(pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         g_set_error(error,
                     NMF_ERROR,
                     NMF_ERROR_FAILED,
                     "cannot compile the capture filter '%s': %s",
-                    filter,
-                    pcap_geterr(pcap));
+                    filter ? filter : address,
+                    filter ? pcap_geterr(pcap) : "not an address");
         return NULL;
     }
     rc = pcap_setfilter(pcap, &prog);

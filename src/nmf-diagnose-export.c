@@ -37,6 +37,7 @@ nmf_flow_verdict_to_string(NmfFlowVerdict verdict)
         [NMF_FLOW_SYMMETRIC] = "symmetric",         [NMF_FLOW_ASYMMETRIC] = "asymmetric",
         [NMF_FLOW_NO_REPLY] = "no-reply",           [NMF_FLOW_INCOMPLETE] = "incomplete",
         [NMF_FLOW_UNKNOWN_IFACE] = "unknown-iface", [NMF_FLOW_NO_TRAFFIC] = "no-traffic",
+        [NMF_FLOW_UNDELIVERED] = "undelivered",
     };
 
     return verdict < NMF_FLOW_MAX ? names[verdict] : "unknown";
@@ -145,6 +146,38 @@ _add_ifaces(JsonBuilder  *b,
     json_builder_end_array(b);
 }
 
+static void
+_add_icmp_errors(JsonBuilder *b, const NmfFlow *f)
+{
+    const NmfFlowIcmpError *main_error = nmf_flow_main_icmp_error(f);
+
+    nmf_json_add_string_or_null(b,
+                                "cause",
+                                main_error ? nmf_icmp_cause_to_string(nmf_icmp_error_cause(
+                                  f->family, main_error->type, main_error->code))
+                                           : NULL);
+    json_builder_set_member_name(b, "icmp_errors");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < f->icmp_errors->len; i++) {
+        const NmfFlowIcmpError *e = &g_array_index(f->icmp_errors, NmfFlowIcmpError, i);
+
+        json_builder_begin_object(b);
+        nmf_json_add_string_or_null(b, "from", e->sender);
+        nmf_json_add_string_or_null(b, "about", e->about_replies ? "replies" : "requests");
+        json_builder_set_member_name(b, "type");
+        json_builder_add_int_value(b, e->type);
+        json_builder_set_member_name(b, "code");
+        json_builder_add_int_value(b, e->code);
+        nmf_json_add_string_or_null(
+          b, "cause", nmf_icmp_cause_to_string(nmf_icmp_error_cause(f->family, e->type, e->code)));
+        nmf_json_add_int_or_null(b, "mtu", e->mtu > 0, e->mtu);
+        json_builder_set_member_name(b, "count");
+        json_builder_add_int_value(b, e->count);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 static const char *
 _protocol(guint8 ip_proto)
 {
@@ -200,6 +233,7 @@ nmf_observe_json(const char   *peer,
         _add_ifaces(b, "in_interfaces", f->in_ifindexes, ifname, user_data);
         _add_ifaces(b, "out_interfaces", f->out_ifindexes, ifname, user_data);
         nmf_json_add_string_or_null(b, "verdict", nmf_flow_verdict_to_string(nmf_flow_verdict(f)));
+        _add_icmp_errors(b, f);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -64,7 +64,7 @@ _keep_errors(GError **first, NmfApplyOutcome *outcomes, GPtrArray *uplinks, gboo
     }
 }
 
-/* NetworkManager 1.36-1.41 (nmf_plan_moves_routes()): the kernel's default routes take
+/* NetworkManager 1.36 and later (nmf_plan_moves_routes()): the kernel's default routes take
  * the metrics at once, and a connection default gives them to NetworkManager for each
  * link's next lease, where a Reapply would restart DHCP.  The profiles, written
  * next, carry them to the next activation. */

@@ -25,7 +25,7 @@ gboolean nmf_netlink_prune_tables(guint32    first,
 
 /* Give the default routes NetworkManager put in the main table (protocol dhcp, ra or
  * static) on each link of @moves the link's metric, in place of NetworkManager's Reapply
- * where a Reapply would restart DHCP (1.36-1.41).  Each new route is added before any old
+ * where a Reapply would restart DHCP (1.36 and later).  Each new route is added before any old
  * one goes, so no link is without a default route.  Adds one line per moved route to
  * @moved. */
 gboolean nmf_netlink_move_default_routes(const NmfMetricMove *moves,

@@ -626,7 +626,10 @@ nmf_nm_restore_live(NmfNm            *self,
         if (!active || nm_device_get_state(device) != NM_DEVICE_STATE_ACTIVATED
             || g_strcmp0(nm_active_connection_get_uuid(active), profile->uuid) != 0)
             continue;
-        if (move_routes && _restore_by_moving(self, device, profile->has_ipv6_setting, &move)) {
+        /* A metric the profile keeps (the admin's) reaches the device only by a Reapply. */
+        if (move_routes && profile->restore4 == NMF_METRIC_AUTO
+            && (!profile->has_ipv6_setting || profile->restore6 == NMF_METRIC_AUTO)
+            && _restore_by_moving(self, device, profile->has_ipv6_setting, &move)) {
             g_array_append_val(out_moves, move);
             continue;
         }
@@ -652,7 +655,7 @@ nmf_nm_set_skip(NmfNm *self, const NmfProfile *profile, gboolean skip, GError **
 }
 
 /*****************************************************************************/
-/* Connection defaults in NetworkManager's run-time configuration (1.36-1.41, see
+/* Connection defaults in NetworkManager's run-time configuration (1.36 and later, see
  * nmf_plan_route_metric_defaults()). */
 
 #define RUN_CONF_DIR       "/run/NetworkManager/conf.d"

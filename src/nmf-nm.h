@@ -78,10 +78,10 @@ gboolean nmf_nm_set_route_metric_defaults(NmfNm      *self,
 
 /* Reapply the original metrics on every device @profile is active on; adds the name of
  * each device reapplied to @out_reapplied.  With @move_routes (NetworkManager
- * 1.36-1.41, nmf_plan_live_method()), a device whose applied connection leaves its
- * metric to NetworkManager is not reapplied (that would restart DHCP): it gets an entry
- * in @out_moves (NmfMetricMove, iface borrowed from @self) with the metric NetworkManager
- * chose for it at activation, for nmf_netlink_move_default_routes(). */
+ * 1.36 and later, nmf_plan_live_method()), a device whose applied connection and
+ * restored profile both leave its metric to NetworkManager is not reapplied (that would restart
+ * DHCP): it gets an entry in @out_moves (NmfMetricMove, iface borrowed from @self) with the metric
+ * NetworkManager chose for it at activation, for nmf_netlink_move_default_routes(). */
 gboolean nmf_nm_restore_live(NmfNm            *self,
                              const NmfProfile *profile,
                              gboolean          move_routes,

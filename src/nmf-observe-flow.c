@@ -14,6 +14,9 @@
 /* Enough for any interactive diagnosis; a port scan must not eat the memory. */
 #define MAX_FLOWS       1024
 #define MAX_FLOWS_SHOWN 50
+/* Distinct senders and codes kept per flow: a handful explain it. */
+#define MAX_ICMP_ERRORS_PER_FLOW 8
+#define MAX_ICMP_ERRORS_SHOWN    3
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
@@ -79,6 +82,10 @@ _parse_transport(const guint8 *p, gsize len, NmfPacket *out)
         if (len < 8)
             return FALSE;
         out->icmp_type = p[0];
+        /* An error quoting what this host sent says why it did not arrive. */
+        if ((out->ip_proto == IPPROTO_ICMP) == (out->family == AF_INET)
+            && nmf_icmp_is_error(out->family, out->icmp_type))
+            out->has_quote = nmf_icmp_error_parse(out->family, p, len, &out->quote);
         return TRUE;
     case IPPROTO_TCP:
         if (len < 14)
@@ -204,6 +211,7 @@ _flow_free(NmfFlow *flow)
     g_free(flow->server);
     g_array_unref(flow->in_ifindexes);
     g_array_unref(flow->out_ifindexes);
+    g_array_unref(flow->icmp_errors);
     g_free(flow);
 }
 
@@ -287,6 +295,7 @@ _flow_get(NmfFlowTable    *table,
     flow->remote_initiated = memcmp(client, table->target, 16) == 0;
     flow->in_ifindexes     = g_array_new(FALSE, FALSE, sizeof(int));
     flow->out_ifindexes    = g_array_new(FALSE, FALSE, sizeof(int));
+    flow->icmp_errors      = g_array_new(FALSE, FALSE, sizeof(NmfFlowIcmpError));
     g_ptr_array_add(table->flows, flow);
     g_hash_table_insert(table->index, g_steal_pointer(&key), flow);
     return flow;
@@ -304,6 +313,75 @@ _add_ifindex(GArray *ifindexes, int ifindex)
     g_array_append_val(ifindexes, ifindex);
 }
 
+static void
+_add_icmp_error(NmfFlow *flow, const NmfPacket *p, gboolean about_replies)
+{
+    const NmfIcmpQuote *q = &p->quote;
+    NmfFlowIcmpError    e = {
+           .type = q->type, .code = q->code, .mtu = q->mtu, .about_replies = about_replies, .count = 1
+    };
+    char sender[INET6_ADDRSTRLEN];
+
+    if (!inet_ntop(p->family, p->src, sender, sizeof(sender)))
+        return;
+    g_strlcpy(e.sender, sender, sizeof(e.sender));
+    for (guint i = 0; i < flow->icmp_errors->len; i++) {
+        NmfFlowIcmpError *seen = &g_array_index(flow->icmp_errors, NmfFlowIcmpError, i);
+
+        if (seen->type == e.type && seen->code == e.code && seen->mtu == e.mtu
+            && seen->about_replies == e.about_replies && strcmp(seen->sender, e.sender) == 0) {
+            seen->count++;
+            return;
+        }
+    }
+    if (flow->icmp_errors->len < MAX_ICMP_ERRORS_PER_FLOW)
+        g_array_append_val(flow->icmp_errors, e);
+}
+
+/* An ICMP error that came in about a packet this host sent to the target: the packet
+ * is a reply of a flow the target started, or a request of one we started. */
+static gboolean
+_add_quoting_error(NmfFlowTable *table, const NmfPacket *p)
+{
+    const NmfIcmpQuote *q     = &p->quote;
+    NmfPacket           inner = { .family = p->family, .ip_proto = q->proto };
+    NmfFlow            *flow  = NULL;
+    gboolean            about_replies;
+
+    if (p->direction != NMF_PACKET_IN || memcmp(q->dst, table->target, 16) != 0
+        || memcmp(q->src, table->target, 16) == 0)
+        return FALSE;
+    switch (q->proto) {
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
+        if ((q->proto == IPPROTO_ICMP) != (p->family == AF_INET))
+            return FALSE;
+        if (q->icmp_type == ICMP_ECHO_REPLY || q->icmp_type == ICMP6_ECHO_REPLY)
+            about_replies = TRUE;
+        else if (q->icmp_type == ICMP_ECHO_REQUEST || q->icmp_type == ICMP6_ECHO_REQUEST)
+            about_replies = FALSE;
+        else
+            return FALSE;
+        flow = about_replies ? _flow_get(table, &inner, q->dst, q->src, 0, FALSE)
+                             : _flow_get(table, &inner, q->src, q->dst, 0, FALSE);
+        break;
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+        flow          = _flow_get(table, &inner, q->dst, q->src, q->sport, FALSE);
+        about_replies = flow != NULL;
+        if (!flow)
+            flow = _flow_get(table, &inner, q->src, q->dst, q->dport, FALSE);
+        break;
+    default:
+        return FALSE;
+    }
+    /* Without the packet it quotes there is no flow to explain. */
+    if (!flow)
+        return FALSE;
+    _add_icmp_error(flow, p, about_replies);
+    return TRUE;
+}
+
 gboolean
 nmf_flow_table_add(NmfFlowTable *table, const NmfPacket *p)
 {
@@ -313,6 +391,8 @@ nmf_flow_table_add(NmfFlowTable *table, const NmfPacket *p)
 
     if (p->family != table->family)
         return FALSE;
+    if (p->has_quote)
+        return _add_quoting_error(table, p);
     from_target = memcmp(p->src, table->target, 16) == 0;
     if (from_target == (memcmp(p->dst, table->target, 16) == 0))
         return FALSE; /* neither end, or both ends, is the target */
@@ -418,8 +498,23 @@ nmf_flow_verdict(const NmfFlow *flow)
         return NMF_FLOW_NO_REPLY;
     if (_has_unknown(flow->in_ifindexes) || _has_unknown(flow->out_ifindexes))
         return NMF_FLOW_UNKNOWN_IFACE;
-    return _same_set(flow->in_ifindexes, flow->out_ifindexes) ? NMF_FLOW_SYMMETRIC
-                                                              : NMF_FLOW_ASYMMETRIC;
+    if (!_same_set(flow->in_ifindexes, flow->out_ifindexes))
+        return NMF_FLOW_ASYMMETRIC;
+    return flow->icmp_errors->len > 0 ? NMF_FLOW_UNDELIVERED : NMF_FLOW_SYMMETRIC;
+}
+
+const NmfFlowIcmpError *
+nmf_flow_main_icmp_error(const NmfFlow *flow)
+{
+    const NmfFlowIcmpError *best = NULL;
+
+    for (guint i = 0; i < flow->icmp_errors->len; i++) {
+        const NmfFlowIcmpError *e = &g_array_index(flow->icmp_errors, NmfFlowIcmpError, i);
+
+        if (!best || e->count > best->count)
+            best = e;
+    }
+    return best;
 }
 
 NmfFlowVerdict
@@ -434,6 +529,9 @@ nmf_flow_table_verdict(NmfFlowTable *table)
      * nobody answers must not hide that the pings come back the right way. */
     if (seen[NMF_FLOW_ASYMMETRIC])
         return NMF_FLOW_ASYMMETRIC;
+    /* Replies that leave the right way but die on the path are the finding next. */
+    if (seen[NMF_FLOW_UNDELIVERED])
+        return NMF_FLOW_UNDELIVERED;
     if (seen[NMF_FLOW_SYMMETRIC])
         return NMF_FLOW_SYMMETRIC;
     if (seen[NMF_FLOW_NO_REPLY])
@@ -496,11 +594,19 @@ _verdict_word(NmfFlowVerdict verdict)
         return _("incomplete");
     case NMF_FLOW_UNKNOWN_IFACE:
         return _("interface unknown");
+    case NMF_FLOW_UNDELIVERED:
+        return _("UNDELIVERED");
     case NMF_FLOW_NO_TRAFFIC:
     case NMF_FLOW_MAX:
         break;
     }
     return "?";
+}
+
+static char *
+_describe(const NmfFlow *flow, const NmfFlowIcmpError *e)
+{
+    return nmf_icmp_error_describe(flow->family, e->type, e->code, e->mtu, e->sender);
 }
 
 static void
@@ -544,6 +650,40 @@ _render_flow(GString *out, const NmfFlow *flow, NmfIfnameFunc ifname, gpointer u
                            _verdict_word(verdict),
                            flow->n_requests,
                            flow->n_replies);
+    for (guint i = 0; i < flow->icmp_errors->len && i < MAX_ICMP_ERRORS_SHOWN; i++) {
+        const NmfFlowIcmpError *e    = &g_array_index(flow->icmp_errors, NmfFlowIcmpError, i);
+        g_autofree char        *text = _describe(flow, e);
+
+        g_string_append_printf(out,
+                               e->about_replies ? g_dngettext(GETTEXT_PACKAGE,
+                                                              "    replies: %s (%u ICMP error)\n",
+                                                              "    replies: %s (%u ICMP errors)\n",
+                                                              e->count)
+                                                : g_dngettext(GETTEXT_PACKAGE,
+                                                              "    requests: %s (%u ICMP error)\n",
+                                                              "    requests: %s (%u ICMP errors)\n",
+                                                              e->count),
+                               text,
+                               e->count);
+    }
+    if (flow->icmp_errors->len > MAX_ICMP_ERRORS_SHOWN)
+        g_string_append_printf(out,
+                               _("    ... and %u more kinds of ICMP error\n"),
+                               flow->icmp_errors->len - MAX_ICMP_ERRORS_SHOWN);
+}
+
+/* The cause of the first flow with @verdict that has ICMP errors, NULL when none has. */
+static char *
+_first_cause(NmfFlowTable *table, NmfFlowVerdict verdict)
+{
+    for (guint i = 0; i < table->flows->len; i++) {
+        const NmfFlow          *flow = table->flows->pdata[i];
+        const NmfFlowIcmpError *e    = nmf_flow_main_icmp_error(flow);
+
+        if (e && nmf_flow_verdict(flow) == verdict)
+            return _describe(flow, e);
+    }
+    return NULL;
 }
 
 NmfFlowVerdict
@@ -553,9 +693,10 @@ nmf_flow_table_render(NmfFlowTable *table,
                       NmfIfnameFunc ifname,
                       gpointer      user_data)
 {
-    NmfFlowVerdict verdict = nmf_flow_table_verdict(table);
-    const char    *target  = table->target_text;
-    guint          i;
+    NmfFlowVerdict   verdict = nmf_flow_table_verdict(table);
+    const char      *target  = table->target_text;
+    g_autofree char *cause   = _first_cause(table, verdict);
+    guint            i;
 
     g_string_append_printf(
       out, _("Traffic with %s in %u s (flow: requests/replies):\n"), target, seconds);
@@ -585,8 +726,26 @@ nmf_flow_table_render(NmfFlowTable *table,
                                  "--fix', or set mode=policy in nm-metric-fix.conf when every "
                                  "link must answer.\n"),
                                target);
+        if (cause)
+            g_string_append_printf(out, _("ICMP errors name where they are lost: %s.\n"), cause);
+        break;
+    case NMF_FLOW_UNDELIVERED:
+        g_string_append_printf(out,
+                               _("Verdict: undelivered: traffic with %s leaves by the link it "
+                                 "arrives on, but ICMP errors say it does not arrive: %s.\n"),
+                               target,
+                               cause ? cause : "?");
         break;
     case NMF_FLOW_NO_REPLY:
+        if (cause) {
+            /* Our requests drew ICMP errors: the cause is known, no need to guess. */
+            g_string_append_printf(out,
+                                   _("Verdict: no reply: what this host sends to %s does not "
+                                     "arrive: %s.\n"),
+                                   target,
+                                   cause);
+            break;
+        }
         g_string_append_printf(out,
                                _("Verdict: no reply: requests from %s got no answer at all "
                                  "(rp_filter, a firewall or no route back; try 'nm-metric-fix "

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "nmf-icmp-error.h"
+
 G_BEGIN_DECLS
 
 /* libpcap link-layer types of the Linux "any" device (cooked headers). */
@@ -32,11 +34,13 @@ typedef struct {
     guint16            dport;
     int                ifindex; /* 0: not known (DLT_LINUX_SLL) */
     NmfPacketDirection direction;
+    gboolean           has_quote; /* an ICMP error: @quote holds what it quotes */
+    NmfIcmpQuote       quote;
 } NmfPacket;
 
 /* Parses the cooked header, IPv4/IPv6 and the ICMP/TCP/UDP header of one captured
- * frame.  Returns FALSE for anything else (ARP, fragments after the first, truncated
- * frames). */
+ * frame, and for an ICMP error the header of the packet it quotes.  Returns FALSE for
+ * anything else (ARP, fragments after the first, truncated frames). */
 gboolean nmf_packet_parse(int dlt, const guint8 *data, gsize caplen, NmfPacket *out);
 
 typedef enum {
@@ -46,8 +50,19 @@ typedef enum {
     NMF_FLOW_INCOMPLETE,    /* replies only: the requests came before the capture */
     NMF_FLOW_UNKNOWN_IFACE, /* the capture did not tell the interfaces */
     NMF_FLOW_NO_TRAFFIC,    /* overall only: nothing seen */
+    NMF_FLOW_UNDELIVERED,   /* symmetric, but ICMP errors say what we sent does not arrive */
     NMF_FLOW_MAX,
 } NmfFlowVerdict;
+
+/* ICMP errors from one sender, of one type and code, about one flow. */
+typedef struct {
+    char     sender[48]; /* the address that sent them (a router, the peer, a firewall) */
+    guint8   type;
+    guint8   code;
+    guint32  mtu;           /* "too big": the MTU it names, else 0 */
+    gboolean about_replies; /* they quote our replies, else our requests */
+    guint    count;
+} NmfFlowIcmpError;
 
 typedef struct {
     int      family;
@@ -60,6 +75,7 @@ typedef struct {
     guint    n_replies;
     GArray  *in_ifindexes;  /* int: links packets from the observed address came in on */
     GArray  *out_ifindexes; /* int: links packets to it went out on */
+    GArray  *icmp_errors;   /* NmfFlowIcmpError, in the order first seen */
 } NmfFlow;
 
 typedef struct _NmfFlowTable NmfFlowTable;
@@ -70,13 +86,18 @@ void          nmf_flow_table_free(NmfFlowTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfFlowTable, nmf_flow_table_free)
 
 /* Accounts one packet; returns FALSE when it is not part of a flow with the target
- * (other hosts, forwarded packets, ICMP other than echo). */
+ * (other hosts, forwarded packets, ICMP other than echo).  An ICMP error that comes in
+ * quoting a packet this host sent to the target joins that packet's flow, whoever sent
+ * the error. */
 gboolean nmf_flow_table_add(NmfFlowTable *table, const NmfPacket *packet);
 
 guint          nmf_flow_table_get_n_flows(NmfFlowTable *table);
 const NmfFlow *nmf_flow_table_get_flow(NmfFlowTable *table, guint i);
 NmfFlowVerdict nmf_flow_verdict(const NmfFlow *flow);
 NmfFlowVerdict nmf_flow_table_verdict(NmfFlowTable *table);
+
+/* The flow's ICMP error seen most often (the first of equals), NULL when none. */
+const NmfFlowIcmpError *nmf_flow_main_icmp_error(const NmfFlow *flow);
 
 /* Returns the name of @ifindex (or NULL when unknown); owned by the callee. */
 typedef const char *(*NmfIfnameFunc)(int ifindex, gpointer user_data);

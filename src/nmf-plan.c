@@ -41,7 +41,7 @@ nmf_plan_live_method(const char *nm_version, NmfMode mode)
 
     if (mode != NMF_MODE_METRIC || !nm_version || sscanf(nm_version, "%u.%u", &major, &minor) != 2)
         return NMF_LIVE_REAPPLY;
-    return major == 1 && minor >= 36 && minor < 42 ? NMF_LIVE_ROUTES : NMF_LIVE_REAPPLY;
+    return major == 1 && minor >= 36 ? NMF_LIVE_ROUTES : NMF_LIVE_REAPPLY;
 }
 
 gboolean
@@ -84,7 +84,7 @@ nmf_plan_route_metric_defaults(const NmfPlan *plan)
                                "\n"
                                "# The ranked metrics, for the next DHCP lease or router "
                                "advertisement of\n"
-                               "# each link (NetworkManager 1.36-1.41: no Reapply).\n");
+                               "# each link (NetworkManager 1.36 and later: no Reapply).\n");
         g_string_append_printf(out,
                                "\n[connection-nm-metric-fix-%s]\n"
                                "match-device=interface-name:%s\n"

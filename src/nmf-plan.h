@@ -21,13 +21,13 @@ typedef enum {
     NMF_LIVE_MAX,
 } NmfLiveMethod;
 
-/* NetworkManager 1.36-1.41 restart DHCP at every Reapply that changes an ipv4 or
- * ipv6 setting, and delete the link's address and default route until the new lease is
- * bound; those releases also leave a route of theirs that someone else removed alone
- * until the next Reapply.  There, mode=metric moves the default routes in the kernel
- * and writes the profiles only.  mode=policy (routing rules) needs a Reapply
- * everywhere.  @nm_version is NetworkManager's version text ("1.40.16"), NULL when
- * unknown. */
+/* From 1.36 NetworkManager restarts DHCP at every Reapply that changes an ipv4 or ipv6
+ * setting: 1.36-1.41 delete the link's address and default route until the new lease is
+ * bound, and on 1.42.4 and 1.48.10 the client stopped renewing afterwards in the lab.
+ * There, mode=metric moves the default routes in the kernel and gives NetworkManager the
+ * metrics as connection defaults for the next lease (nmf_plan_route_metric_defaults()).
+ * mode=policy (routing rules) needs a Reapply everywhere.  @nm_version is
+ * NetworkManager's version text ("1.40.16"), NULL when unknown. */
 NmfLiveMethod nmf_plan_live_method(const char *nm_version, NmfMode mode);
 
 typedef struct {

@@ -237,7 +237,7 @@ _revert_through_nm(const NmfOptions *options, guint *out_n, GError **error)
     if (!nm)
         return FALSE;
     nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
-    /* First the connection defaults --fix may have left for NetworkManager 1.36-1.41:
+    /* First the connection defaults --fix may have left (NetworkManager 1.36 and later):
      * the Reapply below must bring back NetworkManager's own metrics. */
     if (!options->dry_run) {
         gboolean removed = FALSE;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the --observe packet parser, the flow table and the target parsers. */
+/* (ICMP errors and the headers they quote go through nmf-icmp-error.c on the way.) */
 /*
  * Input: one byte that picks the capture's link type (even: LINUX_SLL2 with interface
  * indexes, odd: RHEL 8's LINUX_SLL without), then frames, each preceded by a one-byte
@@ -60,10 +61,24 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
             g_assert_true(packet.family == AF_INET || packet.family == AF_INET6);
             if (dlt == NMF_DLT_LINUX_SLL)
                 g_assert_cmpint(packet.ifindex, ==, 0);
+            if (packet.has_quote) {
+                g_autofree char *cause = nmf_icmp_error_describe(
+                  packet.family, packet.quote.type, packet.quote.code, packet.quote.mtu, "x");
+
+                g_assert_true(nmf_icmp_is_error(packet.family, packet.quote.type));
+                g_assert_cmpuint(strlen(cause), >, 0);
+            }
             nmf_flow_table_add(table, &packet);
         }
         g_free(frame);
         pos += len + 1;
+    }
+    for (guint i = 0; i < nmf_flow_table_get_n_flows(table); i++) {
+        const NmfFlow *flow = nmf_flow_table_get_flow(table, i);
+
+        /* Errors name a cause only for flows they quote, never more kinds than kept. */
+        g_assert_true((flow->icmp_errors->len > 0) == (nmf_flow_main_icmp_error(flow) != NULL));
+        g_assert_cmpuint(flow->icmp_errors->len, <=, 8);
     }
     nmf_flow_table_render(table, out, 5, _ifname, NULL);
     g_assert_cmpuint(out->len, >, 0);

@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-tap.sh
 . "$HERE/../lab/lab-tap.sh"
 
-NTESTS=12
+NTESTS=15
 OBSERVE_S=3           # --observe window
 PING_INTERVAL=0.2     # remote ping while observing: bounded, outlasts the window
 PING_COUNT=$(((OBSERVE_S + 3) * 5))
@@ -35,6 +35,7 @@ V6_LAN_GW=fd00:66::1
 V6_GUEST_NAT=fd00:122::100
 V6_NAT_GW=fd00:122::1
 V6_REMOTE=fd00:72::29
+V6_REMOTE_GW=fd00:72::254
 
 tap_setup "${1:-}" setpriv
 # ---------------------------------------------------------------------------
@@ -116,6 +117,51 @@ guest_sysctl() {
 
 guest_sysctl_set() {
     lab_ns guest sysctl -qw "$1=$2"
+}
+
+# lan_reject_replies ACTION: on the lan router, a policy rule of type ACTION
+# (prohibit: ICMP administratively prohibited; unreachable: ICMP network
+# unreachable) for what arrives on lan0 toward the remote host, i.e. the
+# guest's replies.  The remote host's requests (in by wan0) still pass, and the
+# router's reverse-path check (a lookup from lo) does not match it.  No ACTION:
+# remove the rule.
+# Linux charges the "no route" error and the per-destination ICMP rate limit
+# (icmp_ratemask, icmp_ratelimit) to one bucket per destination, so after the
+# first few errors the router would send none at all; with the rule in place
+# the lan router's icmp_ratemask is 0, leaving the route error's own limit (a
+# burst, then one a second).
+LAN_REJECT_PRIO=100
+LAN_RATEMASK=
+lan_reject_replies() {
+    lab_ns lan ip rule del priority "$LAN_REJECT_PRIO" 2>/dev/null
+    if [ -z "${1:-}" ]; then
+        [ -z "$LAN_RATEMASK" ] || lab_ns lan sysctl -qw "net.ipv4.icmp_ratemask=$LAN_RATEMASK" || return 1
+        LAN_RATEMASK=
+        return 0
+    fi
+    if [ -z "$LAN_RATEMASK" ]; then
+        LAN_RATEMASK=$(lab_ns lan sysctl -n net.ipv4.icmp_ratemask) &&
+            lab_ns lan sysctl -qw net.ipv4.icmp_ratemask=0 || return 1
+    fi
+    lab_ns lan ip rule add priority "$LAN_REJECT_PRIO" iif lan0 to "$LAB_REMOTE_ADDR" "$1"
+}
+
+# check_observe_json PYTHON-ASSERTIONS: OUT validates against
+# data/observe-schema.json, then the assertions run on it as `doc`.
+check_observe_json() {
+    printf '%s\n' "$OUT" >"$LAB_DIR/observe.json"
+    python3 - "$HERE/../../data/observe-schema.json" "$LAB_DIR/observe.json" "$1" <<'EOF' 2>&1
+import json, sys
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+try:
+    import jsonschema
+    cls = jsonschema.validators.validator_for(schema)
+    cls(schema, format_checker=cls.FORMAT_CHECKER).validate(doc)
+except ImportError:
+    print("# python3 jsonschema missing: schema not checked")
+exec(sys.argv[3])
+EOF
 }
 
 guest_has_addr() { # ADDR
@@ -280,6 +326,50 @@ expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
 expect_line why "Verdict:" "Verdict: symmetric*"
 result "after --fix, --observe sees requests and replies on eth1 and exits 0" "$why"
 
+# The replies leave by the right link, but the lan router rejects them: the
+# ICMP errors it sends back (from its own address, not the remote host's) name
+# the cause instead of a guess.
+why=
+lan_reject_replies prohibit || bail "adding the lan router's prohibit rule failed"
+observe_during_ping
+diag "nm-metric-fix --observe with the lan router rejecting the replies (ip rule prohibit): exit $RC:
+$OUT"
+expect_rc why 5
+expect_line why "icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR:" \
+    "*icmp $LAB_REMOTE_ADDR -> $LAB_GUEST_LAN_ADDR: requests in eth1, replies out eth1  UNDELIVERED*"
+expect_line why "    replies:" "    replies: rejected by $LAB_LAN_GW (administratively prohibited) (* ICMP error*)"
+expect_line why "Verdict:" "Verdict: undelivered: *: rejected by $LAB_LAN_GW (administratively prohibited)."
+result "with the lan router rejecting the replies, --observe says they are rejected by $LAB_LAN_GW and exits 5" "$why"
+
+why=
+lan_reject_replies unreachable || bail "adding the lan router's unreachable rule failed"
+start_remote_ping
+# One capture per interface (libpcap 1.9's path): the filter must pass the errors there too.
+OUT=$(lab_guest env NMF_CAPTURE_PER_INTERFACE=1 "$NMF" --observe "$LAB_REMOTE_ADDR" \
+    --seconds "$OBSERVE_S" --json 2>"$LAB_DIR/observe.err")
+RC=$?
+stop_remote_ping
+diag "nm-metric-fix --observe --json, per-interface captures, with the lan router lacking a route for the replies (ip rule unreachable): exit $RC:
+$OUT"
+expect_rc why 5
+err=$(cat "$LAB_DIR/observe.err")
+diag "$err"
+[[ $err == *" on "[2-9]*" capture(s)"* ]] || why="not captured per interface: $err"
+err=$(check_observe_json '
+assert doc["verdict"] == "undelivered", doc["verdict"]
+f = doc["flows"][0]
+assert f["protocol"] == "icmp" and f["peer_initiated"], f
+assert f["in_interfaces"] == ["eth1"] and f["out_interfaces"] == ["eth1"], f
+assert f["verdict"] == "undelivered" and f["cause"] == "no-route", f
+e = f["icmp_errors"]
+assert len(e) == 1, e
+assert e[0]["from"] == "'"$LAB_LAN_GW"'" and e[0]["about"] == "replies", e
+assert (e[0]["type"], e[0]["code"], e[0]["cause"]) == (3, 0, "no-route"), e
+assert e[0]["count"] >= 1, e
+') || why="$why${why:+; }$err"
+lan_reject_replies || bail "removing the lan router's rule failed"
+result "with no route for the replies on the lan router, --observe --json (valid against the schema; one capture per interface) names no-route from $LAB_LAN_GW" "$why"
+
 # ---------------------------------------------------------------------------
 # IPv6: the profiles leave IPv6 alone, so give eth0/eth1 global addresses and
 # default routes by hand (inside the guest and lan namespaces only).
@@ -312,6 +402,32 @@ $OUT"
 expect_rc why 0
 expect_line why "$V6_GUEST_LAN " "$V6_GUEST_LAN *eth1 *eth1 *- *symmetric"
 result "IPv6: with eth1 owning the IPv6 default route, --check exits 0" "$why"
+
+# ICMPv6: the remote host gets an IPv6 address behind the lan router, which
+# rejects the guest's IPv6 replies (ip -6 rule prohibit: administratively
+# prohibited); its per-destination ICMPv6 rate limit is off for the test.
+why=
+lab_ns lan ip -6 addr add "$V6_REMOTE_GW/64" dev wan0 nodad &&
+    lab_ns remote ip -6 addr add "$V6_REMOTE/64" dev eth0 nodad &&
+    lab_ns remote ip -6 route add default via "$V6_REMOTE_GW" &&
+    lab_ns lan sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0 &&
+    lab_ns lan ip -6 rule add priority "$LAN_REJECT_PRIO" iif lan0 to "$V6_REMOTE" prohibit ||
+    bail "setting up IPv6 on the remote host and the lan router's prohibit rule failed"
+lab_wait_for 10 ip netns exec "$LAB_NS_REMOTE" ping -6 -n -q -c 1 -W 1 "$V6_LAN_GW" >/dev/null 2>&1 ||
+    bail "the remote host does not reach the lan router over IPv6"
+ip netns exec "$LAB_NS_REMOTE" ping -6 -n -q -i "$PING_INTERVAL" -c "$PING_COUNT" -W 1 \
+    "$V6_GUEST_LAN" >"$LAB_DIR/remote-ping6.log" 2>&1 &
+PING_PID=$!
+run_nmf --observe "$V6_REMOTE" --seconds "$OBSERVE_S"
+stop_remote_ping
+diag "nm-metric-fix --observe $V6_REMOTE with the lan router rejecting the IPv6 replies: exit $RC:
+$OUT"
+expect_rc why 5
+expect_line why "icmp6 $V6_REMOTE -> $V6_GUEST_LAN:" \
+    "*icmp6 $V6_REMOTE -> $V6_GUEST_LAN: requests in eth1, replies out eth1  UNDELIVERED*"
+expect_line why "    replies:" "    replies: rejected by $V6_LAN_GW (administratively prohibited) (* ICMP error*)"
+lab_ns lan ip -6 rule del priority "$LAN_REJECT_PRIO" || bail "removing the lan router's IPv6 rule failed"
+result "IPv6: with the lan router rejecting the replies, --observe names the ICMPv6 error: rejected by $V6_LAN_GW" "$why"
 
 # ---------------------------------------------------------------------------
 # Usage and permissions.

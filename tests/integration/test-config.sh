@@ -260,7 +260,7 @@ nmf --fix --dry-run
 [ "$NMF_RC" = 0 ] || add_why "--fix --dry-run exit $NMF_RC"
 [[ $NMF_ERR == *"would update profile 'lan' (eth1): ipv4.route-metric -1 -> 100"* ]] ||
     add_why "output lacks \"would update profile 'lan' (eth1): ipv4.route-metric -1 -> 100\""
-[[ $NMF_ERR == *"would reapply eth0 (nat)"* ]] || add_why "output lacks 'would reapply eth0 (nat)'"
+[[ $NMF_ERR == *"would $(lab_change_line eth0)(nat)"* ]] || add_why "output lacks 'would $(lab_change_line eth0)(nat)'"
 snapshot "$LAB_DIR/after-dry"
 why=$(same_state "$LAB_DIR/before-dry" "$LAB_DIR/after-dry") || add_why "$why"
 result "--fix --dry-run prints 'would ...' and changes no profile, applied connection, route or rule" "$WHY"
@@ -349,13 +349,14 @@ nmf --revert
 result "--revert restores the original metrics (profiles -1, kernel as before), removes only nm-metric-fix.* user data" "$WHY"
 
 WHY=
-n=$(grep -ac ': reapply ' "$LAB_DIR/revert.log")
-[ "$n" = 2 ] || add_why "$n 'reapply' lines in the --revert log, expected 2"
+n=$(grep -ac ": $(lab_change_line)" "$LAB_DIR/revert.log")
+[ "$n" = 2 ] || add_why "$n '$(lab_change_line)' lines in the --revert log, expected 2"
 for pair in eth0:nat eth1:lan; do
-    grep -aq ": reapply ${pair%%:*} (${pair#*:}): " "$LAB_DIR/revert.log" ||
-        add_why "no line 'reapply ${pair%%:*} (${pair#*:}): ...': $(grep -a ": reapply ${pair%%:*} " "$LAB_DIR/revert.log" | cat -v)"
+    want="$(lab_change_line "${pair%%:*}")(${pair#*:})"
+    grep -aqF ": $want" "$LAB_DIR/revert.log" ||
+        add_why "no line '$want ...': $(grep -a ": $(lab_change_line "${pair%%:*}")" "$LAB_DIR/revert.log" | cat -v)"
 done
-result "--revert's log names the connection of each device it reapplies" "$WHY"
+result "--revert's log names the connection of each device it changes ($(lab_change_line)...)" "$WHY"
 
 # ---------------------------------------------------------------------------
 # Opt-out and hand-set metrics, in the bug state.

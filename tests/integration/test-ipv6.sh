@@ -235,7 +235,11 @@ printf '[main]\nmode=policy\n' | lab_guest_write /usr/local/etc/nm-metric-fix.co
     bail "writing the configuration failed"
 nmf --fix
 [ "$NMF_RC" = 0 ] || add_why "--fix (mode=policy) exit $NMF_RC"
-lab_wait_for "$RA_S" v6_policy_in_place ||
+# NetworkManager adds a route via a link-local router only once the link's IPv6
+# is back after the Reapply, and retries a route the kernel refused at its next
+# commit (a router advertisement): on a loaded machine that took more than one
+# RA interval once.
+lab_wait_for $((2 * RA_S)) v6_policy_in_place ||
     add_why "no IPv6 rules/tables of ours: rules '$(lab_ns guest ip -6 rule | paste -sd '|')', table 30502 '$(lab_ns guest ip -6 route show table 30502 | paste -sd '|')'"
 # The NAT link does not own the IPv6 default route, yet replies from its address
 # leave by it: that is what the source rule and table 30502 are for.

@@ -304,6 +304,22 @@ lab_nm_at_least() {
     return 0
 }
 
+# lab_moves_routes: true when the product, in mode=metric, changes a link whose
+# applied connection leaves the metric to NetworkManager by moving its default
+# routes in the kernel instead of a Reapply (NetworkManager >= 1.36; README
+# "NetworkManager releases").
+lab_moves_routes() { lab_nm_at_least 1.36; }
+
+# lab_change_line [IFACE]: the start of the product's log line for changing a
+# link live ("reapply IFACE " or "move the default routes of IFACE ").
+lab_change_line() {
+    if lab_moves_routes; then
+        printf 'move the default routes of %s' "${1:+$1 }"
+    else
+        printf 'reapply %s' "${1:+$1 }"
+    fi
+}
+
 lab__on_exit() {
     local rc=$?
     lab_cleanup
@@ -1118,6 +1134,21 @@ lab_delete_profiles() {
         lab_guest nmcli connection delete "$id" >/dev/null ||
             { lab_fail "nmcli connection delete $id failed"; return 1; }
     done
+    lab_forget_runtime_defaults
+}
+
+# lab_forget_runtime_defaults: remove the connection defaults --fix leaves in
+# NetworkManager's run-time configuration (NetworkManager >= 1.36) and have it
+# reload, as on a freshly booted guest: profiles activated next get
+# NetworkManager's activation-order metrics again.
+LAB_RUNTIME_DEFAULTS=/run/NetworkManager/conf.d/95-nm-metric-fix.conf
+lab_forget_runtime_defaults() {
+    lab_guest test -e "$LAB_RUNTIME_DEFAULTS" || return 0
+    lab_guest rm -f "$LAB_RUNTIME_DEFAULTS" &&
+        lab_guest gdbus call --system --dest org.freedesktop.NetworkManager \
+            --object-path /org/freedesktop/NetworkManager \
+            --method org.freedesktop.NetworkManager.Reload 1 >/dev/null ||
+        { lab_fail "removing $LAB_RUNTIME_DEFAULTS failed"; return 1; }
 }
 
 # lab_profile_path ID: the profile's D-Bus object path.

@@ -58,11 +58,12 @@ $DATADIR/doc/nm-metric-fix/README.md
 $DATADIR/doc/nm-metric-fix/status-schema.json
 $DATADIR/doc/nm-metric-fix/check-schema.json
 $DATADIR/doc/nm-metric-fix/observe-schema.json"
-# Built with libvirt: the host-side trace, its page and its schema.
+# Built with libvirt: the host-side trace, its page, completion and schema.
 if [ -x "$BUILD/src/nm-metric-fix-trace" ]; then
     EXPECTED="$EXPECTED
 $BINDIR/nm-metric-fix-trace
 $MANDIR/man8/nm-metric-fix-trace.8
+$COMPLETIONSDIR/nm-metric-fix-trace
 $DATADIR/doc/nm-metric-fix/trace-schema.json"
 fi
 

@@ -42,7 +42,7 @@ else
     trap 'rm -rf "$TMP"' EXIT
 fi
 
-tap_plan 33
+tap_plan 34
 
 # --- 1. snapshot and dist tarball --------------------------------------------
 
@@ -137,6 +137,8 @@ tap_check "the trace subpackage ships nm-metric-fix-trace(8)" \
     grep -Eqx '/usr/share/man/man8/nm-metric-fix-trace\.8(\.gz|\.bz2|\.xz|\.zst)?' "$TMP/trace-files"
 tap_check "the trace subpackage ships trace-schema.json" \
     grep -qx /usr/share/doc/nm-metric-fix/trace-schema.json "$TMP/trace-files"
+tap_check "the trace subpackage ships its bash completion" \
+    grep -qx /usr/share/bash-completion/completions/nm-metric-fix-trace "$TMP/trace-files"
 tap_check "the main package does not ship the trace" eval '! grep -q trace "$TMP/files"'
 
 # Mode, owner, group of the hook.

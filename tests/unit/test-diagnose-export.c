@@ -88,6 +88,29 @@ _add(NmfFlowTable      *table,
     nmf_flow_table_add(table, &p);
 }
 
+/* An ICMP error from @sender (type 3, @code; @mtu for code 4) quoting our echo reply. */
+static void
+_add_error(NmfFlowTable *table, const char *sender, guint8 code, guint16 mtu)
+{
+    NmfPacket p = { .family    = AF_INET,
+                    .ip_proto  = IPPROTO_ICMP,
+                    .icmp_type = 3,
+                    .ifindex   = 3,
+                    .direction = NMF_PACKET_IN,
+                    .has_quote = TRUE };
+
+    inet_pton(AF_INET, sender, p.src);
+    inet_pton(AF_INET, GUEST, p.dst);
+    p.quote.type      = 3;
+    p.quote.code      = code;
+    p.quote.mtu       = mtu;
+    p.quote.proto     = IPPROTO_ICMP;
+    p.quote.icmp_type = 0;
+    inet_pton(AF_INET, GUEST, p.quote.src);
+    inet_pton(AF_INET, PEER, p.quote.dst);
+    g_assert_true(nmf_flow_table_add(table, &p));
+}
+
 static char *
 _observe_doc(int scenario)
 {
@@ -95,12 +118,17 @@ _observe_doc(int scenario)
     g_autoptr(GHashTable) delta   = nmf_counters_new();
     guint64 rp                    = 5;
 
-    for (int i = 0; i < 5 && scenario < 3; i++) {
+    for (int i = 0; i < 5 && (scenario < 3 || scenario == 5); i++) {
         _add(table, PEER, GUEST, 3, NMF_PACKET_IN, 8);
         if (scenario == 0)
             _add(table, GUEST, PEER, 2, NMF_PACKET_OUT, 0); /* asymmetric */
-        else if (scenario == 1)
+        else if (scenario == 1 || scenario == 5)
             _add(table, GUEST, PEER, 3, NMF_PACKET_OUT, 0); /* symmetric */
+    }
+    if (scenario == 5) { /* undelivered: a router rejects the replies, one is too big */
+        _add_error(table, "10.66.61.254", 13, 0);
+        _add_error(table, "10.66.61.254", 13, 0);
+        _add_error(table, "10.66.61.1", 4, 1400);
     }
     if (scenario == 2) /* no reply: rp_filter here */
         g_hash_table_insert(
@@ -163,12 +191,41 @@ test_observe_json(void)
       json_array_get_string_element(json_object_get_array_member(flow, "out_interfaces"), 0),
       ==,
       "eth0");
+    g_assert_true(json_object_get_null_member(flow, "cause"));
+    g_assert_cmpuint(
+      json_array_get_length(json_object_get_array_member(flow, "icmp_errors")), ==, 0);
     doc = _parse(quiet, &q);
     g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "no-reply");
     g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(doc, "drops"),
                                                "TcpExt.IPReversePathFilter"),
                     ==,
                     5);
+}
+
+static void
+test_observe_json_icmp_errors(void)
+{
+    g_autofree char *text   = _observe_doc(5);
+    g_autoptr(JsonParser) p = NULL;
+    JsonObject *doc         = _parse(text, &p);
+    JsonObject *flow = json_array_get_object_element(json_object_get_array_member(doc, "flows"), 0);
+    JsonArray  *errors = json_object_get_array_member(flow, "icmp_errors");
+    JsonObject *e0     = json_array_get_object_element(errors, 0);
+    JsonObject *e1     = json_array_get_object_element(errors, 1);
+
+    g_assert_cmpstr(json_object_get_string_member(doc, "verdict"), ==, "undelivered");
+    g_assert_cmpstr(json_object_get_string_member(flow, "verdict"), ==, "undelivered");
+    g_assert_cmpstr(json_object_get_string_member(flow, "cause"), ==, "rejected");
+    g_assert_cmpuint(json_array_get_length(errors), ==, 2);
+    g_assert_cmpstr(json_object_get_string_member(e0, "from"), ==, "10.66.61.254");
+    g_assert_cmpstr(json_object_get_string_member(e0, "about"), ==, "replies");
+    g_assert_cmpint(json_object_get_int_member(e0, "type"), ==, 3);
+    g_assert_cmpint(json_object_get_int_member(e0, "code"), ==, 13);
+    g_assert_cmpstr(json_object_get_string_member(e0, "cause"), ==, "rejected");
+    g_assert_true(json_object_get_null_member(e0, "mtu"));
+    g_assert_cmpint(json_object_get_int_member(e0, "count"), ==, 2);
+    g_assert_cmpstr(json_object_get_string_member(e1, "cause"), ==, "too-big");
+    g_assert_cmpint(json_object_get_int_member(e1, "mtu"), ==, 1400);
 }
 
 static int
@@ -181,7 +238,7 @@ _emit_json(void)
         printf("\x1e%s", text);
     }
 #else
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         g_autofree char *text = _observe_doc(i);
 
         printf("\x1e%s", text);
@@ -199,5 +256,6 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/diagnose-export/check", test_check_json);
     g_test_add_func("/diagnose-export/observe", test_observe_json);
+    g_test_add_func("/diagnose-export/observe-icmp-errors", test_observe_json_icmp_errors);
     return g_test_run();
 }

@@ -9,6 +9,8 @@
 
 #define REMOTE   "10.72.112.29"
 #define LAN_ADDR "10.66.60.236"
+#define LAN_GW   "10.66.61.254"
+#define NAT_GW   "192.168.122.1"
 #define ETH0     2
 #define ETH1     3
 
@@ -199,6 +201,75 @@ _l4_4(NmfFlowTable *table,
 
     _ipv4(frame, src, dst, proto, l4);
     g_byte_array_unref(l4);
+    return _feed(table, NMF_DLT_LINUX_SLL2, frame);
+}
+
+/* An ICMP (@family AF_INET) or ICMPv6 error of @type/@code whose second word is @word
+ * (the MTU of "too big"), quoting the first 8 bytes of @inner_l4 sent from @src to @dst. */
+static GByteArray *
+_icmp_error(int               family,
+            guint8            type,
+            guint8            code,
+            guint32           word,
+            const char       *src,
+            const char       *dst,
+            guint8            inner_proto,
+            const GByteArray *inner_l4)
+{
+    GByteArray *l4    = g_byte_array_new();
+    GByteArray *quote = g_byte_array_new();
+
+    g_byte_array_append(quote, inner_l4->data, MIN(inner_l4->len, 8));
+    g_byte_array_append(l4, &type, 1);
+    g_byte_array_append(l4, &code, 1);
+    _put16(l4, 0);
+    _put32(l4, word);
+    if (family == AF_INET)
+        _ipv4(l4, src, dst, inner_proto, quote);
+    else
+        _ipv6(l4, src, dst, inner_proto, FALSE, quote);
+    g_byte_array_unref(quote);
+    return l4;
+}
+
+/* The frame of an ICMP error from @sender to @to, arriving on @ifindex, that quotes
+ * @inner_l4 sent from @src to @dst. */
+static GByteArray *
+_icmp_error_frame(int               family,
+                  const char       *sender,
+                  const char       *to,
+                  guint8            type,
+                  guint8            code,
+                  guint32           word,
+                  const char       *src,
+                  const char       *dst,
+                  guint8            inner_proto,
+                  const GByteArray *inner_l4)
+{
+    GByteArray *frame = _sll2(family == AF_INET ? 0x0800 : 0x86dd, ETH1, PKT_HOST);
+    GByteArray *l4    = _icmp_error(family, type, code, word, src, dst, inner_proto, inner_l4);
+
+    if (family == AF_INET)
+        _ipv4(frame, sender, to, IPPROTO_ICMP, l4);
+    else
+        _ipv6(frame, sender, to, IPPROTO_ICMPV6, FALSE, l4);
+    g_byte_array_unref(l4);
+    return frame;
+}
+
+/* An IPv4 ICMP error from @sender about our echo reply (@echo_type 0) or request (8). */
+static gboolean
+_error4_about_echo(NmfFlowTable *table,
+                   const char   *sender,
+                   guint8        type,
+                   guint8        code,
+                   guint8        echo_type)
+{
+    GByteArray *inner = _icmp_echo(echo_type, 0x77, 1);
+    GByteArray *frame = _icmp_error_frame(
+      AF_INET, sender, LAN_ADDR, type, code, 0, LAN_ADDR, REMOTE, IPPROTO_ICMP, inner);
+
+    g_byte_array_unref(inner);
     return _feed(table, NMF_DLT_LINUX_SLL2, frame);
 }
 
@@ -534,6 +605,344 @@ test_sll_unknown_iface(void)
     g_assert_nonnull(strstr(text, "requests in ?, replies out ?  interface unknown"));
 }
 
+/*****************************************************************************/
+/* ICMP errors that quote what this host sent to the peer */
+
+static void
+test_icmp_error_parse(void)
+{
+    GByteArray *inner = _tcp(22, 40000, 0x12);
+    GByteArray *frame =
+      _icmp_error_frame(AF_INET, LAN_GW, LAN_ADDR, 3, 13, 0, LAN_ADDR, REMOTE, IPPROTO_TCP, inner);
+    NmfPacket p;
+    guint8    a[4];
+
+    g_assert_true(nmf_packet_parse(NMF_DLT_LINUX_SLL2, frame->data, frame->len, &p));
+    g_assert_cmpint(p.ip_proto, ==, IPPROTO_ICMP);
+    g_assert_cmpint(p.icmp_type, ==, 3);
+    g_assert_true(p.has_quote);
+    g_assert_cmpint(p.quote.type, ==, 3);
+    g_assert_cmpint(p.quote.code, ==, 13);
+    g_assert_cmpint(p.quote.proto, ==, IPPROTO_TCP);
+    g_assert_cmpint(p.quote.sport, ==, 22);
+    g_assert_cmpint(p.quote.dport, ==, 40000);
+    inet_pton(AF_INET, LAN_ADDR, a);
+    g_assert_cmpmem(p.quote.src, 4, a, 4);
+    inet_pton(AF_INET, REMOTE, a);
+    g_assert_cmpmem(p.quote.dst, 4, a, 4);
+    inet_pton(AF_INET, LAN_GW, a);
+    g_assert_cmpmem(p.src, 4, a, 4);
+
+    /* Every truncation is refused or parsed without its quote, never read past. */
+    for (guint len = 0; len < frame->len; len++) {
+        guint8 *copy = g_malloc(MAX(len, 1));
+
+        memcpy(copy, frame->data, len);
+        if (nmf_packet_parse(NMF_DLT_LINUX_SLL2, copy, len, &p))
+            g_assert_false(p.has_quote);
+        g_free(copy);
+    }
+    g_byte_array_unref(frame);
+    g_byte_array_unref(inner);
+}
+
+/* The replies leave by the right link; a router on the way rejects them. */
+static void
+test_icmp_error_rejected(void)
+{
+    g_autoptr(NmfFlowTable) table = nmf_flow_table_new(REMOTE);
+    g_autofree char *text         = NULL;
+    NmfFlowVerdict   verdict;
+    const NmfFlow   *flow;
+
+    g_assert_true(_ping4(table, REMOTE, LAN_ADDR, 8, ETH1, PKT_HOST, 1));
+    g_assert_true(_ping4(table, LAN_ADDR, REMOTE, 0, ETH1, PKT_OUTGOING, 1));
+    g_assert_cmpint(nmf_flow_table_verdict(table), ==, NMF_FLOW_SYMMETRIC);
+    g_assert_true(_error4_about_echo(table, LAN_GW, 3, 13, 0));
+    g_assert_true(_error4_about_echo(table, LAN_GW, 3, 13, 0));
+    flow = nmf_flow_table_get_flow(table, 0);
+    g_assert_cmpuint(flow->icmp_errors->len, ==, 1);
+    g_assert_cmpuint(nmf_flow_main_icmp_error(flow)->count, ==, 2);
+    g_assert_true(nmf_flow_main_icmp_error(flow)->about_replies);
+    g_assert_cmpstr(nmf_flow_main_icmp_error(flow)->sender, ==, LAN_GW);
+    text = _render(table, &verdict);
+    g_assert_cmpint(verdict, ==, NMF_FLOW_UNDELIVERED);
+    g_assert_nonnull(strstr(
+      text,
+      "icmp " REMOTE " -> " LAN_ADDR ": requests in eth1, replies out eth1  UNDELIVERED (1/1)\n"
+      "    replies: rejected by " LAN_GW " (administratively prohibited) (2 ICMP errors)\n"));
+    g_assert_nonnull(strstr(text,
+                            "Verdict: undelivered: traffic with " REMOTE
+                            " leaves by the link it arrives on, but ICMP errors say it does "
+                            "not arrive: rejected by " LAN_GW " (administratively prohibited)."));
+}
+
+/* We ask the peer; a router has no route to it: no guess, the cause. */
+static void
+test_icmp_error_no_route_for_request(void)
+{
+    g_autoptr(NmfFlowTable) table = nmf_flow_table_new(REMOTE);
+    g_autofree char *text         = NULL;
+    NmfFlowVerdict   verdict;
+    GByteArray      *inner = _udp(54321, 53);
+    GByteArray      *frame;
+
+    g_assert_true(_l4_4(table, LAN_ADDR, REMOTE, IPPROTO_UDP, _udp(54321, 53), ETH1, PKT_OUTGOING));
+    frame =
+      _icmp_error_frame(AF_INET, LAN_GW, LAN_ADDR, 3, 0, 0, LAN_ADDR, REMOTE, IPPROTO_UDP, inner);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    /* Host unreachable is no route too, from another router. */
+    frame = _icmp_error_frame(
+      AF_INET, "10.72.112.254", LAN_ADDR, 3, 1, 0, LAN_ADDR, REMOTE, IPPROTO_UDP, inner);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    g_byte_array_unref(inner);
+    g_assert_cmpuint(nmf_flow_table_get_flow(table, 0)->icmp_errors->len, ==, 2);
+    g_assert_false(nmf_flow_main_icmp_error(nmf_flow_table_get_flow(table, 0))->about_replies);
+    text = _render(table, &verdict);
+    g_assert_cmpint(verdict, ==, NMF_FLOW_NO_REPLY);
+    g_assert_nonnull(strstr(
+      text, "    requests: no route (network unreachable from " LAN_GW ") (1 ICMP error)\n"));
+    g_assert_nonnull(strstr(
+      text, "    requests: no route (host unreachable from 10.72.112.254) (1 ICMP error)\n"));
+    g_assert_nonnull(strstr(text,
+                            "Verdict: no reply: what this host sends to " REMOTE
+                            " does not arrive: no route (network unreachable from " LAN_GW ")."));
+    g_assert_null(strstr(text, "rp_filter, a firewall"));
+}
+
+/* The report's asymmetry, and the libvirt host's firewall rejecting the replies. */
+static void
+test_icmp_error_asymmetric(void)
+{
+    g_autoptr(NmfFlowTable) table = nmf_flow_table_new(REMOTE);
+    g_autofree char *text         = NULL;
+    NmfFlowVerdict   verdict;
+    GByteArray      *inner = _tcp(22, 40000, 0x12);
+    GByteArray      *frame;
+
+    g_assert_true(
+      _l4_4(table, REMOTE, LAN_ADDR, IPPROTO_TCP, _tcp(40000, 22, 0x02), ETH1, PKT_HOST));
+    g_assert_true(
+      _l4_4(table, LAN_ADDR, REMOTE, IPPROTO_TCP, _tcp(22, 40000, 0x12), ETH0, PKT_OUTGOING));
+    frame =
+      _icmp_error_frame(AF_INET, NAT_GW, LAN_ADDR, 3, 3, 0, LAN_ADDR, REMOTE, IPPROTO_TCP, inner);
+    frame->data[7] = ETH0; /* it comes back by eth0 */
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    g_byte_array_unref(inner);
+    text = _render(table, &verdict);
+    g_assert_cmpint(verdict, ==, NMF_FLOW_ASYMMETRIC);
+    g_assert_nonnull(strstr(text,
+                            "replies out eth0  ASYMMETRIC (1/1)\n    replies: rejected by " NAT_GW
+                            " (port unreachable) (1 ICMP error)\n"));
+    g_assert_nonnull(strstr(
+      text, "ICMP errors name where they are lost: rejected by " NAT_GW " (port unreachable)."));
+}
+
+/* Errors about other hosts' packets, about packets of no flow, leaving ones and
+ * errors that quote the peer's own packets explain nothing here. */
+static void
+test_icmp_error_ignored(void)
+{
+    g_autoptr(NmfFlowTable) table = nmf_flow_table_new(REMOTE);
+    GByteArray *inner             = _icmp_echo(0, 0x77, 1);
+    GByteArray *frame;
+
+    /* No flow yet: the quoted reply was never seen. */
+    g_assert_false(_error4_about_echo(table, LAN_GW, 3, 13, 0));
+    g_assert_true(_ping4(table, REMOTE, LAN_ADDR, 8, ETH1, PKT_HOST, 1));
+    g_assert_true(_ping4(table, LAN_ADDR, REMOTE, 0, ETH1, PKT_OUTGOING, 1));
+    /* About a packet to another host. */
+    frame = _icmp_error_frame(
+      AF_INET, LAN_GW, LAN_ADDR, 3, 13, 0, LAN_ADDR, "10.72.112.30", IPPROTO_ICMP, inner);
+    g_assert_false(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    /* About a packet the peer sent (it quotes the peer as source). */
+    frame =
+      _icmp_error_frame(AF_INET, LAN_GW, REMOTE, 3, 13, 0, REMOTE, REMOTE, IPPROTO_ICMP, inner);
+    g_assert_false(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    /* One this host sends (it forwards or answers for someone). */
+    frame =
+      _icmp_error_frame(AF_INET, LAN_ADDR, LAN_GW, 3, 13, 0, LAN_ADDR, REMOTE, IPPROTO_ICMP, inner);
+    frame->data[10] = PKT_OUTGOING;
+    g_assert_false(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    /* About an ICMP message that is no echo. */
+    g_byte_array_unref(inner);
+    inner = _icmp_echo(13 /* timestamp */, 0, 0);
+    frame =
+      _icmp_error_frame(AF_INET, LAN_GW, LAN_ADDR, 3, 13, 0, LAN_ADDR, REMOTE, IPPROTO_ICMP, inner);
+    g_assert_false(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    g_byte_array_unref(inner);
+    g_assert_cmpuint(nmf_flow_table_get_flow(table, 0)->icmp_errors->len, ==, 0);
+    g_assert_cmpint(nmf_flow_table_verdict(table), ==, NMF_FLOW_SYMMETRIC);
+}
+
+static void
+test_icmp_error_icmp6(void)
+{
+    g_autoptr(NmfFlowTable) table = nmf_flow_table_new("fd00:72::29");
+    g_autofree char *text         = NULL;
+    NmfFlowVerdict   verdict;
+    GByteArray      *frame;
+    GByteArray      *l4;
+
+    frame = _sll2(0x86dd, ETH1, PKT_HOST);
+    l4    = _icmp_echo(128, 9, 1);
+    _ipv6(frame, "fd00:72::29", "fd00:66::236", IPPROTO_ICMPV6, FALSE, l4);
+    g_byte_array_unref(l4);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    frame = _sll2(0x86dd, ETH1, PKT_OUTGOING);
+    l4    = _icmp_echo(129, 9, 1);
+    _ipv6(frame, "fd00:66::236", "fd00:72::29", IPPROTO_ICMPV6, FALSE, l4);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+
+    frame = _icmp_error_frame(AF_INET6,
+                              "fd00:66::1",
+                              "fd00:66::236",
+                              1,
+                              0,
+                              0,
+                              "fd00:66::236",
+                              "fd00:72::29",
+                              IPPROTO_ICMPV6,
+                              l4);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    frame = _icmp_error_frame(AF_INET6,
+                              "fd00:66::1",
+                              "fd00:66::236",
+                              2,
+                              0,
+                              1280,
+                              "fd00:66::236",
+                              "fd00:72::29",
+                              IPPROTO_ICMPV6,
+                              l4);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    frame = _icmp_error_frame(AF_INET6,
+                              "fd00:66::1",
+                              "fd00:66::236",
+                              2,
+                              0,
+                              1280,
+                              "fd00:66::236",
+                              "fd00:72::29",
+                              IPPROTO_ICMPV6,
+                              l4);
+    g_assert_true(_feed(table, NMF_DLT_LINUX_SLL2, frame));
+    g_byte_array_unref(l4);
+    text = _render(table, &verdict);
+    g_assert_cmpint(verdict, ==, NMF_FLOW_UNDELIVERED);
+    g_assert_nonnull(strstr(
+      text, "    replies: no route (no route to destination from fd00:66::1) (1 ICMP error)\n"));
+    g_assert_nonnull(strstr(
+      text, "    replies: too big for the path (fd00:66::1 allows MTU 1280) (2 ICMP errors)\n"));
+    /* The cause named is the error seen most often. */
+    g_assert_nonnull(
+      strstr(text, "does not arrive: too big for the path (fd00:66::1 allows MTU 1280)."));
+}
+
+/* Each ICMP type and code names the cause it stands for. */
+static void
+test_icmp_error_causes(void)
+{
+    static const struct {
+        int          family;
+        guint8       type;
+        guint8       code;
+        NmfIcmpCause cause;
+        const char  *name;
+        const char  *text;
+    } cases[] = {
+        { AF_INET,
+          3,
+          0,
+          NMF_ICMP_CAUSE_NO_ROUTE,
+          "no-route",
+          "no route (network unreachable from R)" },
+        { AF_INET,
+          3,
+          1,
+          NMF_ICMP_CAUSE_NO_ROUTE,
+          "no-route",
+          "no route (host unreachable from R)" },
+        { AF_INET, 3, 3, NMF_ICMP_CAUSE_REJECTED, "rejected", "rejected by R (port unreachable)" },
+        { AF_INET,
+          3,
+          10,
+          NMF_ICMP_CAUSE_REJECTED,
+          "rejected",
+          "rejected by R (host administratively prohibited)" },
+        { AF_INET,
+          3,
+          13,
+          NMF_ICMP_CAUSE_REJECTED,
+          "rejected",
+          "rejected by R (administratively prohibited)" },
+        { AF_INET,
+          3,
+          4,
+          NMF_ICMP_CAUSE_TOO_BIG,
+          "too-big",
+          "too big for the path (fragmentation needed from R)" },
+        { AF_INET,
+          3,
+          5,
+          NMF_ICMP_CAUSE_UNREACHABLE,
+          "unreachable",
+          "unreachable (source route failed from R)" },
+        { AF_INET,
+          11,
+          0,
+          NMF_ICMP_CAUSE_TTL_EXCEEDED,
+          "ttl-exceeded",
+          "TTL exceeded at R (TTL exceeded in transit: a routing loop or too many hops)" },
+        { AF_INET6,
+          1,
+          0,
+          NMF_ICMP_CAUSE_NO_ROUTE,
+          "no-route",
+          "no route (no route to destination from R)" },
+        { AF_INET6,
+          1,
+          3,
+          NMF_ICMP_CAUSE_NO_ROUTE,
+          "no-route",
+          "no route (address unreachable from R)" },
+        { AF_INET6,
+          1,
+          1,
+          NMF_ICMP_CAUSE_REJECTED,
+          "rejected",
+          "rejected by R (administratively prohibited)" },
+        { AF_INET6,
+          1,
+          6,
+          NMF_ICMP_CAUSE_REJECTED,
+          "rejected",
+          "rejected by R (reject route to destination)" },
+        { AF_INET6,
+          3,
+          0,
+          NMF_ICMP_CAUSE_TTL_EXCEEDED,
+          "ttl-exceeded",
+          "TTL exceeded at R (hop limit exceeded in transit: a routing loop or too many hops)" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text =
+          nmf_icmp_error_describe(cases[i].family, cases[i].type, cases[i].code, 0, "R");
+
+        g_assert_true(nmf_icmp_is_error(cases[i].family, cases[i].type));
+        g_assert_cmpint(
+          nmf_icmp_error_cause(cases[i].family, cases[i].type, cases[i].code), ==, cases[i].cause);
+        g_assert_cmpstr(nmf_icmp_cause_to_string(cases[i].cause), ==, cases[i].name);
+        g_assert_cmpstr(text, ==, cases[i].text);
+    }
+    /* Echo, redirect, router advertisement, neighbour solicitation: no errors. */
+    g_assert_false(nmf_icmp_is_error(AF_INET, 0));
+    g_assert_false(nmf_icmp_is_error(AF_INET, 5));
+    g_assert_false(nmf_icmp_is_error(AF_INET6, 134));
+    g_assert_false(nmf_icmp_is_error(AF_INET6, 135));
+}
+
 static void
 test_bad_target(void)
 {
@@ -560,5 +969,12 @@ main(int argc, char **argv)
     g_test_add_func("/flow/incomplete", test_incomplete);
     g_test_add_func("/flow/sll-unknown-iface", test_sll_unknown_iface);
     g_test_add_func("/flow/bad-target", test_bad_target);
+    g_test_add_func("/flow/icmp-error/parse", test_icmp_error_parse);
+    g_test_add_func("/flow/icmp-error/rejected", test_icmp_error_rejected);
+    g_test_add_func("/flow/icmp-error/no-route-for-request", test_icmp_error_no_route_for_request);
+    g_test_add_func("/flow/icmp-error/asymmetric", test_icmp_error_asymmetric);
+    g_test_add_func("/flow/icmp-error/ignored", test_icmp_error_ignored);
+    g_test_add_func("/flow/icmp-error/icmp6", test_icmp_error_icmp6);
+    g_test_add_func("/flow/icmp-error/causes", test_icmp_error_causes);
     return g_test_run();
 }

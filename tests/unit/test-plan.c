@@ -305,6 +305,100 @@ test_plan_revert_keeps_admin_changes(void)
     g_assert_cmpint(p.restore4, ==, NMF_METRIC_AUTO);
 }
 
+/* Which releases get their default routes moved instead of a Reapply. */
+static void
+test_live_method(void)
+{
+    g_assert_cmpint(nmf_plan_live_method("1.14.0", NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
+    g_assert_cmpint(nmf_plan_live_method("1.30.0", NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
+    g_assert_cmpint(nmf_plan_live_method("1.35.99", NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
+    g_assert_cmpint(nmf_plan_live_method("1.36.0", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
+    g_assert_cmpint(nmf_plan_live_method("1.40.16-9.el8", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
+    g_assert_cmpint(nmf_plan_live_method("1.42.4", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
+    g_assert_cmpint(nmf_plan_live_method("1.48.10", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
+    /* Routing rules reach the kernel only through a Reapply. */
+    g_assert_cmpint(nmf_plan_live_method("1.40.16", NMF_MODE_POLICY), ==, NMF_LIVE_REAPPLY);
+    g_assert_cmpint(nmf_plan_live_method(NULL, NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
+    g_assert_cmpint(nmf_plan_live_method("garbage", NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
+}
+
+/* NMF_LIVE_ROUTES: the kernel's metrics decide what moves; an applied connection with
+ * an explicit metric still gets a Reapply; the connection defaults name every link
+ * whose routes move, and moving them again is a no-op. */
+static void
+test_routes_method(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(NmfPlan) again     = NULL;
+    g_autoptr(GPtrArray) lines   = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *defaults    = NULL;
+    NmfUplink       *nat         = uplinks->pdata[0];
+    NmfUplink       *lan         = uplinks->pdata[1];
+    NmfUplink       *lan2        = uplinks->pdata[2];
+    gboolean         managed;
+    guint            i;
+
+    /* NetworkManager's defaults in the applied connections of eth0 and eth1, the
+     * activation order in the kernel; eth2's profile set 102 itself. */
+    nat->applied_metric4 = nat->applied_metric6 = NMF_METRIC_AUTO;
+    lan->applied_metric4 = lan->applied_metric6 = NMF_METRIC_AUTO;
+    nat->kernel_metric4                         = 100;
+    lan->kernel_metric4                         = 101;
+    lan->kernel_metric6                         = 101;
+    lan2->kernel_metric4                        = 102;
+    managed                                     = nmf_rank(config, uplinks);
+    plan = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES);
+    g_assert_true(nmf_plan_moves_routes(plan, nat));
+    g_assert_true(nmf_plan_moves_routes(plan, lan));
+    g_assert_false(nmf_plan_moves_routes(plan, lan2));
+    g_assert_cmpint(lan->wanted_metric, <, nat->wanted_metric);
+    for (i = 0; i < plan->reapply->len; i++)
+        g_assert_true(plan->reapply->pdata[i] != lan2 || lan2->wanted_metric != 102);
+
+    defaults = nmf_plan_route_metric_defaults(plan);
+    g_assert_nonnull(defaults);
+    g_assert_true(g_str_has_prefix(defaults, NMF_PLAN_DEFAULTS_HEADER "\n"));
+    g_assert_nonnull(
+      strstr(defaults, "[connection-nm-metric-fix-eth1]\nmatch-device=interface-name:eth1\n"));
+    g_assert_nonnull(strstr(defaults, "[connection-nm-metric-fix-eth0]\n"));
+    g_assert_null(strstr(defaults, "eth2"));
+    {
+        g_autofree char *want6 =
+          g_strdup_printf("ipv6.route-metric=%" G_GINT64_FORMAT "\n", lan->wanted_metric);
+
+        g_assert_nonnull(strstr(defaults, want6));
+    }
+
+    nmf_plan_describe_reapply(plan, TRUE, lines);
+    g_assert_cmpuint(lines->len, >=, 2);
+    g_assert_true(g_str_has_prefix(lines->pdata[0], "would move the default routes of "));
+
+    /* The routes moved in the kernel: nothing left to move; the applied connections
+     * still say NetworkManager's default, which is not a reason to reapply. */
+    for (i = 0; i < plan->reapply->len; i++) {
+        NmfUplink *u = plan->reapply->pdata[i];
+
+        if (!nmf_plan_moves_routes(plan, u))
+            continue;
+        u->kernel_metric4 = u->wanted_metric;
+        if (u->has_ipv6)
+            u->kernel_metric6 = u->wanted_metric;
+    }
+    lan2->applied_metric4 = lan2->wanted_metric;
+    lan2->kernel_metric4  = lan2->wanted_metric;
+    again                 = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES);
+    g_assert_cmpuint(again->reapply->len, ==, 0);
+
+    /* A name NetworkManager's match-device would read as a pattern gets no section. */
+    g_free(lan->iface);
+    lan->iface = g_strdup("eth*1");
+    g_clear_pointer(&defaults, g_free);
+    defaults = nmf_plan_route_metric_defaults(again);
+    g_assert_null(strstr(defaults, "eth*1"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -317,5 +411,7 @@ main(int argc, char **argv)
     g_test_add_func("/plan/left-alone", test_left_alone);
     g_test_add_func("/plan/unmanaged", test_unmanaged);
     g_test_add_func("/plan/revert-keeps-admin-changes", test_plan_revert_keeps_admin_changes);
+    g_test_add_func("/plan/live-method", test_live_method);
+    g_test_add_func("/plan/routes-method", test_routes_method);
     return g_test_run();
 }
