@@ -64,6 +64,19 @@ void nmf_print_error(const char *message);
  * "nm-metric-fix: " their own way). */
 void nmf_print_error_line(const char *line);
 
+/* Network byte order fields of a packet, read without alignment assumptions. */
+static inline guint16
+nmf_read_be16(const guint8 *p)
+{
+    return (guint16) ((p[0] << 8) | p[1]);
+}
+
+static inline guint32
+nmf_read_be32(const guint8 *p)
+{
+    return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
 G_END_DECLS
 
 #endif /* NMF_COMMON_H */

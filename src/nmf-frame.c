@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "nmf-common.h"
+
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_VLAN 0x8100
@@ -14,12 +16,6 @@
 #define VLAN_TAG_LEN   4
 #define ARPHRD_ETHER   1
 #define ARPHRD_NONE    0xfffe
-
-static guint16
-_get_be16(const guint8 *p)
-{
-    return (guint16) ((p[0] << 8) | p[1]);
-}
 
 gsize
 nmf_frame_to_sll2(int           dlt,
@@ -39,14 +35,14 @@ nmf_frame_to_sll2(int           dlt,
     case NMF_FRAME_DLT_EN10MB:
         if (caplen < ETH_HEADER_LEN)
             return 0;
-        ethertype = _get_be16(frame + 12);
+        ethertype = nmf_read_be16(frame + 12);
         hlen      = ETH_HEADER_LEN;
         for (guint tags = 0;
              tags < 2 && (ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ);
              tags++) {
             if (caplen < hlen + VLAN_TAG_LEN)
                 return 0;
-            ethertype = _get_be16(frame + hlen + 2);
+            ethertype = nmf_read_be16(frame + hlen + 2);
             hlen += VLAN_TAG_LEN;
         }
         hatype = ARPHRD_ETHER;

@@ -20,18 +20,6 @@
 #define ICMP_ERROR_HEADER_LEN 8 /* type, code, checksum, 4 bytes unused or MTU */
 #define QUOTED_TRANSPORT_LEN  8 /* the most RFC 792 promises of the quoted payload */
 
-static guint16
-_get_be16(const guint8 *p)
-{
-    return (guint16) ((p[0] << 8) | p[1]);
-}
-
-static guint32
-_get_be32(const guint8 *p)
-{
-    return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
 gboolean
 nmf_icmp_is_error(int family, guint8 type)
 {
@@ -53,8 +41,8 @@ _parse_quoted_transport(const guint8 *p, gsize len, NmfIcmpQuote *out)
         return TRUE;
     case IPPROTO_TCP:
     case IPPROTO_UDP:
-        out->sport = _get_be16(p);
-        out->dport = _get_be16(p + 2);
+        out->sport = nmf_read_be16(p);
+        out->dport = nmf_read_be16(p + 2);
         return TRUE;
     default:
         return FALSE;
@@ -77,11 +65,11 @@ nmf_icmp_error_parse(int family, const guint8 *icmp, gsize len, NmfIcmpQuote *ou
     qlen      = len - ICMP_ERROR_HEADER_LEN;
     if (family == AF_INET) {
         if (out->type == ICMP_DEST_UNREACH && out->code == ICMP_FRAG_NEEDED)
-            out->mtu = _get_be16(icmp + 6);
+            out->mtu = nmf_read_be16(icmp + 6);
         if (qlen < 20 || (q[0] >> 4) != 4)
             return FALSE;
         ihl = (gsize) (q[0] & 0x0f) * 4;
-        if (ihl < 20 || qlen < ihl || (_get_be16(q + 6) & 0x1fff) != 0)
+        if (ihl < 20 || qlen < ihl || (nmf_read_be16(q + 6) & 0x1fff) != 0)
             return FALSE; /* a later fragment quotes no transport header */
         out->proto = q[9];
         memcpy(out->src, q + 12, 4);
@@ -89,7 +77,7 @@ nmf_icmp_error_parse(int family, const guint8 *icmp, gsize len, NmfIcmpQuote *ou
         return _parse_quoted_transport(q + ihl, qlen - ihl, out);
     }
     if (out->type == ICMP6_PACKET_TOO_BIG)
-        out->mtu = _get_be32(icmp + 4);
+        out->mtu = nmf_read_be32(icmp + 4);
     /* Our own packets carry no extension headers: only a plain IPv6 header is matched. */
     if (qlen < 40 || (q[0] >> 4) != 6)
         return FALSE;

@@ -46,18 +46,6 @@ struct _NmfFlowTable {
     guint       n_untracked; /* packets of flows beyond MAX_FLOWS */
 };
 
-static guint16
-_get_be16(const guint8 *p)
-{
-    return (guint16) ((p[0] << 8) | p[1]);
-}
-
-static guint32
-_get_be32(const guint8 *p)
-{
-    return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
 static NmfPacketDirection
 _direction(guint pkttype)
 {
@@ -90,15 +78,15 @@ _parse_transport(const guint8 *p, gsize len, NmfPacket *out)
     case IPPROTO_TCP:
         if (len < 14)
             return FALSE;
-        out->sport     = _get_be16(p);
-        out->dport     = _get_be16(p + 2);
+        out->sport     = nmf_read_be16(p);
+        out->dport     = nmf_read_be16(p + 2);
         out->tcp_flags = p[13];
         return TRUE;
     case IPPROTO_UDP:
         if (len < 8)
             return FALSE;
-        out->sport = _get_be16(p);
-        out->dport = _get_be16(p + 2);
+        out->sport = nmf_read_be16(p);
+        out->dport = nmf_read_be16(p + 2);
         return TRUE;
     default:
         return FALSE;
@@ -115,7 +103,7 @@ _parse_ipv4(const guint8 *p, gsize len, NmfPacket *out)
     ihl = (gsize) (p[0] & 0x0f) * 4;
     if (ihl < 20 || len < ihl)
         return FALSE;
-    if ((_get_be16(p + 6) & 0x1fff) != 0)
+    if ((nmf_read_be16(p + 6) & 0x1fff) != 0)
         return FALSE; /* not the first fragment: no transport header */
     out->family   = AF_INET;
     out->ip_proto = p[9];
@@ -149,7 +137,7 @@ _parse_ipv6(const guint8 *p, gsize len, NmfPacket *out)
             off += ((gsize) p[off + 1] + 1) * 8;
             continue;
         case 44: /* fragment */
-            if (len < off + 8 || (_get_be16(p + off + 2) & 0xfff8) != 0)
+            if (len < off + 8 || (nmf_read_be16(p + off + 2) & 0xfff8) != 0)
                 return FALSE;
             next = p[off];
             off += 8;
@@ -182,16 +170,16 @@ nmf_packet_parse(int dlt, const guint8 *data, gsize caplen, NmfPacket *out)
     case NMF_DLT_LINUX_SLL2:
         if (caplen < SLL2_HEADER_LEN)
             return FALSE;
-        ethertype      = _get_be16(data);
-        out->ifindex   = (int) _get_be32(data + 4);
+        ethertype      = nmf_read_be16(data);
+        out->ifindex   = (int) nmf_read_be32(data + 4);
         out->direction = _direction(data[10]);
         hlen           = SLL2_HEADER_LEN;
         break;
     case NMF_DLT_LINUX_SLL:
         if (caplen < SLL_HEADER_LEN)
             return FALSE;
-        out->direction = _direction(_get_be16(data));
-        ethertype      = _get_be16(data + 14);
+        out->direction = _direction(nmf_read_be16(data));
+        ethertype      = nmf_read_be16(data + 14);
         hlen           = SLL_HEADER_LEN;
         break;
     default:

@@ -150,18 +150,7 @@ lan_reject_replies() {
 # data/observe-schema.json, then the assertions run on it as `doc`.
 check_observe_json() {
     printf '%s\n' "$OUT" >"$LAB_DIR/observe.json"
-    python3 - "$HERE/../../data/observe-schema.json" "$LAB_DIR/observe.json" "$1" <<'EOF' 2>&1
-import json, sys
-schema = json.load(open(sys.argv[1]))
-doc = json.load(open(sys.argv[2]))
-try:
-    import jsonschema
-    cls = jsonschema.validators.validator_for(schema)
-    cls(schema, format_checker=cls.FORMAT_CHECKER).validate(doc)
-except ImportError:
-    print("# python3 jsonschema missing: schema not checked")
-exec(sys.argv[3])
-EOF
+    lab_json_check "$HERE/../../data/observe-schema.json" "$LAB_DIR/observe.json" "$1"
 }
 
 guest_has_addr() { # ADDR

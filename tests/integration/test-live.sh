@@ -76,16 +76,22 @@ result "before the fix both links renew every ${T1} s (T1 from the DHCP servers)
 
 # Watch addresses and routes from before the fix to the end of the renewal
 # window.
-routes_before=$(lab_default_routes)
-lab__run_bg ip-monitor "$LAB_DIR/monitor.log" ip netns exec "$LAB_NS_GUEST" ip -ts -o monitor address route
-mon_pid=$LAB__LAST_PID
-monitor_sees_mark() { grep -q "$MARK_ROUTE" "$LAB_DIR/monitor.log"; }
-mark_and_wait() {
-    lab_ns guest ip route replace unreachable "$MARK_ROUTE/32" table 1999 >/dev/null 2>&1
-    monitor_sees_mark
+# start_monitor LOG: `ip monitor` of the guest's addresses and routes into LOG
+# (its PID in mon_pid), once a marker route shows it listens.
+start_monitor() {
+    local log=$1
+    : >"$log"
+    lab__run_bg ip-monitor "$log" ip netns exec "$LAB_NS_GUEST" ip -ts -o monitor address route
+    mon_pid=$LAB__LAST_PID
+    mark_and_wait() {
+        lab_ns guest ip route replace unreachable "$MARK_ROUTE/32" table 1999 >/dev/null 2>&1
+        grep -q "$MARK_ROUTE" "$log"
+    }
+    lab_wait_for 5 mark_and_wait || bail "ip monitor did not report a route change within 5 s"
+    lab_ns guest ip route del unreachable "$MARK_ROUTE/32" table 1999 || bail "removing the marker route failed"
 }
-lab_wait_for 5 mark_and_wait || bail "ip monitor did not report a route change within 5 s"
-lab_ns guest ip route del unreachable "$MARK_ROUTE/32" table 1999 || bail "removing the marker route failed"
+routes_before=$(lab_default_routes)
+start_monitor "$LAB_DIR/monitor.log"
 
 # 2: the fix itself, right after eth1 renewed: a change that only took effect
 # at the next DHCP event would not show within SWITCH_S (< T1).
@@ -189,16 +195,7 @@ result "after the renewals the fix holds: default routes $routes_now" "$WHY"
 # 9: --revert is live and harmless too: NetworkManager's activation-order
 # metrics come back at once and no IPv4 address goes.
 WHY=
-: >"$LAB_DIR/monitor-revert.log"
-lab__run_bg ip-monitor "$LAB_DIR/monitor-revert.log" ip netns exec "$LAB_NS_GUEST" ip -ts -o monitor address route
-mon_pid=$LAB__LAST_PID
-revert_mark_seen() { grep -q "$MARK_ROUTE" "$LAB_DIR/monitor-revert.log"; }
-mark_and_wait_revert() {
-    lab_ns guest ip route replace unreachable "$MARK_ROUTE/32" table 1999 >/dev/null 2>&1
-    revert_mark_seen
-}
-lab_wait_for 5 mark_and_wait_revert || bail "ip monitor did not report a route change within 5 s"
-lab_ns guest ip route del unreachable "$MARK_ROUTE/32" table 1999 || bail "removing the marker route failed"
+start_monitor "$LAB_DIR/monitor-revert.log"
 t_revert=$(lab__now_us)
 nmf --revert
 [ "$NMF_RC" = 0 ] || add_why "--revert exited $NMF_RC"

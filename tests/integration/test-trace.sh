@@ -98,19 +98,7 @@ hop_counts() {
 # assertions run with the document in `doc`.
 check_json() {
     printf '%s\n' "$OUT" >"$LAB_DIR/doc.json"
-    python3 - "$DATA/$1" "$LAB_DIR/doc.json" "$2" <<'EOF' 2>&1
-import json, sys
-schema = json.load(open(sys.argv[1]))
-doc = json.load(open(sys.argv[2]))
-try:
-    import jsonschema
-    cls = jsonschema.validators.validator_for(schema)
-    cls(schema, format_checker=cls.FORMAT_CHECKER).validate(doc)
-except ImportError:
-    print("# python3 jsonschema missing: schema not checked")
-hops = {h["device"]: h for h in doc.get("hops", [])}
-exec(sys.argv[3])
-EOF
+    lab_json_check "$DATA/$1" "$LAB_DIR/doc.json" "$2"
 }
 
 guest_has_addr() {

@@ -71,3 +71,23 @@ nmf() {
 last_line() {
     printf '%s\n' "$1" | awk 'NF { l = $0 } END { print l }'
 }
+
+# lab_json_check SCHEMA DOC PYTHON: DOC (a file) validates against SCHEMA (when
+# python3-jsonschema is installed), then the assertions PYTHON run with the
+# document in `doc` (and, for the trace's documents, its hops by device in
+# `hops`); they print why they fail.
+lab_json_check() {
+    python3 - "$1" "$2" "$3" <<'EOF' 2>&1
+import json, sys
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+try:
+    import jsonschema
+    cls = jsonschema.validators.validator_for(schema)
+    cls(schema, format_checker=cls.FORMAT_CHECKER).validate(doc)
+except ImportError:
+    print("# python3 jsonschema missing: schema not checked")
+hops = {h["device"]: h for h in doc.get("hops", [])} if isinstance(doc, dict) else {}
+exec(sys.argv[3])
+EOF
+}
