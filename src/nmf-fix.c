@@ -146,7 +146,7 @@ _apply(NmfNm *nm, NmfPlan *plan, GError **error)
     GError *first_error        = NULL;
     GError *local              = NULL;
 
-    if (plan->live == NMF_LIVE_ROUTES)
+    if (plan->live != NMF_LIVE_REAPPLY)
         _move_routes(nm, plan, &first_error);
     _reapply_and_update(nm, plan);
     _keep_errors(&first_error, plan->reapplied, plan->reapply, FALSE);
@@ -220,7 +220,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     } else if (!nmf_plan_is_empty(plan)) {
         if (!_apply(nm, plan, error))
             return FALSE;
-    } else if (plan->live == NMF_LIVE_ROUTES) {
+    } else if (plan->live != NMF_LIVE_REAPPLY) {
         /* Nothing moves, but NetworkManager's next lease must keep the metrics too. */
         GError *first_error = NULL;
 

@@ -41,14 +41,17 @@ nmf_plan_live_method(const char *nm_version, NmfMode mode)
 
     if (mode != NMF_MODE_METRIC || !nm_version || sscanf(nm_version, "%u.%u", &major, &minor) != 2)
         return NMF_LIVE_REAPPLY;
-    return major == 1 && minor >= 36 ? NMF_LIVE_ROUTES : NMF_LIVE_REAPPLY;
+    if (major != 1 || minor < 36)
+        return NMF_LIVE_REAPPLY;
+    return minor < 42 ? NMF_LIVE_ROUTES : NMF_LIVE_ROUTES_DHCP;
 }
 
 gboolean
 nmf_plan_moves_routes(const NmfPlan *plan, const NmfUplink *uplink)
 {
-    return plan->live == NMF_LIVE_ROUTES && uplink->applied_known
-           && uplink->applied_metric4 == NMF_METRIC_AUTO
+    return (plan->live == NMF_LIVE_ROUTES
+            || (plan->live == NMF_LIVE_ROUTES_DHCP && uplink->dhcp4_server))
+           && uplink->applied_known && uplink->applied_metric4 == NMF_METRIC_AUTO
            && (!uplink->has_ipv6 || uplink->applied_metric6 == NMF_METRIC_AUTO);
 }
 

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 typedef enum {
     NMF_LIVE_REAPPLY = 0, /* Reapply the applied connection with the new metric */
     NMF_LIVE_ROUTES,      /* move NetworkManager's default routes in the kernel */
+    NMF_LIVE_ROUTES_DHCP, /* the same for links with a DHCP lease, Reapply the others */
     NMF_LIVE_MAX,
 } NmfLiveMethod;
 
@@ -25,9 +26,14 @@ typedef enum {
  * setting: 1.36-1.41 delete the link's address and default route until the new lease is
  * bound, and on 1.42.4 and 1.48.10 the client stopped renewing afterwards in the lab.
  * There, mode=metric moves the default routes in the kernel and gives NetworkManager the
- * metrics as connection defaults for the next lease (nmf_plan_route_metric_defaults()).
- * mode=policy (routing rules) needs a Reapply everywhere.  @nm_version is
- * NetworkManager's version text ("1.40.16"), NULL when unknown. */
+ * metrics as connection defaults, which it reads when it registers a lease or a router
+ * advertisement (nmf_plan_route_metric_defaults()).  1.36-1.41 leave a route of theirs
+ * that someone removed alone until then (NMF_LIVE_ROUTES); from 1.42 NetworkManager
+ * re-adds it at any change, which only the link's next lease ends, so there only links
+ * with a DHCP lease have their routes moved, and the others (static addressing, where no
+ * DHCP is restarted) are reapplied (NMF_LIVE_ROUTES_DHCP).  mode=policy (routing rules)
+ * needs a Reapply everywhere.  @nm_version is NetworkManager's version text
+ * ("1.40.16"), NULL when unknown. */
 NmfLiveMethod nmf_plan_live_method(const char *nm_version, NmfMode mode);
 
 typedef struct {

@@ -166,7 +166,7 @@ _revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
     if (!nmf_nm_restore_live(nm,
                              profile,
                              nmf_plan_live_method(nmf_nm_get_daemon_version(nm), NMF_MODE_METRIC)
-                               == NMF_LIVE_ROUTES,
+                               != NMF_LIVE_REAPPLY,
                              reapplied,
                              moves,
                              error))

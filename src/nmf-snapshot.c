@@ -198,7 +198,7 @@ nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, NmfSnapshotFlags flags, GE
     guint         i;
 
     snapshot->config = config;
-    if ((flags & NMF_SNAPSHOT_WITH_ROUTES) || live == NMF_LIVE_ROUTES) {
+    if ((flags & NMF_SNAPSHOT_WITH_ROUTES) || live != NMF_LIVE_REAPPLY) {
         snapshot->routes = nmf_netlink_default_routes(error);
         if (!snapshot->routes)
             return NULL;

@@ -314,8 +314,9 @@ test_live_method(void)
     g_assert_cmpint(nmf_plan_live_method("1.35.99", NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
     g_assert_cmpint(nmf_plan_live_method("1.36.0", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
     g_assert_cmpint(nmf_plan_live_method("1.40.16-9.el8", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
-    g_assert_cmpint(nmf_plan_live_method("1.42.4", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
-    g_assert_cmpint(nmf_plan_live_method("1.48.10", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
+    g_assert_cmpint(nmf_plan_live_method("1.41.8", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES);
+    g_assert_cmpint(nmf_plan_live_method("1.42.4", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES_DHCP);
+    g_assert_cmpint(nmf_plan_live_method("1.48.10", NMF_MODE_METRIC), ==, NMF_LIVE_ROUTES_DHCP);
     /* Routing rules reach the kernel only through a Reapply. */
     g_assert_cmpint(nmf_plan_live_method("1.40.16", NMF_MODE_POLICY), ==, NMF_LIVE_REAPPLY);
     g_assert_cmpint(nmf_plan_live_method(NULL, NMF_MODE_METRIC), ==, NMF_LIVE_REAPPLY);
@@ -399,6 +400,37 @@ test_routes_method(void)
     g_assert_null(strstr(defaults, "eth*1"));
 }
 
+/* NMF_LIVE_ROUTES_DHCP (NetworkManager >= 1.42): only a link with a DHCP lease has its
+ * routes moved; a static one is reapplied (NetworkManager would re-add its old route at
+ * every change, and no DHCP restarts there). */
+static void
+test_routes_dhcp_method(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autofree char *defaults    = NULL;
+    NmfUplink       *nat         = uplinks->pdata[0];
+    NmfUplink       *lan         = uplinks->pdata[1];
+    gboolean         managed;
+
+    nat->applied_metric4 = nat->applied_metric6 = NMF_METRIC_AUTO;
+    lan->applied_metric4 = lan->applied_metric6 = NMF_METRIC_AUTO;
+    nat->kernel_metric4                         = 100;
+    lan->kernel_metric4                         = 101;
+    nat->dhcp4_server                           = g_strdup("192.168.122.1");
+    managed                                     = nmf_rank(config, uplinks);
+    plan = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES_DHCP);
+    g_assert_true(nmf_plan_moves_routes(plan, nat));
+    g_assert_false(nmf_plan_moves_routes(plan, lan));
+    /* Both need a change: one by its routes, one by a Reapply. */
+    g_assert_true(g_ptr_array_find(plan->reapply, nat, NULL));
+    g_assert_true(g_ptr_array_find(plan->reapply, lan, NULL));
+    defaults = nmf_plan_route_metric_defaults(plan);
+    g_assert_nonnull(strstr(defaults, "[connection-nm-metric-fix-eth0]"));
+    g_assert_null(strstr(defaults, "[connection-nm-metric-fix-eth1]"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -413,5 +445,6 @@ main(int argc, char **argv)
     g_test_add_func("/plan/revert-keeps-admin-changes", test_plan_revert_keeps_admin_changes);
     g_test_add_func("/plan/live-method", test_live_method);
     g_test_add_func("/plan/routes-method", test_routes_method);
+    g_test_add_func("/plan/routes-dhcp-method", test_routes_dhcp_method);
     return g_test_run();
 }
