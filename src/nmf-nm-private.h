@@ -75,6 +75,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Wait, nmf_nm_wait_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, nmf_nm_call_clear)
 
 gboolean nmf_nm_daemon_gone(NmfNm *self);
+/* One call of @method on NetworkManager's manager object (a floating @parameters is
+ * consumed), through the sync-over-async wait; @what names it in an error. */
+gboolean nmf_nm_call_manager(NmfNm      *self,
+                             const char *interface,
+                             const char *method,
+                             GVariant   *parameters,
+                             const char *what,
+                             GError    **error);
 /* Turn a libnm/D-Bus error into ours, naming what we were doing. @device, when
  * given, is the device the call was about. Takes @local; returns FALSE. */
 gboolean nmf_nm_fail(NmfNm      *self,

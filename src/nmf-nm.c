@@ -519,10 +519,13 @@ _dhcp4_server(NMDevice *device)
     return server && *server ? g_strdup(server) : NULL;
 }
 
-/* One round trip to NetworkManager (Peer.Ping): D-Bus keeps one sender's messages in
- * order, so every change it announced before answering is in libnm's cache after it. */
-static gboolean
-_sync(NmfNm *self, GError **error)
+gboolean
+nmf_nm_call_manager(NmfNm      *self,
+                    const char *interface,
+                    const char *method,
+                    GVariant   *parameters,
+                    const char *what,
+                    GError    **error)
 {
     g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
     g_autoptr(GVariant) reply      = NULL;
@@ -530,15 +533,18 @@ _sync(NmfNm *self, GError **error)
     g_auto(Call) call              = { 0 };
     GError *local                  = NULL;
 
-    if (!bus)
+    if (!bus) {
+        if (parameters)
+            g_variant_unref(g_variant_ref_sink(parameters));
         return FALSE;
+    }
     nmf_nm_wait_init(&wait, self->timeout_ms);
     g_dbus_connection_call(bus,
                            NM_DBUS_SERVICE,
                            NM_DBUS_PATH,
-                           "org.freedesktop.DBus.Peer",
-                           "Ping",
-                           NULL,
+                           interface,
+                           method,
+                           parameters,
                            NULL,
                            G_DBUS_CALL_FLAGS_NONE,
                            (int) self->timeout_ms,
@@ -548,8 +554,17 @@ _sync(NmfNm *self, GError **error)
     nmf_nm_wait_all(&wait);
     reply = g_dbus_connection_call_finish(bus, call.result, &local);
     if (!reply)
-        return nmf_nm_fail(self, error, &wait, local, NULL, "reading NetworkManager's devices");
+        return nmf_nm_fail(self, error, &wait, local, NULL, what);
     return TRUE;
+}
+
+/* One round trip to NetworkManager (Peer.Ping): D-Bus keeps one sender's messages in
+ * order, so every change it announced before answering is in libnm's cache after it. */
+static gboolean
+_sync(NmfNm *self, GError **error)
+{
+    return nmf_nm_call_manager(
+      self, "org.freedesktop.DBus.Peer", "Ping", NULL, "reading NetworkManager's devices", error);
 }
 
 GPtrArray *
