@@ -76,19 +76,6 @@ result() {
     fi
 }
 
-# result_known DESC REASON BUG: like result, but a failure is NetworkManager's known
-# bug BUG on this release, not ours: "not ok ... # TODO BUG" (reported, counted as
-# neither passed nor failed).  A pass is a plain ok.
-result_known() {
-    if [ -z "$2" ]; then
-        tap_ok "$1"
-    else
-        TAP_N=$((TAP_N + 1))
-        echo "not ok $TAP_N - $1 # TODO $3"
-        diag "$2"
-    fi
-}
-
 add_why() {
     WHY="$WHY${WHY:+; }$*"
 }
