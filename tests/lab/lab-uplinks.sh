@@ -22,18 +22,29 @@
 # DHCP: profile upK is static.  Every 8th uplink (k % 8 == 0) is LAN-like
 # (10.100.K.2/24 via .254), the others NAT-like, each in its own libvirt
 # alternate network 192.168.(122+K).0/24 via .1 (K <= 132).  Together with
-# eth0 (nat, DHCP) and eth1 (lan, DHCP) that makes N uplinks.
+# eth0 (nat, DHCP) and eth1 (lan, DHCP) that makes N uplinks.  Each gateway
+# answers ARP from the host end upK, as in the field: a libvirt bridge MAC
+# (52:54:00:7a:..) for the NAT-like ones, a router vendor's (00:1e:49:64:..)
+# for the LAN-like ones.
 labx_scale_kind() { # K -> lan|nat
     if [ $(($1 % 8)) -eq 0 ]; then echo lan; else echo nat; fi
 }
 
 labx_scale_uplinks() {
-    local n=$1 k addr gw t0
+    local n=$1 k addr gw gwmac t0
     [ "$n" -ge 2 ] && [ "$n" -le 130 ] || { lab_fail "labx_scale_uplinks: N must be 2..130"; return 1; }
     t0=$(lab__now_us)
     for ((k = 2; k < n; k++)) {
+        # The gateway answers ARP from the host end, with a MAC of its kind.
+        if [ "$(labx_scale_kind "$k")" = lan ]; then
+            gwmac=$(printf '00:1e:49:64:%02x:%02x' $((k / 256)) $((k % 256))) gw="10.100.$k.254/24"
+        else
+            gwmac=$(printf '52:54:00:7a:%02x:%02x' $((k / 256)) $((k % 256))) gw="192.168.$((122 + k)).1/24"
+        fi
         ip -n "$LAB_NS_GUEST" link add "eth$k" address "$(printf '52:54:00:00:%02x:%02x' $((k / 256)) $((k % 256)))" \
             type veth peer name "up$k" netns "$LAB_NS_HOST" &&
+            ip -n "$LAB_NS_HOST" link set "up$k" address "$gwmac" &&
+            ip -n "$LAB_NS_HOST" address add "$gw" dev "up$k" &&
             ip -n "$LAB_NS_HOST" link set "up$k" up ||
             { lab_fail "creating eth$k failed"; return 1; }
     }
