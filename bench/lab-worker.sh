@@ -9,13 +9,14 @@
 # Builds the lab (hook off for NetworkManager's own events, first fix done),
 # prints "ready ..." and then answers one line per command read on stdin:
 #   hook-noop    the installed hook for `eth1 dhcp4-change`, with everything it
-#                spawns (SUBREAP): "MS RSS_KIB EXIT PROCESSES"; after an
+#                spawns (SUBREAP): "MS RSS_KIB EXIT PROCESSES CPU_MS"; after an
 #                unmeasured run when the stored digest is stale
 #   helper-noop  nm-metric-fix --fix with nothing to do: same fields
 #   status       nm-metric-fix --status: same fields
 #   first-fix    --revert (NetworkManager's activation-order metrics again),
 #                then the timed --fix that reapplies every uplink: same fields,
-#                plus the default route's owner afterwards
+#                plus the default route's owner afterwards and the CPU time
+#                NetworkManager spent meanwhile (ms)
 #   quit         clean up and exit
 # Progress and errors go to stderr.
 
@@ -56,6 +57,10 @@ state=$(lab_guest /usr/local/libexec/nm-metric-fix-hook --print-state | tail -n 
 echo "ready $N uplinks, $(grep -c 'reapply ' "$LAB_DIR/first.log") reapplied; $state" >&3
 
 timed() { lab_guest "$SUBREAP" "$@"; }
+# NetworkManager's user and system CPU time so far, in ms (clock ticks in /proc).
+TICK_MS=$((1000 / $(getconf CLK_TCK)))
+[ "$(cat "/proc/$LAB_NM_PID/comm" 2>/dev/null)" = NetworkManager ] || die "PID $LAB_NM_PID is not NetworkManager"
+nm_cpu_ms() { awk -v t="$TICK_MS" '{ print ($14 + $15) * t }' "/proc/$LAB_NM_PID/stat"; }
 REFRESHED=0
 
 while read -r cmd; do
@@ -76,7 +81,9 @@ while read -r cmd; do
         first-fix)
             lab_guest "$HELPER" --revert >/dev/null 2>&1 || die "--revert failed"
             lab_guest rm -f /run/nm-metric-fix/paused
-            echo "$(timed "$HELPER" --fix) $(lab_default_dev)" >&3
+            nm0=$(nm_cpu_ms)
+            fix=$(timed "$HELPER" --fix)
+            echo "$fix $(lab_default_dev) $(($(nm_cpu_ms) - nm0))" >&3
             ;;
         quit) break ;;
         *) echo "error unknown command $cmd" >&3 ;;

@@ -192,11 +192,11 @@ for ((i = 0; i < RUNS; i++)); do
         lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 dhcp4-change >/dev/null
         refreshed=$((refreshed + 1))
     fi
-    read -r ms kib _ procs < <(lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 dhcp4-change)
+    read -r ms kib _ procs _ < <(lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 dhcp4-change)
     hk+=("$ms") hr+=("$kib") hp+=("$procs")
-    read -r ms kib _ _ < <(lab_guest "$SUBREAP" /bin/sh "$PEER" eth1 dhcp4-change)
+    read -r ms kib _ _ _ < <(lab_guest "$SUBREAP" /bin/sh "$PEER" eth1 dhcp4-change)
     pk+=("$ms") pr+=("$kib")
-    read -r ms _ _ _ < <(lab_guest "$SUBREAP" "$HELPER" --fix)
+    read -r ms _ _ _ _ < <(lab_guest "$SUBREAP" "$HELPER" --fix)
     nf+=("$ms")
 done
 R[noop_hook]=$(spread "${hk[@]}") R[noop_hook_ms]=$(median "${hk[@]}")
@@ -259,7 +259,7 @@ for ((i = 0; i < 7; i++)); do
     reset_before_lan
     lab_guest nmcli connection up lan >/dev/null 2>&1 || die "up lan failed"
     wait_quiet
-    read -r ms kib _ procs < <(lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 up)
+    read -r ms kib _ procs _ < <(lab_guest "$SUBREAP" /bin/sh "$HOOK" eth1 up)
     default_is_eth1 || die "the changing run did not give eth1 the default route"
     chg+=("$ms") chgr+=("$kib")
 done
@@ -320,9 +320,11 @@ declare -A S
 for ((i = 0; i < RUNS; i++)); do
     for what in hook-noop helper-noop status first-fix; do
         for n in $SMALL $LARGE; do
-            read -r ms kib _ _ owner < <(ask "$n" "$what")
+            read -r ms kib _ _ cpu owner nmcpu < <(ask "$n" "$what")
             S[$n.$what]="${S[$n.$what]:-} $ms"
             S[$n.$what.rss]="${S[$n.$what.rss]:-} $kib"
+            S[$n.$what.cpu]="${S[$n.$what.cpu]:-} $cpu"
+            [ "$what" != first-fix ] || S[$n.$what.nmcpu]="${S[$n.$what.nmcpu]:-} $nmcpu"
             if [ "$what" = first-fix ] && [ "$owner" != eth1 ]; then
                 say "WARNING: $n uplinks: after the first --fix the default route is on '$owner'"
             fi
@@ -343,8 +345,11 @@ for n in $SMALL $LARGE; do
             R[s$n.$what]=$(spread ${S[$n.$what]})
             R[s$n.$what.ms]=$(median ${S[$n.$what]})
             R[s$n.$what.rss]=$(maxof ${S[$n.$what.rss]})
+            R[s$n.$what.cpu]=$(median ${S[$n.$what.cpu]})
         }
     done
+    # shellcheck disable=SC2086 # a word list
+    R[s$n.nmcpu]=$(median ${S[$n.first-fix.nmcpu]})
     say "$n uplinks: hook no-op ${R[s$n.hook-noop]} ms; helper no-op ${R[s$n.helper-noop]} ms; --status ${R[s$n.status]} ms; first --fix ${R[s$n.first-fix]} ms (peak ${R[s$n.first-fix.rss]} KiB)"
 done
 LOAD_END=$(cut -d ' ' -f 1-3 /proc/loadavg)
@@ -382,6 +387,7 @@ Figures are median (min-max) of $RUNS samples unless noted; ratios are of median
 | first \`--fix\` (all reapplied), $LARGE vs $SMALL uplinks (side by side) | ${R[s$LARGE.first-fix]} ms | ${R[s$SMALL.first-fix]} ms | $fix_scale | <= 3 | $(verdict "$fix_scale" 3) |
 | full helper no-op \`--fix\`, $LARGE vs $SMALL uplinks (reference) | ${R[s$LARGE.helper-noop]} ms | ${R[s$SMALL.helper-noop]} ms | $helper_scale | | |
 | \`--status\`, $LARGE vs $SMALL uplinks (reference) | ${R[s$LARGE.status]} ms | ${R[s$SMALL.status]} ms | $status_scale | | |
+| CPU time during the first \`--fix\` (median), $LARGE vs $SMALL uplinks (reference): nm-metric-fix; NetworkManager | ${R[s$LARGE.first-fix.cpu]} ms; ${R[s$LARGE.nmcpu]} ms | ${R[s$SMALL.first-fix.cpu]} ms; ${R[s$SMALL.nmcpu]} ms | | | |
 | peak RSS of the first \`--fix\`, $SMALL / $LARGE uplinks (max) | $fix_small_mib / $fix_large_mib MiB | | | <= 12 MiB ($SMALL) | $(verdict "$fix_small_mib" 12) |
 
 Load average (1/5/15 min) at the start: $LOAD_START; at the end: $LOAD_END.

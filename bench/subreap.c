@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nmf-subreap: runs a command and all it spawns as subreaper; prints wall ms and peak RSS. */
+/* nmf-subreap: runs a command and all it spawns as subreaper; prints wall ms, peak RSS, CPU ms. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,10 +13,11 @@
 /*
  * usage: nmf-subreap COMMAND [ARG...]
  *
- * Prints "WALL_MS PEAK_RSS_KIB EXIT_STATUS DESCENDANTS" on stdout once the command
- * and every process it started (detached ones too: as subreaper this process
+ * Prints "WALL_MS PEAK_RSS_KIB EXIT_STATUS DESCENDANTS CPU_MS" on stdout once the
+ * command and every process it started (detached ones too: as subreaper this process
  * inherits them) have exited. The command's own output goes to /dev/null.
- * PEAK_RSS_KIB is the largest resident set of any of them (RUSAGE_CHILDREN).
+ * PEAK_RSS_KIB is the largest resident set of any of them, CPU_MS their user and
+ * system time together (RUSAGE_CHILDREN).
  */
 int
 main(int argc, char **argv)
@@ -64,10 +65,12 @@ main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     getrusage(RUSAGE_CHILDREN, &ru);
-    printf("%.3f %ld %d %d\n",
+    printf("%.3f %ld %d %d %.1f\n",
            (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6,
            ru.ru_maxrss,
            child_status,
-           reaped);
+           reaped,
+           (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
+             + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
     return 0;
 }
