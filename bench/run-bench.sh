@@ -71,6 +71,7 @@ PEER=$HERE/peer-nmcli-dispatcher.sh
 SUBREAP=$BUILD_DIR/bench/nmf-subreap
 [ -x "$SUBREAP" ] || { echo "run-bench.sh: $SUBREAP missing (ninja -C $BUILD_DIR)" >&2; exit 2; }
 LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg)
+RUN_START=$(date -u +%H:%M)
 SETTLE_S=30
 declare -A R   # results
 
@@ -394,13 +395,15 @@ Load average (1/5/15 min) at the start: $LOAD_START; at the end: $LOAD_END.
 EOT
 }
 
+commit=$(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo "an unknown commit")
+commit="commit $commit, $RUN_START-$(date -u +%H:%M) UTC, load average (1/5/15 min) $LOAD_START at the start"
 machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), NetworkManager $(NetworkManager --version 2>/dev/null)"
 report
 if [ -n "$OUT" ]; then
     {
         echo "# nm-metric-fix benchmark results"
         echo
-        echo "Measured by \`bench/run-bench.sh\` on $(date -u +%Y-%m-%d) ($machine), build $(basename "$BUILD_DIR")"
+        echo "Measured by \`bench/run-bench.sh\` on $(date -u +%Y-%m-%d) ($machine), build $(basename "$BUILD_DIR") of $commit"
         echo "($(meson introspect "$BUILD_DIR" --buildoptions 2>/dev/null | python3 -c 'import json,sys; o={x["name"]: x["value"] for x in json.load(sys.stdin)}; print("buildtype=%s, b_sanitize=%s" % (o.get("buildtype"), o.get("b_sanitize")))' 2>/dev/null)),"
         echo "all figures from one run, in the namespace lab (real NetworkManager, private bus)."
         echo
