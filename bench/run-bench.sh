@@ -428,6 +428,11 @@ How each figure is measured (details in the header of bench/run-bench.sh):
 - The scale labs are built first and both stay up while they are measured in
   alternating rounds (2, 64, 2, 64, ...); the first --fix of each round follows
   a --revert, which brings back NetworkManager's activation-order metrics.
+  Their extra uplinks are static; every gateway answers ARP with a MAC of its
+  kind (libvirt bridge or router vendor), as in the field.
+- CPU time of the first --fix: the helper's user and system time with its
+  threads (nmf-subreap), and NetworkManager's over the same --fix from
+  /proc/PID/stat (in clock ticks of 10 ms).
 - Peak RSS includes the shared libraries' resident pages.
 NOTES
     } >"$OUT"
