@@ -118,11 +118,19 @@ _pause_write(int dirfd, GError **error)
     return TRUE;
 }
 
+/* Restores @profile and reapplies its devices where that is the way; the devices whose
+ * default routes go back by a move in the kernel are added to @moves (and @moves_of, the
+ * profile's name for each), for the caller to move all at once. */
 static gboolean
-_revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
+_revert_one(NmfNm      *nm,
+            NmfProfile *profile,
+            gboolean    dry_run,
+            GArray     *moves,
+            GPtrArray  *moves_of,
+            GError    **error)
 {
     g_autoptr(GPtrArray) reapplied = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GArray) moves        = NULL;
+    guint n_before                 = moves->len;
     guint i;
 
     if (!profile->orig4_valid) {
@@ -162,7 +170,6 @@ _revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
     if (!nmf_nm_restore_profile(nm, profile, error))
         return FALSE;
     /* And live, on every device the profile is active on. */
-    moves = g_array_new(FALSE, TRUE, sizeof(NmfMetricMove));
     if (!nmf_nm_restore_live(nm,
                              profile,
                              nmf_plan_live_method(nmf_nm_get_daemon_version(nm), NMF_MODE_METRIC)
@@ -176,22 +183,36 @@ _revert_one(NmfNm *nm, NmfProfile *profile, gboolean dry_run, GError **error)
                      (const char *) reapplied->pdata[i],
                      profile->id,
                      profile->restore4);
-    if (moves->len > 0) {
-        g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func(g_free);
+    for (i = n_before; i < moves->len; i++)
+        g_ptr_array_add(moves_of, profile->id);
+    return TRUE;
+}
 
-        if (!nmf_netlink_move_default_routes(
-              (const NmfMetricMove *) (gpointer) moves->data, moves->len, moved, error))
-            return FALSE;
-        for (i = 0; i < moves->len; i++) {
-            const NmfMetricMove *m = &g_array_index(moves, NmfMetricMove, i);
+/* All links at once, as --fix does: moved one profile after another, two links that swap
+ * metrics would meet at one metric, where the kernel makes one IPv6 route with both as
+ * next hops (NLM_F_APPEND), which a single-link move no longer finds. */
+static gboolean
+_move_back(GArray *moves, GPtrArray *moves_of, GError **error)
+{
+    g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func(g_free);
+    guint i;
 
-            nmf_log_info("move the default routes of %s (%s) in the kernel back to "
-                         "NetworkManager's metric %u (no Reapply: it would restart DHCP)",
-                         m->iface,
-                         profile->id,
-                         m->metric);
-        }
+    if (moves->len == 0)
+        return TRUE;
+    if (!nmf_netlink_move_default_routes(
+          (const NmfMetricMove *) (gpointer) moves->data, moves->len, moved, error))
+        return FALSE;
+    for (i = 0; i < moves->len; i++) {
+        const NmfMetricMove *m = &g_array_index(moves, NmfMetricMove, i);
+
+        nmf_log_info("move the default routes of %s (%s) in the kernel back to "
+                     "NetworkManager's metric %u (no Reapply: it would restart DHCP)",
+                     m->iface,
+                     (const char *) moves_of->pdata[i],
+                     m->metric);
     }
+    for (i = 0; i < moved->len; i++)
+        nmf_log_debug("moved %s", (const char *) moved->pdata[i]);
     return TRUE;
 }
 
@@ -201,22 +222,25 @@ static gboolean
 _revert_all(NmfNm *nm, gboolean dry_run, guint *out_n, GError **error)
 {
     g_autoptr(GPtrArray) profiles = nmf_nm_recorded_profiles(nm);
+    g_autoptr(GArray) moves       = g_array_new(FALSE, TRUE, sizeof(NmfMetricMove));
+    g_autoptr(GPtrArray) moves_of = g_ptr_array_new();
     GError *first_error           = NULL;
+    GError *local                 = NULL;
     guint   n                     = 0;
     guint   i;
 
     for (i = 0; i < profiles->len; i++) {
-        GError *local = NULL;
-
-        if (_revert_one(nm, profiles->pdata[i], dry_run, &local)) {
+        if (_revert_one(nm, profiles->pdata[i], dry_run, moves, moves_of, &local)) {
             n++;
             continue;
         }
         /* Restore the others, unless NetworkManager is gone; report the first failure. */
-        nmf_error_keep(&first_error, local, NULL);
+        nmf_error_keep(&first_error, g_steal_pointer(&local), NULL);
         if (g_error_matches(first_error, NMF_ERROR, NMF_ERROR_NM_NOT_RUNNING))
             break;
     }
+    if (!_move_back(moves, moves_of, &local))
+        nmf_error_keep(&first_error, g_steal_pointer(&local), NULL);
     if (n == 0 && !first_error)
         nmf_log_info("nothing to revert: no profile carries a record of ours");
     if (first_error) {
