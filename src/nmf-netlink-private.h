@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Adapter internals shared by nmf-netlink.c (reading) and nmf-netlink-write.c (writing
- * routes): the libnl socket and the route cache.  Included by those two files only.
+ * routes): the libnl socket and the route dump.  Included by those two files only.
  */
 #ifndef NMF_NETLINK_PRIVATE_H
 #define NMF_NETLINK_PRIVATE_H
@@ -27,12 +27,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NlCb, nl_cb_put)
 /* A connected NETLINK_ROUTE socket. */
 NlSock *nmf_netlink_connect(GError **error);
 
-/* A socket, the link cache (when @out_links) and the routes of @family. */
-gboolean nmf_netlink_read_routes(int       family,
-                                 NlSock  **out_sk,
-                                 NlCache **out_links,
-                                 NlCache **out_routes,
-                                 GError  **error);
+/* A socket, the link cache (when @out_links) and every route of @family the kernel
+ * lists (struct rtnl_route *, owned by the array), duplicates at one metric included. */
+gboolean nmf_netlink_read_routes(int         family,
+                                 NlSock    **out_sk,
+                                 NlCache   **out_links,
+                                 GPtrArray **out_routes,
+                                 GError    **error);
+
+/* Calls @func for each route of @routes (as nl_cache_foreach() does for a cache). */
+void nmf_netlink_routes_foreach(GPtrArray *routes,
+                                void (*func)(struct nl_object *, void *),
+                                void *user_data);
 
 G_END_DECLS
 

@@ -109,7 +109,7 @@ nmf_netlink_prune_tables(guint32    first,
 {
     g_autoptr(NlSock) sk      = NULL;
     g_autoptr(NlCache) links  = NULL;
-    g_autoptr(NlCache) routes = NULL;
+    g_autoptr(GPtrArray) routes = NULL;
     PruneData data            = { .first = first, .last = last, .keep = keep };
     guint     i;
     int       err;
@@ -118,7 +118,7 @@ nmf_netlink_prune_tables(guint32    first,
         return FALSE;
     data.links  = links;
     data.doomed = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
-    nl_cache_foreach(routes, _prune_one, &data);
+    nmf_netlink_routes_foreach(routes, _prune_one, &data);
 
     for (i = 0; i < data.doomed->len; i++) {
         struct rtnl_route *route = data.doomed->pdata[i];
@@ -266,7 +266,7 @@ nmf_netlink_move_default_routes(const NmfMetricMove *moves,
                                 GError             **error)
 {
     g_autoptr(NlSock) sk      = NULL;
-    g_autoptr(NlCache) routes = NULL;
+    g_autoptr(GPtrArray) routes = NULL;
     g_autoptr(GPtrArray) old  = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
     g_autoptr(GArray) wanted  = g_array_new(FALSE, FALSE, sizeof(guint32));
     MoveData data = { .moves = moves, .n_moves = n_moves, .old = old, .wanted = wanted };
@@ -275,7 +275,7 @@ nmf_netlink_move_default_routes(const NmfMetricMove *moves,
 
     if (!nmf_netlink_read_routes(AF_UNSPEC, &sk, NULL, &routes, error))
         return FALSE;
-    nl_cache_foreach(routes, _pick_move, &data);
+    nmf_netlink_routes_foreach(routes, _pick_move, &data);
 
     /* Every new route first, then the old ones: each link keeps a default route
      * throughout.  NLM_F_APPEND lets a new route sit beside another link's route that

@@ -40,24 +40,71 @@ nmf_netlink_connect(GError **error)
     return g_steal_pointer(&sk);
 }
 
-gboolean
-nmf_netlink_read_routes(int       family,
-                        NlSock  **out_sk,
-                        NlCache **out_links,
-                        NlCache **out_routes,
-                        GError  **error)
+/* Every route of @family the kernel lists, one object per RTM_NEWROUTE message.  Not a
+ * libnl route cache: it keeps one route per (family, table, destination, metric), so two
+ * links' default routes at the same metric - the state in which the kernel alternates
+ * between them - would show as one. */
+static int
+_add_route_message(struct nl_msg *msg, void *user_data)
 {
-    g_autoptr(NlSock) sk      = nmf_netlink_connect(error);
-    g_autoptr(NlCache) links  = NULL;
-    g_autoptr(NlCache) routes = NULL;
-    int err                   = 0;
+    GPtrArray         *routes = user_data;
+    struct rtnl_route *route  = NULL;
+
+    if (rtnl_route_parse(nlmsg_hdr(msg), &route) >= 0 && route)
+        g_ptr_array_add(routes, route);
+    return NL_OK;
+}
+
+static int
+_dump_routes(NlSock *sk, int family, GPtrArray **out_routes)
+{
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
+    g_autoptr(NlCb) cb          = nl_cb_alloc(NL_CB_DEFAULT);
+    struct rtmsg rtm            = { .rtm_family = (unsigned char) family };
+    int          err;
+
+    if (!cb)
+        return -NLE_NOMEM;
+    err = nl_send_simple(sk, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm));
+    if (err < 0)
+        return err;
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, _add_route_message, routes);
+    err = nl_recvmsgs(sk, cb);
+    if (err < 0)
+        return err;
+    *out_routes = g_steal_pointer(&routes);
+    return 0;
+}
+
+void
+nmf_netlink_routes_foreach(GPtrArray *routes,
+                           void (*func)(struct nl_object *, void *),
+                           void *user_data)
+{
+    guint i;
+
+    for (i = 0; i < routes->len; i++)
+        func(routes->pdata[i], user_data);
+}
+
+gboolean
+nmf_netlink_read_routes(int         family,
+                        NlSock    **out_sk,
+                        NlCache   **out_links,
+                        GPtrArray **out_routes,
+                        GError    **error)
+{
+    g_autoptr(NlSock) sk        = nmf_netlink_connect(error);
+    g_autoptr(NlCache) links    = NULL;
+    g_autoptr(GPtrArray) routes = NULL;
+    int err                     = 0;
 
     if (!sk)
         return FALSE;
     if (out_links)
         err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
     if (err >= 0)
-        err = rtnl_route_alloc_cache(sk, family, 0, &routes);
+        err = _dump_routes(sk, family, &routes);
     if (err < 0) {
         g_set_error(error,
                     NMF_ERROR,
@@ -78,18 +125,16 @@ typedef struct {
     NlCache   *links;
 } CollectData;
 
+/* One NmfRoute per next hop: a route the kernel joined from two links' routes at one
+ * metric (IPv6 does that) is two links sharing the metric, as two routes would be. */
 static void
 _collect_one(struct nl_object *obj, void *user_data)
 {
-    CollectData         *data  = user_data;
-    struct rtnl_route   *route = (struct rtnl_route *) obj;
-    struct nl_addr      *dst   = rtnl_route_get_dst(route);
-    struct rtnl_nexthop *nh;
-    struct nl_addr      *gw;
-    NmfRoute            *r;
-    char                 name[64];
-    char                 buf[128];
-    int                  family = rtnl_route_get_family(route);
+    CollectData       *data   = user_data;
+    struct rtnl_route *route  = (struct rtnl_route *) obj;
+    struct nl_addr    *dst    = rtnl_route_get_dst(route);
+    int                family = rtnl_route_get_family(route);
+    int                n;
 
     if (family != AF_INET && family != AF_INET6)
         return;
@@ -97,20 +142,24 @@ _collect_one(struct nl_object *obj, void *user_data)
         return;
     if (dst && nl_addr_get_prefixlen(dst) != 0)
         return;
-    if (rtnl_route_get_nnexthops(route) < 1)
-        return;
+    for (n = 0; n < rtnl_route_get_nnexthops(route); n++) {
+        struct rtnl_nexthop *nh = rtnl_route_nexthop_n(route, n);
+        struct nl_addr      *gw = rtnl_route_nh_get_gateway(nh);
+        NmfRoute            *r  = g_new0(NmfRoute, 1);
+        char                 name[64];
+        char                 buf[128];
 
-    nh         = rtnl_route_nexthop_n(route, 0);
-    r          = g_new0(NmfRoute, 1);
-    r->family  = family;
-    r->ifindex = rtnl_route_nh_get_ifindex(nh);
-    r->metric  = rtnl_route_get_priority(route);
-    r->table   = rtnl_route_get_table(route);
-    r->iface = g_strdup(rtnl_link_i2name(data->links, r->ifindex, name, sizeof(name)) ? name : "");
-    gw       = rtnl_route_nh_get_gateway(nh);
-    if (gw)
-        r->gateway = g_strdup(nl_addr2str(gw, buf, sizeof(buf)));
-    g_ptr_array_add(data->routes, r);
+        r->family   = family;
+        r->ifindex  = rtnl_route_nh_get_ifindex(nh);
+        r->metric   = rtnl_route_get_priority(route);
+        r->table    = rtnl_route_get_table(route);
+        r->protocol = rtnl_route_get_protocol(route);
+        r->iface =
+          g_strdup(rtnl_link_i2name(data->links, r->ifindex, name, sizeof(name)) ? name : "");
+        if (gw)
+            r->gateway = g_strdup(nl_addr2str(gw, buf, sizeof(buf)));
+        g_ptr_array_add(data->routes, r);
+    }
 }
 
 GPtrArray *
@@ -118,7 +167,7 @@ nmf_netlink_default_routes(GError **error)
 {
     g_autoptr(NlSock) sk        = NULL;
     g_autoptr(NlCache) links    = NULL;
-    g_autoptr(NlCache) routes   = NULL;
+    g_autoptr(GPtrArray) routes = NULL;
     g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
     CollectData data;
 
@@ -127,7 +176,7 @@ nmf_netlink_default_routes(GError **error)
 
     data.routes = result;
     data.links  = links;
-    nl_cache_foreach(routes, _collect_one, &data);
+    nmf_netlink_routes_foreach(routes, _collect_one, &data);
     nmf_routes_sort(result);
     return g_steal_pointer(&result);
 }
@@ -433,7 +482,7 @@ GHashTable *
 nmf_netlink_links_with_route_to(int family, const char *dst, GError **error)
 {
     g_autoptr(NlSock) sk         = NULL;
-    g_autoptr(NlCache) routes    = NULL;
+    g_autoptr(GPtrArray) routes  = NULL;
     g_autoptr(GHashTable) result = g_hash_table_new(g_direct_hash, g_direct_equal);
     guint8      target[16];
     RouteToData data;
@@ -446,7 +495,7 @@ nmf_netlink_links_with_route_to(int family, const char *dst, GError **error)
     data.family    = family;
     data.target    = target;
     data.ifindexes = result;
-    nl_cache_foreach(routes, _route_to_one, &data);
+    nmf_netlink_routes_foreach(routes, _route_to_one, &data);
     return g_steal_pointer(&result);
 }
 

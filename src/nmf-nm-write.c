@@ -597,7 +597,8 @@ _restore_by_moving(NmfNm *self, NMDevice *device, gboolean has_ipv6, NmfMetricMo
 gboolean
 nmf_nm_restore_live(NmfNm            *self,
                     const NmfProfile *profile,
-                    gboolean          move_routes,
+                    NmfMoveHoldsFunc  move_holds,
+                    gpointer          move_holds_data,
                     GPtrArray        *out_reapplied,
                     GArray           *out_moves,
                     GError          **error)
@@ -622,11 +623,17 @@ nmf_nm_restore_live(NmfNm            *self,
             || g_strcmp0(nm_active_connection_get_uuid(active), profile->uuid) != 0)
             continue;
         /* A metric the profile keeps (the admin's) reaches the device only by a Reapply. */
-        if (move_routes && profile->restore4 == NMF_METRIC_AUTO
+        if (move_holds && profile->restore4 == NMF_METRIC_AUTO
             && (!profile->has_ipv6_setting || profile->restore6 == NMF_METRIC_AUTO)
             && _restore_by_moving(self, device, profile->has_ipv6_setting, &move)) {
-            g_array_append_val(out_moves, move);
-            continue;
+            if (move_holds(&move, move_holds_data)) {
+                g_array_append_val(out_moves, move);
+                continue;
+            }
+            /* NetworkManager would put the metric it registered the lease with back: its
+             * own metric goes into the applied connection instead. */
+            job.metric4 = move.metric;
+            job.metric6 = move.metric;
         }
         _reapply_jobs(self, &job, 1);
         if (job.error) {

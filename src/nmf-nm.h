@@ -76,15 +76,22 @@ gboolean nmf_nm_set_route_metric_defaults(NmfNm      *self,
                                           gboolean   *out_changed,
                                           GError    **error);
 
+/* Whether moving a link's default routes back (@move, with its IPv6 routes when
+ * @with_ipv6) holds, or NetworkManager would undo it. */
+typedef gboolean (*NmfMoveHoldsFunc)(const NmfMetricMove *move, gpointer user_data);
+
 /* Reapply the original metrics on every device @profile is active on; adds the name of
- * each device reapplied to @out_reapplied.  With @move_routes (NetworkManager
- * 1.36 and later, nmf_plan_live_method()), a device whose applied connection and
- * restored profile both leave its metric to NetworkManager is not reapplied (that would restart
- * DHCP): it gets an entry in @out_moves (NmfMetricMove, iface borrowed from @self) with the metric
- * NetworkManager chose for it at activation, for nmf_netlink_move_default_routes(). */
+ * each device reapplied to @out_reapplied.  With @move_holds (NetworkManager 1.36 and
+ * later, nmf_plan_live_method()), a device whose applied connection and restored profile
+ * both leave its metric to NetworkManager is not reapplied (that would restart DHCP): it
+ * gets an entry in @out_moves (NmfMetricMove, iface borrowed from @self) with the metric
+ * NetworkManager chose for it at activation, for nmf_netlink_move_default_routes() -
+ * unless @move_holds says NetworkManager would undo that move: then it is reapplied with
+ * that metric. */
 gboolean nmf_nm_restore_live(NmfNm            *self,
                              const NmfProfile *profile,
-                             gboolean          move_routes,
+                             NmfMoveHoldsFunc  move_holds,
+                             gpointer          move_holds_data,
                              GPtrArray        *out_reapplied,
                              GArray           *out_moves,
                              GError          **error);

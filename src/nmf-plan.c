@@ -47,11 +47,53 @@ nmf_plan_live_method(const char *nm_version, NmfMode mode)
 }
 
 gboolean
+nmf_plan_move_comes_back(NmfLiveMethod live, gboolean takes_ra, gint64 lowest_now, gint64 target)
+{
+    /* NetworkManager commits the link's configuration at every router advertisement it
+     * takes (ipv6.method auto) and puts the lease's old metric back beside the moved
+     * route: when that one is lower, two links share the lowest metric until the next
+     * lease. */
+    return live == NMF_LIVE_ROUTES_DHCP && takes_ra && lowest_now != NMF_METRIC_AUTO
+           && lowest_now < target;
+}
+
+/* The lowest metric of the link's default routes in the kernel (of the families we keep
+ * in step), NMF_METRIC_AUTO when it has none. */
+static gint64
+_kernel_lowest(const NmfUplink *uplink)
+{
+    gint64 lowest = uplink->kernel_metric4;
+
+    if (uplink->has_ipv6 && uplink->kernel_metric6 != NMF_METRIC_AUTO
+        && (lowest == NMF_METRIC_AUTO || uplink->kernel_metric6 < lowest))
+        lowest = uplink->kernel_metric6;
+    return lowest;
+}
+
+gboolean
+nmf_plan_link_takes_moves(NmfLiveMethod live, const NmfUplink *uplink)
+{
+    switch (live) {
+    case NMF_LIVE_REAPPLY:
+    case NMF_LIVE_MAX:
+        return FALSE;
+    case NMF_LIVE_ROUTES:
+        return TRUE;
+    case NMF_LIVE_ROUTES_DHCP:
+        return uplink->dhcp4_server != NULL
+               && !nmf_plan_move_comes_back(live,
+                                            uplink->has_ipv6 && uplink->kernel_ra6,
+                                            _kernel_lowest(uplink),
+                                            uplink->wanted_metric);
+    }
+    return FALSE;
+}
+
+gboolean
 nmf_plan_moves_routes(const NmfPlan *plan, const NmfUplink *uplink)
 {
-    return (plan->live == NMF_LIVE_ROUTES
-            || (plan->live == NMF_LIVE_ROUTES_DHCP && uplink->dhcp4_server))
-           && uplink->applied_known && uplink->applied_metric4 == NMF_METRIC_AUTO
+    return nmf_plan_link_takes_moves(plan->live, uplink) && uplink->applied_known
+           && uplink->applied_metric4 == NMF_METRIC_AUTO
            && (!uplink->has_ipv6 || uplink->applied_metric6 == NMF_METRIC_AUTO);
 }
 
@@ -319,29 +361,52 @@ _count(const NmfApplyOutcome *outcomes, guint n, NmfApplyResult result)
     return count;
 }
 
+/* "2 device(s) reapplied" or "1 device(s) given their metric in the kernel, 1 reapplied":
+ * what was done to the devices, by the way it was done. */
+static void
+_append_live_counts(GString *out, guint moved, guint reapplied, gboolean dry_run)
+{
+    const char *moved_text = dry_run ? "to move the routes of" : "given their metric in the kernel";
+    const char *reapplied_text = dry_run ? "to reapply" : "reapplied";
+
+    if (moved == 0)
+        g_string_append_printf(out, "%u device(s) %s", reapplied, reapplied_text);
+    else if (reapplied == 0)
+        g_string_append_printf(out, "%u device(s) %s", moved, moved_text);
+    else
+        g_string_append_printf(
+          out, "%u device(s) %s, %u %s", moved, moved_text, reapplied, reapplied_text);
+}
+
 char *
 nmf_plan_summary(const NmfPlan *plan, gboolean dry_run)
 {
-    guint n_reapplied;
+    g_autoptr(GString) out = g_string_new(NULL);
+    guint moved            = 0;
+    guint reapplied        = 0;
     guint n_updated;
+    guint i;
 
     if (nmf_plan_is_empty(plan))
         return g_strdup("no changes needed");
-    if (dry_run)
-        return g_strdup_printf("dry run: %u device(s) to %s, %u profile(s) to update, "
-                               "%u left alone; nothing was changed",
-                               plan->reapply->len,
-                               plan->live == NMF_LIVE_ROUTES ? "move the routes of" : "reapply",
-                               plan->update->len,
-                               plan->left_alone->len);
-    n_reapplied = _count(plan->reapplied, plan->reapply->len, NMF_APPLY_DONE);
-    n_updated   = _count(plan->updated, plan->update->len, NMF_APPLY_DONE);
-    if (n_reapplied == 0 && n_updated == 0)
+    for (i = 0; i < plan->reapply->len; i++) {
+        if (!dry_run && plan->reapplied[i].result != NMF_APPLY_DONE)
+            continue;
+        if (nmf_plan_moves_routes(plan, plan->reapply->pdata[i]))
+            moved++;
+        else
+            reapplied++;
+    }
+    n_updated =
+      dry_run ? plan->update->len : _count(plan->updated, plan->update->len, NMF_APPLY_DONE);
+    if (!dry_run && moved == 0 && reapplied == 0 && n_updated == 0)
         return g_strdup("no changes needed");
-    return g_strdup_printf("done: %u device(s) %s, %u profile(s) updated, %u left alone",
-                           n_reapplied,
-                           plan->live == NMF_LIVE_ROUTES ? "given their metric in the kernel"
-                                                         : "reapplied",
+    g_string_append(out, dry_run ? "dry run: " : "done: ");
+    _append_live_counts(out, moved, reapplied, dry_run);
+    g_string_append_printf(out,
+                           dry_run ? ", %u profile(s) to update, %u left alone; nothing was changed"
+                                   : ", %u profile(s) updated, %u left alone",
                            n_updated,
                            plan->left_alone->len);
+    return g_string_free(g_steal_pointer(&out), FALSE);
 }

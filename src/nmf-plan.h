@@ -24,16 +24,23 @@ typedef enum {
 
 /* From 1.36 NetworkManager restarts DHCP at every Reapply that changes an ipv4 or ipv6
  * setting: 1.36-1.41 delete the link's address and default route until the new lease is
- * bound, and on 1.42.4 and 1.48.10 the client stopped renewing afterwards in the lab.
- * There, mode=metric moves the default routes in the kernel and gives NetworkManager the
- * metrics as connection defaults, which it reads when it registers a lease or a router
- * advertisement (nmf_plan_route_metric_defaults()).  1.36-1.41 leave a route of theirs
- * that someone removed alone until then (NMF_LIVE_ROUTES); from 1.42 NetworkManager
- * re-adds it at any change, which only the link's next lease ends, so there only links
- * with a DHCP lease have their routes moved, and the others (static addressing, where no
- * DHCP is restarted) are reapplied (NMF_LIVE_ROUTES_DHCP).  mode=policy (routing rules)
- * needs a Reapply everywhere.  @nm_version is NetworkManager's version text
- * ("1.40.16"), NULL when unknown. */
+ * bound, and on 1.42.4 and 1.54.4 an IPv4-only link's client stopped renewing afterwards
+ * in the lab.  There, mode=metric moves the default routes in the kernel and gives
+ * NetworkManager the metrics as connection defaults, which it reads when it registers a
+ * lease or a router advertisement (nmf_plan_route_metric_defaults()).
+ *
+ * 1.36-1.41 leave a route of theirs that someone removed alone until then
+ * (NMF_LIVE_ROUTES: nm-l3cfg.c _obj_states_sync_filter() skips an object no longer in the
+ * kernel).  From 1.42 NetworkManager re-adds every route of the link's configuration at
+ * each commit of it, with the metric it registered the lease with, until the next lease
+ * (NMF_LIVE_ROUTES_DHCP).  So there a link is moved only when that re-added route cannot
+ * win: it has a DHCP lease (a static link is reapplied; no DHCP to restart), and it is not
+ * a link whose metric goes up while it takes router advertisements - each advertisement
+ * commits the link (from 1.48 in the lab every one did), and its old, lower metric would
+ * come back beside the better link's moved route.  Such a link is reapplied; with IPv6
+ * on, its DHCP client kept renewing after a Reapply on every release measured
+ * (nmf_plan_link_takes_moves()).  mode=policy (routing rules) needs a Reapply everywhere.
+ * @nm_version is NetworkManager's version text ("1.40.16"), NULL when unknown. */
 NmfLiveMethod nmf_plan_live_method(const char *nm_version, NmfMode mode);
 
 typedef struct {
@@ -59,6 +66,21 @@ NmfPlan *nmf_plan_new(const NmfConfig *config,
                       NmfLiveMethod    live);
 void     nmf_plan_free(NmfPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPlan, nmf_plan_free)
+
+/* Whether NetworkManager would undo a move of a link's default routes from @lowest_now (the
+ * lowest metric of its default routes in the kernel) to @target: with @live
+ * NMF_LIVE_ROUTES_DHCP, when the link takes router advertisements (@takes_ra: an RA route
+ * in the kernel and a profile whose ipv6.method NetworkManager runs) and the metric goes
+ * up.  --fix and --revert reapply such a link. */
+gboolean nmf_plan_move_comes_back(NmfLiveMethod live,
+                                  gboolean      takes_ra,
+                                  gint64        lowest_now,
+                                  gint64        target);
+
+/* Whether @live moves @uplink's routes rather than reapplying it, from what the link is
+ * (a DHCP lease, router advertisements) and where its metric goes (its kernel metrics
+ * against its wanted one); the applied connection aside. */
+gboolean nmf_plan_link_takes_moves(NmfLiveMethod live, const NmfUplink *uplink);
 
 /* Whether --fix moves @uplink's default routes in the kernel instead of reapplying it:
  * with NMF_LIVE_ROUTES, where the applied connection leaves the metrics to

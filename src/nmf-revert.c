@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "nmf-digest.h"
@@ -118,16 +119,45 @@ _pause_write(int dirfd, GError **error)
     return TRUE;
 }
 
+/* What --revert needs to know to put metrics back live. */
+typedef struct {
+    NmfLiveMethod live;
+    GPtrArray    *routes; /* NmfRoute: the kernel's default routes, or NULL */
+} RevertLive;
+
+/* NmfMoveHoldsFunc: the kernel's routes of the link against nmf_plan_move_comes_back(). */
+static gboolean
+_move_back_holds(const NmfMetricMove *move, gpointer user_data)
+{
+    const RevertLive *ctx      = user_data;
+    gint64            lowest   = NMF_METRIC_AUTO;
+    gboolean          takes_ra = FALSE;
+    guint             i;
+
+    for (i = 0; ctx->routes && i < ctx->routes->len; i++) {
+        const NmfRoute *r = ctx->routes->pdata[i];
+
+        if (r->ifindex != move->ifindex || r->table != NMF_TABLE_MAIN
+            || (r->family == AF_INET6 && !move->with_ipv6))
+            continue;
+        if (lowest == NMF_METRIC_AUTO || r->metric < lowest)
+            lowest = r->metric;
+        takes_ra = takes_ra || (r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA);
+    }
+    return !nmf_plan_move_comes_back(ctx->live, takes_ra, lowest, move->metric);
+}
+
 /* Restores @profile and reapplies its devices where that is the way; the devices whose
  * default routes go back by a move in the kernel are added to @moves (and @moves_of, the
  * profile's name for each), for the caller to move all at once. */
 static gboolean
-_revert_one(NmfNm      *nm,
-            NmfProfile *profile,
-            gboolean    dry_run,
-            GArray     *moves,
-            GPtrArray  *moves_of,
-            GError    **error)
+_revert_one(NmfNm            *nm,
+            const RevertLive *ctx,
+            NmfProfile       *profile,
+            gboolean          dry_run,
+            GArray           *moves,
+            GPtrArray        *moves_of,
+            GError          **error)
 {
     g_autoptr(GPtrArray) reapplied = g_ptr_array_new_with_free_func(g_free);
     guint n_before                 = moves->len;
@@ -172,8 +202,8 @@ _revert_one(NmfNm      *nm,
     /* And live, on every device the profile is active on. */
     if (!nmf_nm_restore_live(nm,
                              profile,
-                             nmf_plan_live_method(nmf_nm_get_daemon_version(nm), NMF_MODE_METRIC)
-                               != NMF_LIVE_REAPPLY,
+                             ctx->live != NMF_LIVE_REAPPLY ? _move_back_holds : NULL,
+                             (gpointer) ctx,
                              reapplied,
                              moves,
                              error))
@@ -224,13 +254,26 @@ _revert_all(NmfNm *nm, gboolean dry_run, guint *out_n, GError **error)
     g_autoptr(GPtrArray) profiles = nmf_nm_recorded_profiles(nm);
     g_autoptr(GArray) moves       = g_array_new(FALSE, TRUE, sizeof(NmfMetricMove));
     g_autoptr(GPtrArray) moves_of = g_ptr_array_new();
-    GError *first_error           = NULL;
-    GError *local                 = NULL;
-    guint   n                     = 0;
-    guint   i;
+    g_autoptr(GPtrArray) routes   = NULL;
+    GError    *first_error        = NULL;
+    GError    *local              = NULL;
+    guint      n                  = 0;
+    RevertLive ctx                = {
+                       .live = nmf_plan_live_method(nmf_nm_get_daemon_version(nm), NMF_MODE_METRIC),
+    };
+    guint i;
 
+    /* Read before anything moves: where each link's metric goes from. */
+    if (ctx.live != NMF_LIVE_REAPPLY && !dry_run) {
+        routes = nmf_netlink_default_routes(&local);
+        if (!routes) {
+            g_propagate_error(error, local);
+            return FALSE;
+        }
+        ctx.routes = routes;
+    }
     for (i = 0; i < profiles->len; i++) {
-        if (_revert_one(nm, profiles->pdata[i], dry_run, moves, moves_of, &local)) {
+        if (_revert_one(nm, &ctx, profiles->pdata[i], dry_run, moves, moves_of, &local)) {
             n++;
             continue;
         }

@@ -2,6 +2,7 @@
 /* Model: kernel routes and route lookups as plain structs; which default route wins. */
 #include "nmf-route.h"
 
+#include <string.h>
 #include <sys/socket.h>
 
 void
@@ -73,4 +74,32 @@ nmf_routes_owner(GPtrArray *routes, int family)
             best = r;
     }
     return best;
+}
+
+gboolean
+nmf_routes_lowest_shared(GPtrArray       *routes,
+                         int              family,
+                         const NmfRoute **out_first,
+                         const NmfRoute **out_second)
+{
+    const NmfRoute *first = nmf_routes_owner(routes, family);
+    const NmfRoute *other = NULL;
+    guint           i;
+
+    for (i = 0; first && routes && i < routes->len; i++) {
+        const NmfRoute *r = routes->pdata[i];
+
+        if (r->family != family || r->table != NMF_TABLE_MAIN || r->metric != first->metric
+            || (r->ifindex == first->ifindex && strcmp(r->iface, first->iface) == 0))
+            continue;
+        if (!other || r->ifindex < other->ifindex)
+            other = r;
+    }
+    if (!other)
+        return FALSE;
+    if (out_first)
+        *out_first = first;
+    if (out_second)
+        *out_second = other;
+    return TRUE;
 }

@@ -17,7 +17,12 @@ typedef struct {
     char   *gateway; /* NULL for a device route */
     guint32 metric;
     guint32 table;
+    guint8  protocol; /* who put it there: RTPROT_* (NMF_ROUTE_PROTOCOL_RA, ...) */
 } NmfRoute;
+
+/* rtnetlink's RTPROT_RA: learned from an IPv6 router advertisement (by NetworkManager or
+ * the kernel).  Here so that pure steps need no kernel headers. */
+#define NMF_ROUTE_PROTOCOL_RA 9
 
 /* A route we want to keep in one of our policy-routing tables. */
 typedef struct {
@@ -80,6 +85,15 @@ typedef struct {
 
 /* The default route that wins for @family in the main table, or NULL. */
 const NmfRoute *nmf_routes_owner(GPtrArray *routes, int family);
+
+/* Whether two links hold default routes of @family in the main table at the lowest
+ * metric there: the kernel's choice between them is then not stable (it may answer one
+ * link now and the other a moment later).  @out_first/@out_second, when given, are set to
+ * one route of each of two such links (lower ifindex first) only when it returns TRUE. */
+gboolean nmf_routes_lowest_shared(GPtrArray       *routes,
+                                  int              family,
+                                  const NmfRoute **out_first,
+                                  const NmfRoute **out_second);
 
 G_END_DECLS
 

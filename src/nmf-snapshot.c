@@ -187,6 +187,8 @@ _read_kernel_metrics(NmfUplink *uplink, GPtrArray *routes)
             uplink->kernel_metric4 = r->metric;
         else
             uplink->kernel_metric6 = r->metric;
+        if (r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA)
+            uplink->kernel_ra6 = TRUE;
     }
 }
 

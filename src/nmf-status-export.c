@@ -30,6 +30,8 @@ _verdict_to_string(NmfVerdict verdict)
         return "wrong-owner";
     case NMF_VERDICT_WRONG_LINK:
         return "wrong-link";
+    case NMF_VERDICT_ALTERNATING:
+        return "alternating";
     case NMF_VERDICT_MAX:
         break;
     }
@@ -323,10 +325,8 @@ char *
 nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies)
 {
     static const NmfVerdict verdicts[] = {
-        NMF_VERDICT_OK,
-        NMF_VERDICT_LEFT_ALONE,
-        NMF_VERDICT_WRONG_OWNER,
-        NMF_VERDICT_WRONG_LINK,
+        NMF_VERDICT_OK,         NMF_VERDICT_LEFT_ALONE,  NMF_VERDICT_WRONG_OWNER,
+        NMF_VERDICT_WRONG_LINK, NMF_VERDICT_ALTERNATING,
     };
     GString    *out       = g_string_new(NULL);
     const char *intended  = NULL;

@@ -144,6 +144,38 @@ _append_replies(GString *out, GPtrArray *replies)
     }
 }
 
+/* The verdict line of NMF_VERDICT_ALTERNATING: each family whose lowest default metric two
+ * links share. */
+static void
+_append_alternating(GString *out, GPtrArray *routes, gboolean managed, GPtrArray *pool)
+{
+    static const int families[] = { AF_INET6, AF_INET };
+    guint            i;
+
+    for (i = 0; i < G_N_ELEMENTS(families); i++) {
+        const NmfRoute *a = NULL;
+        const NmfRoute *b = NULL;
+
+        if (!nmf_routes_lowest_shared(routes, families[i], &a, &b))
+            continue;
+        g_string_append_printf(
+          out,
+          /* TRANSLATORS: "the kernel alternates between eth1 and eth0: both hold the lowest
+           * IPv4 default metric (100)" */
+          _("The kernel alternates between %s and %s: both hold the lowest %s default metric "
+            "(%u), so replies leave by either link from one moment to the next."),
+          nmf_text_escaped(pool, a->iface[0] ? a->iface : "?"),
+          nmf_text_escaped(pool, b->iface[0] ? b->iface : "?"),
+          families[i] == AF_INET ? "IPv4" : "IPv6",
+          a->metric);
+        g_string_append_printf(out,
+                               " %s\n",
+                               managed ? _("Run 'nm-metric-fix --fix'.")
+                                       : _("nm-metric-fix leaves these metrics alone (see "
+                                           "CLASS); give the links different metrics."));
+    }
+}
+
 const NmfCheckRow *
 nmf_report_first_wrong_link(GPtrArray *replies)
 {
@@ -231,6 +263,9 @@ nmf_report_status(GString       *out,
     }
 
     switch (verdict) {
+    case NMF_VERDICT_ALTERNATING:
+        _append_alternating(out, routes, managed, pool);
+        break;
     case NMF_VERDICT_WRONG_LINK:
         g_string_append_printf(
           out,
@@ -307,9 +342,14 @@ nmf_report_verdict(GPtrArray   *uplinks,
         *out_owner = owner ? owner->iface : NULL;
     if (out_intended)
         *out_intended = intended;
-    /* The wrong owner names the cause; otherwise the kernel's answer decides: an address
-     * whose replies leave by another link is broken whatever we intended (also when a
-     * rule or user data keeps us away). */
+    /* Two links at the lowest metric come first: which one "owns" the route then changes
+     * from one lookup to the next, so neither the owner nor a single reply lookup says
+     * anything that holds.  Then the wrong owner names the cause; otherwise the kernel's
+     * answer decides: an address whose replies leave by another link is broken whatever
+     * we intended (also when a rule or user data keeps us away). */
+    if (nmf_routes_lowest_shared(routes, AF_INET, NULL, NULL)
+        || nmf_routes_lowest_shared(routes, AF_INET6, NULL, NULL))
+        return NMF_VERDICT_ALTERNATING;
     if (managed && intended && (!owner || strcmp(owner->iface, intended) != 0))
         return NMF_VERDICT_WRONG_OWNER;
     if (nmf_report_first_wrong_link(replies))

@@ -19,6 +19,8 @@ typedef enum {
     NMF_VERDICT_LEFT_ALONE,  /* nothing to rank: no NAT link competes */
     NMF_VERDICT_WRONG_OWNER, /* another interface (or none) owns it */
     NMF_VERDICT_WRONG_LINK,  /* the kernel sends an address's replies out of another link */
+    NMF_VERDICT_ALTERNATING, /* two links share a family's lowest default metric: the kernel
+                              * answers one or the other from one lookup to the next */
     NMF_VERDICT_MAX,
 } NmfVerdict;
 

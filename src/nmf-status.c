@@ -23,6 +23,7 @@ _print_with_verdict_colour(GString *out, NmfVerdict verdict)
 {
     const char *colour = verdict == NMF_VERDICT_OK ? "\033[32m"
                          : verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
+                             || verdict == NMF_VERDICT_ALTERNATING
                            ? "\033[1;31m"
                            : NULL;
     const char *last;
@@ -51,6 +52,8 @@ _verdict_name(NmfVerdict verdict)
         return "wrong owner";
     case NMF_VERDICT_WRONG_LINK:
         return "wrong link";
+    case NMF_VERDICT_ALTERNATING:
+        return "alternating";
     case NMF_VERDICT_MAX:
         break;
     }
@@ -143,6 +146,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     }
     nmf_log_debug("status: %s", _verdict_name(verdict));
     *out_status = verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
+                      || verdict == NMF_VERDICT_ALTERNATING
                     ? NMF_EXIT_WRONG_OWNER
                     : NMF_EXIT_OK;
     return TRUE;

@@ -113,8 +113,9 @@ typedef struct {
 
     /* Filled by the snapshot from the kernel's routes (NMF_METRIC_AUTO: no default route
      * of that family in the main table on this link), where the plan needs them. */
-    gint64 kernel_metric4;
-    gint64 kernel_metric6;
+    gint64   kernel_metric4;
+    gint64   kernel_metric6;
+    gboolean kernel_ra6; /* an IPv6 default route on the link came from a router advertisement */
 
     /* Filled by the snapshot from the kernel's neighbour table. */
     gboolean gateway_mac_known;

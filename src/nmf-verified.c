@@ -154,11 +154,16 @@ _check_round(NmfNm           *nm,
         }
         if (strcmp(before, after) != 0)
             return CHECK_MOVED;
-        if (verdict != NMF_VERDICT_WRONG_OWNER && _views_agree(snapshot->uplinks, routes, why)) {
+        if (verdict != NMF_VERDICT_WRONG_OWNER && verdict != NMF_VERDICT_ALTERNATING
+            && _views_agree(snapshot->uplinks, routes, why)) {
             memcpy(out_hex, before, sizeof(before));
             return CHECK_VERIFIED;
         }
         if (waited >= SETTLE_MS) {
+            if (verdict == NMF_VERDICT_ALTERNATING) {
+                g_string_assign(why, "two links share the lowest default metric");
+                return CHECK_WRONG;
+            }
             if (verdict != NMF_VERDICT_WRONG_OWNER)
                 return CHECK_WRONG; /* why: from _views_agree() */
             g_string_printf(why,

@@ -186,7 +186,7 @@ build_one() {
             wifi wext iwd bluez5_dun concheck nmtui nm_cloud_setup libpsl json_validation \
             selinux libaudit systemd_journal session_tracking_consolekit qt ebpf \
             libnm_glib check_settings_docs ld_gc firewalld_zone ibft ifupdown \
-            modify_system polkit_agent
+            modify_system polkit_agent nbft clat
         meson_set "$src" session_tracking no
         meson_set "$src" suspend_resume auto
         meson_set "$src" systemdsystemunitdir no

@@ -431,6 +431,116 @@ test_routes_dhcp_method(void)
     g_assert_null(strstr(defaults, "[connection-nm-metric-fix-eth1]"));
 }
 
+static gboolean
+_has_line(GPtrArray *lines, const char *line)
+{
+    guint i;
+
+    for (i = 0; i < lines->len; i++) {
+        if (strcmp(lines->pdata[i], line) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* NMF_LIVE_ROUTES_DHCP with router advertisements (NetworkManager >= 1.42, the RHEL 9.5+
+ * and 10 case): NetworkManager commits a link at each RA and puts its lease's old metric
+ * back.  The NAT link, whose metric goes up, is reapplied when it takes RAs; the LAN
+ * link, whose metric goes down, keeps its routes moved (a re-added old route of it sits
+ * above the moved one); without RAs on the NAT link both are moved. */
+static void
+test_routes_dhcp_router_advertisements(void)
+{
+    g_autoptr(NmfConfig) config  = nmf_config_new_default();
+    g_autoptr(GPtrArray) uplinks = _guest();
+    g_autoptr(NmfPlan) plan      = NULL;
+    g_autoptr(NmfPlan) ipv4_only = NULL;
+    g_autoptr(NmfPlan) again     = NULL;
+    g_autoptr(NmfPlan) lan_ra    = NULL;
+    g_autofree char *defaults    = NULL;
+    NmfUplink       *nat         = uplinks->pdata[0];
+    NmfUplink       *lan         = uplinks->pdata[1];
+    NmfUplink       *lan2        = uplinks->pdata[2];
+    gboolean         managed;
+
+    nat->applied_metric4 = nat->applied_metric6 = NMF_METRIC_AUTO;
+    lan->applied_metric4 = lan->applied_metric6 = NMF_METRIC_AUTO;
+    nat->has_ipv6 = lan->has_ipv6 = TRUE;
+    nat->kernel_metric4 = nat->kernel_metric6 = 100;
+    lan->kernel_metric4 = lan->kernel_metric6 = 101;
+    nat->kernel_ra6 = lan->kernel_ra6 = TRUE;
+    nat->dhcp4_server                 = g_strdup("192.168.122.1");
+    lan->dhcp4_server                 = g_strdup("10.66.61.254");
+    managed                           = nmf_rank(config, uplinks);
+    g_assert_cmpint(nat->wanted_metric, >, 100);
+    g_assert_cmpint(lan->wanted_metric, ==, 100);
+
+    plan = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES_DHCP);
+    g_assert_false(nmf_plan_moves_routes(plan, nat));
+    g_assert_true(nmf_plan_moves_routes(plan, lan));
+    g_assert_true(g_ptr_array_find(plan->reapply, nat, NULL));
+    g_assert_true(g_ptr_array_find(plan->reapply, lan, NULL));
+    defaults = nmf_plan_route_metric_defaults(plan);
+    g_assert_nonnull(strstr(defaults, "[connection-nm-metric-fix-eth1]"));
+    g_assert_null(strstr(defaults, "[connection-nm-metric-fix-eth0]"));
+    {
+        g_autofree char *summary   = nmf_plan_summary(plan, TRUE);
+        g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+
+        /* The summary says what is done to each: one moved, the others reapplied. */
+        g_assert_true(
+          g_str_has_prefix(summary, "dry run: 1 device(s) to move the routes of, 2 to reapply, "));
+        nmf_plan_describe_reapply(plan, TRUE, lines);
+        g_assert_cmpuint(lines->len, ==, 3);
+        g_assert_true(_has_line(lines, "would reapply eth0 (eth0): ipv4.route-metric -1 -> 102"));
+        g_assert_true(_has_line(lines,
+                                "would move the default routes of eth1 (eth1) in the kernel: "
+                                "metric 101 -> 100 (no Reapply: it would restart DHCP)"));
+    }
+    /* --revert asks the same question of a link going back up to NetworkManager's metric. */
+    g_assert_true(nmf_plan_move_comes_back(NMF_LIVE_ROUTES_DHCP, TRUE, 100, 101));
+    g_assert_false(nmf_plan_move_comes_back(NMF_LIVE_ROUTES_DHCP, TRUE, 101, 100));
+    g_assert_false(nmf_plan_move_comes_back(NMF_LIVE_ROUTES_DHCP, FALSE, 100, 101));
+    g_assert_false(nmf_plan_move_comes_back(NMF_LIVE_ROUTES, TRUE, 100, 101));
+    g_assert_false(nmf_plan_move_comes_back(NMF_LIVE_ROUTES_DHCP, TRUE, NMF_METRIC_AUTO, 101));
+    /* 1.36-1.41 leave removed routes alone: both are moved there. */
+    g_assert_true(nmf_plan_link_takes_moves(NMF_LIVE_ROUTES, nat));
+    g_assert_false(nmf_plan_link_takes_moves(NMF_LIVE_REAPPLY, lan));
+
+    /* An IPv6 default route not from an RA (a static gateway) commits nothing by itself. */
+    nat->kernel_ra6 = FALSE;
+    ipv4_only       = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES_DHCP);
+    g_assert_true(nmf_plan_moves_routes(ipv4_only, nat));
+    /* Nor does a profile that leaves IPv6 to the kernel (ipv6.method ignore). */
+    nat->kernel_ra6     = TRUE;
+    nat->has_ipv6       = FALSE;
+    nat->kernel_metric4 = 100;
+    g_assert_true(nmf_plan_link_takes_moves(NMF_LIVE_ROUTES_DHCP, nat));
+    nat->has_ipv6 = TRUE;
+
+    /* Only its IPv6 route still low (IPv4 already moved): its metric still goes up. */
+    nat->kernel_metric4 = nat->wanted_metric;
+    g_assert_false(nmf_plan_link_takes_moves(NMF_LIVE_ROUTES_DHCP, nat));
+
+    /* After the Reapply the applied connection carries the metric: nothing more to do,
+     * however the kernel's routes look (NetworkManager's re-added route of the LAN link
+     * stays above the moved one until its next lease). */
+    nat->applied_metric4 = nat->applied_metric6 = nat->wanted_metric;
+    nat->kernel_metric4 = nat->kernel_metric6 = nat->wanted_metric;
+    lan->kernel_metric4 = lan->kernel_metric6 = lan->wanted_metric;
+    lan2->applied_metric4 = lan2->kernel_metric4 = lan2->wanted_metric;
+    again = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES_DHCP);
+    g_assert_cmpuint(again->reapply->len, ==, 0);
+
+    /* NetworkManager put the NAT link's old route back (an older release of ours moved
+     * it): its lowest metric is below the wanted one again, and it is reapplied. */
+    nat->applied_metric4 = nat->applied_metric6 = NMF_METRIC_AUTO;
+    nat->kernel_metric4                         = 100;
+    lan_ra = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES_DHCP);
+    g_assert_true(g_ptr_array_find(lan_ra->reapply, nat, NULL));
+    g_assert_false(nmf_plan_moves_routes(lan_ra, nat));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -446,5 +556,7 @@ main(int argc, char **argv)
     g_test_add_func("/plan/live-method", test_live_method);
     g_test_add_func("/plan/routes-method", test_routes_method);
     g_test_add_func("/plan/routes-dhcp-method", test_routes_dhcp_method);
+    g_test_add_func("/plan/routes-dhcp-router-advertisements",
+                    test_routes_dhcp_router_advertisements);
     return g_test_run();
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the --status text report and verdict (nmf-status-report.c). */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -18,6 +19,8 @@ _route(int family, const char *iface, guint32 metric, guint32 table)
     r->gateway = g_strdup(family == AF_INET ? "192.0.2.1" : "fe80::1");
     r->metric  = metric;
     r->table   = table;
+    /* As the kernel numbers them in the lab: eth0 2, eth1 3. */
+    r->ifindex = g_str_has_prefix(iface, "eth") ? 2 + atoi(iface + 3) : 0;
     return r;
 }
 
@@ -245,6 +248,73 @@ test_status_escapes_names(void)
     g_assert_cmpuint(lines, >, 3);
 }
 
+/* NetworkManager re-added its routes beside the moved ones: four IPv4 default routes,
+ * eth1 and eth0 both at the lowest metric.  Every route is listed, and the verdict is a
+ * failure that names both links, whatever a single reply lookup happened to answer. */
+static void
+test_status_alternating(void)
+{
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(GPtrArray) replies =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    gboolean managed;
+    g_autoptr(GPtrArray) uplinks = _lab_uplinks(policy, &managed);
+    const NmfRoute *first        = NULL;
+    const NmfRoute *second       = NULL;
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 101, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 101, 254));
+    nmf_routes_sort(routes);
+    g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth1", FALSE));
+    nmf_check_evaluate(replies);
+    g_assert_true(nmf_routes_lowest_shared(routes, AF_INET, &first, &second));
+    g_assert_cmpstr(first->iface, ==, "eth0");
+    g_assert_cmpstr(second->iface, ==, "eth1");
+    g_assert_false(nmf_routes_lowest_shared(routes, AF_INET6, &first, &second));
+    g_assert_cmpint(
+      _report(out, policy, uplinks, managed, routes, replies), ==, NMF_VERDICT_ALTERNATING);
+    g_assert_nonnull(
+      strstr(out->str, "ipv4 default via 192.0.2.1 dev eth0 metric 100 table 254\n"));
+    g_assert_nonnull(
+      strstr(out->str, "ipv4 default via 192.0.2.1 dev eth1 metric 100 table 254\n"));
+    g_assert_nonnull(
+      strstr(out->str, "ipv4 default via 192.0.2.1 dev eth0 metric 101 table 254\n"));
+    g_assert_nonnull(
+      strstr(out->str, "ipv4 default via 192.0.2.1 dev eth1 metric 101 table 254\n"));
+    g_assert_true(g_str_has_suffix(out->str,
+                                   "The kernel alternates between eth0 and eth1: both hold the "
+                                   "lowest IPv4 default metric (100), so replies leave by either "
+                                   "link from one moment to the next. Run 'nm-metric-fix "
+                                   "--fix'.\n"));
+    /* Left alone as well: still a failure, an admin can change it. */
+    g_assert_cmpint(
+      nmf_report_verdict(uplinks, FALSE, routes, replies, NULL, NULL), ==, NMF_VERDICT_ALTERNATING);
+
+    /* One link alone at the lowest metric (its own second route higher): no alternation,
+     * and the same link twice at one metric is no alternation either. */
+    g_ptr_array_remove_index(routes, 0);
+    g_assert_false(nmf_routes_lowest_shared(routes, AF_INET, NULL, NULL));
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    nmf_routes_sort(routes);
+    g_assert_false(nmf_routes_lowest_shared(routes, AF_INET, NULL, NULL));
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, replies), ==, NMF_VERDICT_OK);
+
+    /* The IPv6 family alone sharing its lowest metric fails too; a policy table does not
+     * count. */
+    g_ptr_array_add(routes, _route(AF_INET6, "eth1", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET6, "eth0", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 100, 1000));
+    nmf_routes_sort(routes);
+    g_assert_false(nmf_routes_lowest_shared(routes, AF_INET, NULL, NULL));
+    g_assert_cmpint(nmf_report_verdict(uplinks, managed, routes, replies, NULL, NULL),
+                    ==,
+                    NMF_VERDICT_ALTERNATING);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -256,5 +326,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/status/left-alone", test_status_left_alone);
     g_test_add_func("/report/status/wrong-link", test_status_wrong_link);
     g_test_add_func("/report/status/escapes-names", test_status_escapes_names);
+    g_test_add_func("/report/status/alternating", test_status_alternating);
     return g_test_run();
 }
