@@ -18,7 +18,7 @@
 #   NMF_FUZZ_SECONDS=N                      # libFuzzer budget (default 60)
 #   NMF_BUILD_DIR=DIR                       # plain build dir (default build-tests);
 #                                           # the sanitized one is DIR-asan
-#   NMF_NM_MATRIX="1.14.0 1.40.16 1.48.10"  # upstream releases to test besides the
+#   NMF_NM_MATRIX="1.14.0 1.40.16 1.48.10 1.54.4"  # upstream releases besides the
 #                                           # system's (empty: none); tarballs from
 #                                           # NMF_NM_SRC_DIR (../shared/nm-src),
 #                                           # prefixes in NMF_NM_CACHE_DIR
@@ -103,7 +103,7 @@ if [ -z "${NMF_SKIP_SANITIZE:-}" ]; then
 fi
 
 # --- 3: integration suites against the NetworkManager matrix ---------------
-matrix=${NMF_NM_MATRIX-1.14.0 1.40.16 1.48.10}
+matrix=${NMF_NM_MATRIX-1.14.0 1.40.16 1.48.10 1.54.4}
 if [ -n "$matrix" ]; then
     read -r -a versions <<<"$matrix"
     phase "NetworkManager matrix: prefixes for ${versions[*]}"
@@ -120,7 +120,8 @@ if [ -n "$matrix" ]; then
     done
     for v in "${versions[@]}"; do
         logs+=("nm-$v=$builddir/meson-logs/testlog-nm-$v.json")
-        rm -f "$builddir/meson-logs/testlog-nm-$v.json"
+        logs+=("nm-$v-hold=$builddir/meson-logs/testlog-nm-$v-hold.json")
+        rm -f "$builddir/meson-logs/testlog-nm-$v.json" "$builddir/meson-logs/testlog-nm-$v-hold.json"
     done
     # The suites proven on these releases so far; test-evidence, test-refusals,
     # test-fastpath and test-trace run on Debian's NetworkManager only (yet).
@@ -130,6 +131,10 @@ if [ -n "$matrix" ]; then
         LAB_NM_PREFIX=$("$srcdir/tools/build-nm.sh" --prefix "$v") \
             meson test -C "$builddir" --no-rebuild --print-errorlogs \
             --num-processes 1 --logbase "testlog-nm-$v" "${matrix_suites[@]}" || status=1
+        # The hold tests' three labs side by side: each mostly waits for leases.
+        LAB_NM_PREFIX=$("$srcdir/tools/build-nm.sh" --prefix "$v") \
+            meson test -C "$builddir" --no-rebuild --print-errorlogs \
+            --num-processes 3 --logbase "testlog-nm-$v-hold" --suite hold || status=1
     done
 fi
 

@@ -28,6 +28,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 NTESTS=7
 RA_S=20          # deadline for router advertisements (dnsmasq answers in 0.1-5 s)
 SETTLE_S=20      # deadline for the dispatcher + helper
+HOLD_S=10        # how long the ranked (and the reverted) routes must then stay
 
 tap_setup "${1:-}" gdbus
 if [ ! -e /proc/sys/net/ipv6 ]; then
@@ -51,11 +52,11 @@ kernel_dev() {
     lab_ns guest ip "$1" route get "$dst" 2>/dev/null | sed -nE 's/.* dev ([^ ]+).*/\1/p' | head -n 1
 }
 
-# in_kernel FIRST SECOND: the kernel sends both families by FIRST, no IPv6
-# default route is shared between the links (multipath), and the default
-# routes FIRST 100 and SECOND 101 are there in both families.  From
-# NetworkManager 1.42 routes the product moved may stand beside
-# NetworkManager's old ones until the link's next lease (README
+# in_kernel FIRST SECOND: the kernel sends both families by FIRST, FIRST alone
+# holds each family's lowest default metric (no multipath, no second link at
+# that metric), and the default routes FIRST 100 and SECOND 101 are there in
+# both families.  From NetworkManager 1.42 a route NetworkManager re-added at
+# its old metric may stand above them until the link's next lease (README
 # "NetworkManager releases"); before 1.42 they must be alone.
 in_kernel() {
     local f want="$1 100 $2 101"
@@ -64,13 +65,23 @@ in_kernel() {
         return
     fi
     [ "$(kernel_dev -4)" = "$1" ] && [ "$(kernel_dev -6)" = "$1" ] || return 1
-    lab_ns guest ip -6 route show default | grep -q nexthop && return 1
     for f in -4 -6; do
+        [ "$(lab_lowest_links "$f")" = "$1" ] || return 1
         [[ " $(defaults "$f") " == *" $1 100 "* ]] && [[ " $(defaults "$f") " == *" $2 101 "* ]] || return 1
     done
 }
 in_kernel_why() { # FIRST SECOND
-    echo "default routes IPv4 '$(defaults -4)', IPv6 '$(defaults -6)' (multipath: $(lab_ns guest ip -6 route show default | grep -c nexthop)), the kernel sends by '$(kernel_dev -4)'/'$(kernel_dev -6)'; expected $1 100 $2 101 for both, the kernel by $1"
+    echo "default routes IPv4 '$(defaults -4)', IPv6 '$(defaults -6)' (links at the lowest metric: IPv4 '$(lab_lowest_links -4)', IPv6 '$(lab_lowest_links -6)'), the kernel sends by '$(kernel_dev -4)'/'$(kernel_dev -6)'; expected $1 100 $2 101 for both, $1 alone at the lowest, the kernel by $1"
+}
+
+# holds FIRST SECOND SECONDS: in_kernel for SECONDS, sampled every 0.5 s (a
+# route NetworkManager re-adds comes back within seconds, at its next commit).
+holds() {
+    local end=$((SECONDS + $3))
+    while [ "$SECONDS" -lt "$end" ]; do
+        in_kernel "$1" "$2" || return 1
+        sleep 0.5
+    done
 }
 
 # defaults_are "V4" "V6": both families' default routes as expected.
@@ -162,6 +173,7 @@ t0=$(lab__now_us)
 lab_up lan || add_why "nmcli connection up lan failed"
 if lab_wait_for "$SETTLE_S" in_kernel eth1 eth0; then
     diag "IPv4 and IPv6 default routes ranked $(lab_elapsed_ms "$t0") ms after 'up lan': IPv4 '$(defaults -4)', IPv6 '$(defaults -6)'"
+    holds eth1 eth0 "$HOLD_S" || add_why "did not hold for $HOLD_S s: $(in_kernel_why eth1 eth0)"
 else
     add_why "$(in_kernel_why eth1 eth0)"
 fi
@@ -173,7 +185,7 @@ tail -c "+$((off + 1))" "$LAB_DIR/dispatcher.log" | grep -aq 'ipv6.route-metric 
     add_why "the helper's log does not mention ipv6.route-metric"
 lab_wait_for 5 remote_ping6_lan || add_why "remote ping6 to $LAB_GUEST_LAN_ADDR6 still fails"
 lab_wait_for 5 lab_remote_ping "$LAB_GUEST_LAN_ADDR" || add_why "remote ping to $LAB_GUEST_LAN_ADDR fails"
-result "after the hook ran: eth1's IPv6 default route has the lower metric (100 vs 101), remote ping6 works" "$WHY"
+result "after the hook ran: eth1 alone holds the lowest metric of both families for ${HOLD_S} s, remote ping6 works" "$WHY"
 
 WHY=
 for f in ipv4 ipv6; do
@@ -225,7 +237,11 @@ for id in nat lan; do
 done
 # Before 1.36 a Reapply restarts IPv6 autoconfiguration: the route comes back
 # with the next RA; from 1.36 the routes move back at once.
-lab_wait_for "$RA_S" in_kernel eth0 eth1 || add_why "$(in_kernel_why eth0 eth1) (as before the fix)"
+if lab_wait_for "$RA_S" in_kernel eth0 eth1; then
+    holds eth0 eth1 "$HOLD_S" || add_why "did not hold for $HOLD_S s after --revert: $(in_kernel_why eth0 eth1)"
+else
+    add_why "$(in_kernel_why eth0 eth1) (as before the fix)"
+fi
 routes_diag
 result "--revert restores ipv4/ipv6.route-metric -1 and the activation-order metrics of both families" "$WHY"
 

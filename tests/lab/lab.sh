@@ -24,6 +24,8 @@
 #                         the product, the dispatcher hook) uses that release,
 #                         as on a host that ships it
 #   LAB_DHCP_LEASE=T      lease time of both DHCP servers (default 1h)
+#   LAB_NAT_DHCP_LEASE=T  the NAT side's lease time only (default LAB_DHCP_LEASE)
+#   LAB_NAT_DHCP_OPTS, LAB_LAN_DHCP_OPTS: more dnsmasq arguments for one server
 #   LAB_DHCP_OPTS="..."   more dnsmasq arguments for both DHCP servers (split
 #                         on blanks), e.g. "--dhcp-option=option:T1,6
 #                         --dhcp-option=option:T2,10" for quick renewals
@@ -410,13 +412,16 @@ lab_topology() {
 
     # guest: eth0/eth1 stay DOWN and unconfigured; NetworkManager manages them.
 
-    local extra=()
+    local extra=() nat_extra=() lan_extra=()
     read -r -a extra <<<"${LAB_DHCP_OPTS:-}"
+    read -r -a nat_extra <<<"${LAB_NAT_DHCP_OPTS:-}"
+    read -r -a lan_extra <<<"${LAB_LAN_DHCP_OPTS:-}"
     lab__dnsmasq host "$h" br0 \
-        --dhcp-range="${LAB_NAT_DHCP_RANGE:-${LAB_NAT_GW%.*}.100,${LAB_NAT_GW%.*}.200,255.255.255.0},${LAB_DHCP_LEASE:-1h}" "${extra[@]}" || return 1
+        --dhcp-range="${LAB_NAT_DHCP_RANGE:-${LAB_NAT_GW%.*}.100,${LAB_NAT_GW%.*}.200,255.255.255.0},${LAB_NAT_DHCP_LEASE:-${LAB_DHCP_LEASE:-1h}}" \
+        "${extra[@]}" "${nat_extra[@]}" || return 1
     lab__dnsmasq lan "$l" lan0 \
         --dhcp-range="$LAB_LAN_DHCP_RANGE,${LAB_DHCP_LEASE:-1h}" \
-        --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" "${extra[@]}" || return 1
+        --dhcp-host="$LAB_GUEST_ETH1_MAC,$LAB_GUEST_LAN_ADDR" "${extra[@]}" "${lan_extra[@]}" || return 1
     lab_log "topology up in $(lab_elapsed_ms "$t0") ms (netns $h $l $r $g)"
 }
 
@@ -807,8 +812,11 @@ lab__need_topology() { # FUNCTION
 # host's 2001:db8:72::29/64.  As with IPv4, the host has no route back to the
 # remote network.  Two more dnsmasq instances (host6, lan6) send the RAs.
 # Guest profiles need ipv6.method auto: lab_add_profiles --ipv6.
+# With --lan-only the host bridge keeps its address but sends no RAs (a libvirt
+# network without IPv6): the guest's NAT link gets no IPv6 default route.
 lab_topology_ipv6() {
-    local h=$LAB_NS_HOST l=$LAB_NS_LAN r=$LAB_NS_REMOTE g=$LAB_NS_GUEST ns
+    local h=$LAB_NS_HOST l=$LAB_NS_LAN r=$LAB_NS_REMOTE g=$LAB_NS_GUEST ns nat_ra=1
+    [ "${1:-}" = --lan-only ] && nat_ra=
     lab__need_topology lab_topology_ipv6 || return 1
     # New namespaces normally start with IPv6 on; make sure of it, here only.
     for ns in "$h" "$l" "$r" "$g"; do
@@ -830,9 +838,11 @@ lab_topology_ipv6() {
         lab_fail "adding IPv6 to the topology failed"
         return 1
     fi
-    lab__dnsmasq host6 "$h" br0 --enable-ra --dhcp-range=::,constructor:br0,ra-only,64,1h || return 1
+    if [ -n "$nat_ra" ]; then
+        lab__dnsmasq host6 "$h" br0 --enable-ra --dhcp-range=::,constructor:br0,ra-only,64,1h || return 1
+    fi
     lab__dnsmasq lan6 "$l" lan0 --enable-ra --dhcp-range=::,constructor:lan0,ra-only,64,1h || return 1
-    lab_log "IPv6: RA $LAB_NAT_PREFIX6 on the host bridge, $LAB_LAN_PREFIX6 on the lan router"
+    lab_log "IPv6: RA ${nat_ra:+$LAB_NAT_PREFIX6 on the host bridge, }$LAB_LAN_PREFIX6 on the lan router"
 }
 
 # lab_topology_return_path: give the NAT side a way to the remote network, as
@@ -1328,6 +1338,27 @@ lab_default_routes() {
               if ($i == "metric") metric = $(i + 1) + 0
           }
           if (dev != "") print dev, metric }' | sort -k2,2n -k1,1
+}
+
+# lab_lowest_links -4|-6: the links that hold the lowest default metric of the
+# family in the guest's main table, comma-separated (one per next hop of a
+# multipath route; empty when there is no default route).  Two links there and
+# the kernel's choice between them is not stable.
+lab_lowest_links() {
+    local dflt=0
+    [ "$1" = -6 ] && dflt=1024
+    lab_ns guest ip -o "$1" route show table main default 2>/dev/null | awk -v dflt="$dflt" '
+        { m = dflt; n = 0
+          for (i = 1; i < NF; i++) {
+              if ($i == "metric") m = $(i + 1) + 0
+              if ($i == "dev") d[NR, ++n] = $(i + 1)
+          }
+          cnt[NR] = n; met[NR] = m
+          if (best == "" || m < best) best = m }
+        END { out = ""
+          for (r = 1; r <= NR; r++) if (met[r] == best) for (j = 1; j <= cnt[r]; j++)
+              if (!seen[d[r, j]]++) out = out (out == "" ? "" : ",") d[r, j]
+          print out }'
 }
 
 # lab_default_metric -4|-6 DEV: metric of DEV's default route (main table);
