@@ -42,7 +42,7 @@ else
     trap 'rm -rf "$TMP"' EXIT
 fi
 
-tap_plan 34
+tap_plan 37
 
 # --- 1. snapshot and dist tarball --------------------------------------------
 
@@ -126,6 +126,14 @@ tap_check "ships the JSON schema of --status --json" has_file /usr/share/doc/nm-
 # %_licensedir/%{name} on Fedora/RHEL; older or non-Red Hat rpm configurations
 # append the version.
 tap_check "ships the license file" has_file "/usr/share/licenses/nm-metric-fix(-$VERSION)?/COPYING"
+tap_check "ships the status timer's units and script" eval 'has_file /usr/lib/systemd/system/nm-metric-fix-status.service &&
+    has_file /usr/lib/systemd/system/nm-metric-fix-status.timer && has_file /usr/libexec/nm-metric-fix-textfile'
+tap_check "ships /etc/sysconfig/nm-metric-fix as %config(noreplace)" \
+    eval 'rpm -qp --qf "[%{FILEFLAGS:fflags} %{FILENAMES}\n]" "$RPM" 2>/dev/null | grep -qx "cn /etc/sysconfig/nm-metric-fix"'
+rpm -qp --scripts "$RPM" >"$TMP/scripts" 2>/dev/null
+tap_check "its scriptlets apply the timer's preset on install and disable it on removal" \
+    eval 'grep -q "preset nm-metric-fix-status.timer" "$TMP/scripts" &&
+        grep -q "disable --now nm-metric-fix-status.timer nm-metric-fix-status.service" "$TMP/scripts"'
 
 # The host-side trace is its own subpackage, with its page and schema.
 TRACE_RPM=$(find "$TOP/RPMS" -name "nm-metric-fix-trace-$VERSION-*.rpm" ! -name '*-debug*' | head -n1)
