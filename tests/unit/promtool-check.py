@@ -5,11 +5,13 @@
 conventions do not (no HELP, _total on a gauge, non-base units, ...).  TAP; skips
 without promtool (Debian: apt-get install prometheus).
 
-usage: promtool-check.py PROMTOOL-OR-EMPTY TEST-STATUS-EXPORT"""
+usage: promtool-check.py TEST-STATUS-EXPORT"""
+import shutil
 import subprocess
 import sys
 
-promtool, exporter = sys.argv[1], sys.argv[2]
+exporter = sys.argv[1]
+promtool = shutil.which("promtool")
 if not promtool:
     print("1..0 # SKIP promtool not installed (Debian: prometheus)")
     sys.exit(0)
