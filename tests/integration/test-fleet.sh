@@ -23,10 +23,12 @@
 #  6  healthy: the file says ok, eth1 owns; promtool accepts it
 #  7  healthy: the playbook passes
 #  8  a reader looping on the file while it is rewritten never sees part of one
-#  9  stderr the journal's stream (JOURNAL_STREAM): the line only in the journal;
+#  9  stderr the journal's stream (JOURNAL_STREAM, or a socket): the line only in the journal;
 #     other stderr: "<3>" line; a terminal: the line as it always was
 # 10  NetworkManager down: nm_metric_fix_status_success 0, exit code 8, nothing
 #     stale; promtool accepts it; the error is in the journal with priority 3
+# 11  the hook's own lines in the journal: a failed full run (NetworkManager down)
+#     retried, then its success once NetworkManager is back
 #
 # Needs root, python3, promtool (Debian: prometheus) and ansible-playbook (Debian:
 # ansible-core); prints "1..0 # SKIP" without root.  LAB_KEEP=1 keeps the lab.
@@ -42,7 +44,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
 . "$HERE/../lab/lab-control.sh"
 
-NTESTS=10
+NTESTS=11
 TEXTFILE=/usr/local/libexec/nm-metric-fix-textfile
 PLAYBOOK=$SRC/contrib/ansible/check-nm-metric-fix.yml
 JOURNAL_SOCKET=/run/systemd/journal/socket
@@ -261,9 +263,16 @@ err=$(lab_guest "$NMF" --bogus 2>&1 >/dev/null)
 [ "$err" = '<3>nm-metric-fix: Unknown option --bogus' ] || why="$why${why:+; }stderr not a terminal: '$err'"
 tty=$(lab_guest script -qec "$NMF --bogus" /dev/null | tr -d '\r')
 [ "$tty" = 'nm-metric-fix: Unknown option --bogus' ] || why="$why${why:+; }on a terminal: '$tty'"
+# A socket, as nm-dispatcher hands its scripts (journald's stream, JOURNAL_STREAM cleared).
+sock=$(lab_guest env -u JOURNAL_STREAM python3 -c 'import socket, subprocess, sys
+a, b = socket.socketpair()
+subprocess.run([sys.argv[1], "--bogus"], stderr=a)
+a.close()
+print(repr(b.recv(4096)))' "$NMF")
+[ "$sock" = "b''" ] || why="$why${why:+; }stderr a socket without JOURNAL_STREAM, yet got: $sock"
 after=$(records "$ours and r[\"MESSAGE\"] == \"Unknown option --bogus\" and r[\"PRIORITY\"] == \"3\"")
-[ "$after" = $((before + 3)) ] || why="$why${why:+; }$((after - before)) journal records of the 3 runs, expected 3"
-result "stderr the journal's stream: the line only in the journal; elsewhere also on stderr, as before on a terminal" "$why"
+[ "$after" = $((before + 4)) ] || why="$why${why:+; }$((after - before)) journal records of the 4 runs, expected 4"
+result "stderr the journal's stream (JOURNAL_STREAM, or a socket): the line only in the journal; elsewhere also on stderr, as before on a terminal" "$why"
 
 # ---------------------------------------------------------------------------
 # NetworkManager down.
@@ -282,5 +291,22 @@ check_textfile why 'nm_metric_fix_status_success 0' 'nm_metric_fix_status_exit_c
 after=$(records "$ours and r[\"PRIORITY\"] == \"3\" and \"NetworkManager\" in r[\"MESSAGE\"]")
 [ "$after" -gt "$before" ] || why="$why${why:+; }no journal record of the error (PRIORITY 3)"
 result "NetworkManager down: success 0 and exit code 8, no stale verdict; promtool accepts it; the error is in the journal" "$why"
+
+# The hook's own lines: with NetworkManager down, a full run fails and is retried;
+# once NetworkManager is back the retry succeeds.
+why=
+hook_line() { has_record "$ours and r.get(\"NM_METRIC_FIX_PROGRAM\") == \"nm-metric-fix-hook\" and r[\"PRIORITY\"] == \"$1\" and r[\"MESSAGE\"].startswith(\"$2\")"; }
+lab_guest rm -f /run/nm-metric-fix/verified || bail "cannot remove the stored digest"
+lab_guest env -i PATH=/usr/local/bin:/usr/bin:/bin /etc/NetworkManager/dispatcher.d/90-nm-metric-fix eth1 up \
+    >>"$LAB_DIR/hook.err" 2>&1
+lab_wait_for 20 hook_line 4 "nm-metric-fix --fix exit 8 for event eth1:up; retry 1 of" ||
+    why="no journal record (PRIORITY 4) of the hook's failed run"
+labx_nm_start || bail "restarting NetworkManager failed"
+lab_wait_for 60 hook_line 6 "nm-metric-fix --fix succeeded after" ||
+    why="$why${why:+; }no journal record (PRIORITY 6) of the hook's successful retry"
+grep -q '^nm-metric-fix-hook\[[0-9]*\]: nm-metric-fix --fix exit 8 for event eth1:up' "$LAB_DIR/hook.err" ||
+    why="$why${why:+; }the hook's stderr (a file) lost its line: $(cat "$LAB_DIR/hook.err")"
+lab_wait_for 30 labx_quiet || diag "hook/helper not idle after 30 s"
+result "the hook's lines are in the journal under nm-metric-fix (a failed run retried, then its success)" "$why"
 
 tap_finish "$NTESTS"
