@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "nmf-journal.h"
+
 /* clang-format off */
 G_DEFINE_QUARK(nmf-error-quark, nmf_error)
 /* clang-format on */
@@ -38,6 +40,9 @@ nmf_log_set_level(NmfLogLevel level)
     log_level = level;
 }
 
+/* Syslog priorities of the levels. */
+static const int priorities[NMF_LOG_MAX] = { 3, 4, 6, 7 };
+
 /* "<N>" for sd-daemon(3): journald turns it into the line's priority. */
 static const char *
 _priority_prefix(NmfLogLevel level)
@@ -52,12 +57,16 @@ _priority_prefix(NmfLogLevel level)
     return prefixes[level];
 }
 
-/* One write per line so concurrent runs never interleave within a line. */
+/* @message to the journal under the product's name, @line to stderr (nmf-journal.h). */
 static void
-_write_line(const char *line)
+_write_line(NmfLogLevel level, const char *message, const char *line)
 {
-    fputs(line, stderr);
-    fflush(stderr);
+    const char *program = g_get_prgname();
+
+    nmf_journal_log(priorities[level < NMF_LOG_MAX ? level : NMF_LOG_DEBUG],
+                    program ? program : "nm-metric-fix",
+                    message,
+                    line);
 }
 
 void
@@ -74,7 +83,7 @@ nmf_log(NmfLogLevel level, const char *fmt, ...)
     va_end(ap);
     line =
       g_strdup_printf("%snm-metric-fix[%ld]: %s\n", _priority_prefix(level), (long) getpid(), msg);
-    _write_line(line);
+    _write_line(level, msg, line);
 }
 
 void
@@ -83,7 +92,7 @@ nmf_print_error(const char *message)
     g_autofree char *line =
       g_strdup_printf("%snm-metric-fix: %s\n", _priority_prefix(NMF_LOG_ERROR), message);
 
-    _write_line(line);
+    _write_line(NMF_LOG_ERROR, message, line);
 }
 
 void
@@ -91,5 +100,5 @@ nmf_print_error_line(const char *line)
 {
     g_autofree char *text = g_strdup_printf("%s%s\n", _priority_prefix(NMF_LOG_ERROR), line);
 
-    _write_line(text);
+    _write_line(NMF_LOG_ERROR, line, text);
 }

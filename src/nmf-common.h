@@ -48,9 +48,10 @@ typedef enum {
 /* Lines above @level are dropped (default NMF_LOG_INFO). */
 void nmf_log_set_level(NmfLogLevel level);
 /* Log lines are English on purpose: admins paste them into bug reports and tests match
- * them.  "nm-metric-fix[PID]: TEXT" on stderr; when stderr is not a terminal (the
- * dispatcher service's output goes to the journal) the line starts with "<N>", N the
- * syslog priority, so journald records it. */
+ * them.  "nm-metric-fix[PID]: TEXT" on stderr; when stderr is not a terminal the line
+ * starts with "<N>", N the syslog priority, for whatever records it.  Every line also
+ * goes to the journal as TEXT with SYSLOG_IDENTIFIER=nm-metric-fix and its priority,
+ * and then not to stderr when stderr is the journal's stream (nmf-journal.h). */
 void nmf_log(NmfLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 #define nmf_log_error(...)   nmf_log(NMF_LOG_ERROR, __VA_ARGS__)
 #define nmf_log_warning(...) nmf_log(NMF_LOG_WARNING, __VA_ARGS__)

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <syslog.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 
 #include "nmf-digest.h"
+#include "nmf-journal.h"
 
 /*
  * Every dispatcher event comes here (90-nm-metric-fix execs this program). The work
@@ -36,24 +38,22 @@
 
 static char event[128];
 
-static void _log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void _log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "nm-metric-fix-hook[PID]: TEXT" on stderr as always; in the journal as TEXT under
+ * nm-metric-fix (nmf-journal.h). */
 static void
-_log(const char *fmt, ...)
+_log(int priority, const char *fmt, ...)
 {
+    char    message[448];
     char    line[512];
-    int     n;
     va_list ap;
 
-    /* One write per line, like the helper: concurrent runs never interleave. */
-    n = snprintf(line, sizeof(line), "nm-metric-fix-hook[%ld]: ", (long) getpid());
     va_start(ap, fmt);
-    vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    strcat(line, "\n");
-    if (write(STDERR_FILENO, line, strlen(line)) < 0) {
-        /* nowhere left to say it */
-    }
+    snprintf(line, sizeof(line), "nm-metric-fix-hook[%ld]: %s\n", (long) getpid(), message);
+    nmf_journal_log(priority, "nm-metric-fix-hook", message, line);
 }
 
 /* The mark holds the event's name, so that the run it causes can log it (the last
@@ -67,7 +67,7 @@ _mark_pending(int dirfd)
     snprintf(line, sizeof(line), "%s\n", event);
     if (nmf_statedir_write_file(dirfd, NMF_RUNDIR, NMF_STATE_PENDING, line, why, sizeof(why))
         != 0) {
-        _log("cannot mark event %s pending: %s", event, why);
+        _log(LOG_ERR, "cannot mark event %s pending: %s", event, why);
         return -1;
     }
     return 0;
@@ -104,7 +104,9 @@ _state_verified(int dirfd)
     if (nmf_digest_read(dirfd, stored) != 0)
         return 0;
     if (nmf_digest_compute(NMF_DEFAULT_CONFIG, PACKAGE_VERSION, now) != 0) {
-        _log("cannot read the kernel's state (%s); running the full helper", strerror(errno));
+        _log(LOG_WARNING,
+             "cannot read the kernel's state (%s); running the full helper",
+             strerror(errno));
         return 0;
     }
     return strcmp(stored, now) == 0;
@@ -122,13 +124,13 @@ _run_full_helper(void)
     snprintf(arg, sizeof(arg), "--event=%s", event);
     pid = fork();
     if (pid < 0) {
-        _log("cannot start %s: %s", NMF_HELPER, strerror(errno));
+        _log(LOG_ERR, "cannot start %s: %s", NMF_HELPER, strerror(errno));
         return 1;
     }
     if (pid == 0) {
         signal(SIGPIPE, SIG_DFL);
         execl(NMF_HELPER, "nm-metric-fix", "--fix", arg, (char *) NULL);
-        _log("cannot run %s: %s", NMF_HELPER, strerror(errno));
+        _log(LOG_ERR, "cannot run %s: %s", NMF_HELPER, strerror(errno));
         _exit(127);
     }
     while (waitpid(pid, &status, 0) < 0) {
@@ -164,7 +166,7 @@ _detach(void)
     int   null;
 
     if (pid < 0) {
-        _log("cannot fork: %s", strerror(errno));
+        _log(LOG_ERR, "cannot fork: %s", strerror(errno));
         return -1;
     }
     if (pid > 0)
@@ -201,7 +203,7 @@ _serve(int dirfd, int lockfd)
                 detached = 1;
             }
             if (nmf_digest_remove(dirfd) != 0)
-                _log("cannot remove the stored digest: %s", strerror(errno));
+                _log(LOG_WARNING, "cannot remove the stored digest: %s", strerror(errno));
             status = _run_full_helper();
             if (status != 0) {
                 unsigned delay;
@@ -210,14 +212,16 @@ _serve(int dirfd, int lockfd)
                 if (failures > NMF_RETRY_MAX) {
                     /* The mark stays: the next event runs again. */
                     _mark_pending(dirfd);
-                    _log("nm-metric-fix --fix failed %u times (last exit %d); giving up until "
+                    _log(LOG_ERR,
+                         "nm-metric-fix --fix failed %u times (last exit %d); giving up until "
                          "the next event",
                          failures,
                          status);
                     return 1;
                 }
                 delay = nmf_retry_delay_ms(failures);
-                _log("nm-metric-fix --fix exit %d for event %s; retry %u of %u in %u s",
+                _log(LOG_WARNING,
+                     "nm-metric-fix --fix exit %d for event %s; retry %u of %u in %u s",
                      status,
                      event,
                      failures,
@@ -227,7 +231,7 @@ _serve(int dirfd, int lockfd)
                 continue;
             }
             if (failures > 0)
-                _log("nm-metric-fix --fix succeeded after %u failed runs", failures);
+                _log(LOG_INFO, "nm-metric-fix --fix succeeded after %u failed runs", failures);
             failures  = 0;
             need_run  = 0;
             after_run = 1;
@@ -293,7 +297,7 @@ main(int argc, char **argv)
 
     dirfd = nmf_statedir_open(NMF_RUNDIR, 0, 1, why, sizeof(why));
     if (dirfd < 0) {
-        _log("%s; event %s not handled", why, event);
+        _log(LOG_ERR, "%s; event %s not handled", why, event);
         return 1;
     }
     /* --revert paused the hook until a manual --fix or the next boot. */
@@ -304,7 +308,7 @@ main(int argc, char **argv)
         return 1;
     lockfd = openat(dirfd, NMF_STATE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lockfd < 0) {
-        _log("cannot open the lock in %s: %s", NMF_RUNDIR, strerror(errno));
+        _log(LOG_ERR, "cannot open the lock in %s: %s", NMF_RUNDIR, strerror(errno));
         return 1;
     }
     if (flock(lockfd, LOCK_EX | LOCK_NB) != 0)

@@ -321,6 +321,35 @@ _family_metric_samples(GString    *out,
     }
 }
 
+/* One series per interface name (escaped), family label first. */
+static void
+_interface_info(GString *out, const char *name, const char *family, const char *iface)
+{
+    g_autofree char *escaped = NULL;
+
+    if (!iface)
+        return;
+    escaped = nmf_prometheus_escape_label(iface);
+    g_string_append_printf(out, "%s{family=\"%s\",interface=\"%s\"} 1\n", name, family, escaped);
+}
+
+void
+nmf_prometheus_warnings(GString *out, GPtrArray *warnings)
+{
+    guint i;
+
+    _header(out,
+            "nm_metric_fix_warnings",
+            "Number of warnings of the status (a problem that does not change the verdict).");
+    g_string_append_printf(out, "nm_metric_fix_warnings %u\n", warnings ? warnings->len : 0);
+    _header(out, "nm_metric_fix_warning_info", "1 for each warning of the status, by its text.");
+    for (i = 0; warnings && i < warnings->len; i++) {
+        g_autofree char *text = nmf_prometheus_escape_label(warnings->pdata[i]);
+
+        g_string_append_printf(out, "nm_metric_fix_warning_info{warning=\"%s\"} 1\n", text);
+    }
+}
+
 char *
 nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies)
 {
@@ -368,22 +397,18 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
     _header(out,
             "nm_metric_fix_default_route_owner_info",
             "The interface whose default route wins in the main table.");
-    if (owner4) {
-        g_autofree char *iface = nmf_prometheus_escape_label(owner4);
+    _interface_info(out, "nm_metric_fix_default_route_owner_info", "ipv4", owner4);
+    _interface_info(out, "nm_metric_fix_default_route_owner_info", "ipv6", owner6);
 
-        g_string_append_printf(
-          out,
-          "nm_metric_fix_default_route_owner_info{family=\"ipv4\",interface=\"%s\"} 1\n",
-          iface);
-    }
-    if (owner6) {
-        g_autofree char *iface = nmf_prometheus_escape_label(owner6);
+    _header(out,
+            "nm_metric_fix_default_route_intended_owner_info",
+            "The uplink that should own the default route (none when metrics are left alone).");
+    _interface_info(out, "nm_metric_fix_default_route_intended_owner_info", "ipv4", intended);
+    _interface_info(
+      out, "nm_metric_fix_default_route_intended_owner_info", "ipv6", owner6 ? intended6 : NULL);
 
-        g_string_append_printf(
-          out,
-          "nm_metric_fix_default_route_owner_info{family=\"ipv6\",interface=\"%s\"} 1\n",
-          iface);
-    }
+    /* The report's warnings (issue 19) go here once it has a list of them. */
+    nmf_prometheus_warnings(out, NULL);
 
     _header(out,
             "nm_metric_fix_reply_wrong_link",

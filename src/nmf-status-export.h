@@ -23,6 +23,10 @@ char *nmf_status_prometheus(GPtrArray *uplinks,
                             GPtrArray *routes,
                             GPtrArray *replies);
 
+/* Appends the gauges of the status warnings (@warnings: strings, or NULL for none):
+ * their number, and one series per warning labelled with its text. */
+void nmf_prometheus_warnings(GString *out, GPtrArray *warnings);
+
 /* A label value escaped for the exposition format (backslash, double quote, newline). */
 char *nmf_prometheus_escape_label(const char *value);
 

@@ -14,9 +14,13 @@ packages=(
     mandoc groff-base rpm bash-completion python3-jsonschema valgrind locales
     strace time dbus-bin gdb
     libvirt-dev
+    systemd prometheus ansible-core ansible-lint
 )
 # libvirt-dev brings libvirt0, whose built-in test driver (test:///FILE) is all
 # the nm-metric-fix-trace tests need: no libvirt daemon is installed or started.
+# systemd (systemd-analyze verify), prometheus (promtool), ansible-core and
+# ansible-lint check the status timer, the exporter and the fleet playbook; the
+# policy-rc.d below keeps the prometheus server from starting.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -27,9 +27,10 @@ import json, os, shlex, sys
 opts = {o["name"]: o["value"] for o in
         json.load(open(os.path.join(sys.argv[1], "meson-info", "intro-buildoptions.json")))}
 p = opts["prefix"]
-for name in ("bindir", "libexecdir", "datadir", "mandir", "localedir"):
+for name in ("bindir", "libexecdir", "datadir", "mandir", "localedir", "sysconfdir"):
     print("%s=%s" % (name.upper(), shlex.quote(os.path.join(p, opts[name]))))
 print("PREFIX=%s" % shlex.quote(p))
+print("UNITDIR=%s" % shlex.quote(opts.get("systemdunitdir") or os.path.join(p, "lib/systemd/system")))
 print("DISPATCHERDIR=%s" % shlex.quote(opts.get("dispatcher_dir") or "/etc/NetworkManager/dispatcher.d"))
 PY
 )" || tap_bail "cannot read the build options of $BUILD"
@@ -48,6 +49,10 @@ EXPECTED="$BIN
 $LIBEXECDIR/nm-metric-fix-hook
 $LIBEXECDIR/nm-metric-fix-observe
 $LIBEXECDIR/nm-metric-fix-export
+$LIBEXECDIR/nm-metric-fix-textfile
+$UNITDIR/nm-metric-fix-status.service
+$UNITDIR/nm-metric-fix-status.timer
+$SYSCONFDIR/sysconfig/nm-metric-fix
 $HOOK
 $MANDIR/man8/nm-metric-fix.8
 $MANDIR/man5/nm-metric-fix.conf.5
@@ -109,6 +114,13 @@ tap_check "the hook execs the installed fast path $FASTPATH" \
 tap_check "the fast path starts the installed helper $BIN" grep -qaF "$BIN" "$ROOT$FASTPATH"
 tap_check "the fast path has mode 0755 (got $(mode_of "$FASTPATH"))" [ "$(mode_of "$FASTPATH")" = 755 ]
 tap_check "the helper has mode 0755 (got $(mode_of "$BIN"))" [ "$(mode_of "$BIN")" = 755 ]
+TEXTFILE=$LIBEXECDIR/nm-metric-fix-textfile
+tap_check "the status timer's script has mode 0755 (got $(mode_of "$TEXTFILE"))" [ "$(mode_of "$TEXTFILE")" = 755 ]
+tap_check "the status timer's script runs the installed helper $BIN" \
+    grep -qF "$BIN --status --prometheus" "$ROOT$TEXTFILE"
+tap_check "the status service runs the installed script and reads $SYSCONFDIR/sysconfig/nm-metric-fix" \
+    eval 'grep -qx "ExecStart=$TEXTFILE" "$ROOT$UNITDIR/nm-metric-fix-status.service" &&
+        grep -qx "EnvironmentFile=-$SYSCONFDIR/sysconfig/nm-metric-fix" "$ROOT$UNITDIR/nm-metric-fix-status.service"'
 
 bad=
 while read -r f; do

@@ -42,7 +42,7 @@ else
     trap 'rm -rf "$TMP"' EXIT
 fi
 
-tap_plan 34
+tap_plan 37
 
 # --- 1. snapshot and dist tarball --------------------------------------------
 
@@ -126,6 +126,14 @@ tap_check "ships the JSON schema of --status --json" has_file /usr/share/doc/nm-
 # %_licensedir/%{name} on Fedora/RHEL; older or non-Red Hat rpm configurations
 # append the version.
 tap_check "ships the license file" has_file "/usr/share/licenses/nm-metric-fix(-$VERSION)?/COPYING"
+tap_check "ships the status timer's units and script" eval 'has_file /usr/lib/systemd/system/nm-metric-fix-status.service &&
+    has_file /usr/lib/systemd/system/nm-metric-fix-status.timer && has_file /usr/libexec/nm-metric-fix-textfile'
+tap_check "ships /etc/sysconfig/nm-metric-fix as %config(noreplace)" \
+    eval 'rpm -qp --qf "[%{FILEFLAGS:fflags} %{FILENAMES}\n]" "$RPM" 2>/dev/null | grep -qx "cn /etc/sysconfig/nm-metric-fix"'
+rpm -qp --scripts "$RPM" >"$TMP/scripts" 2>/dev/null
+tap_check "its scriptlets apply the timer's preset on install and disable it on removal" \
+    eval 'grep -q "preset nm-metric-fix-status.timer" "$TMP/scripts" &&
+        grep -q "disable --now nm-metric-fix-status.timer nm-metric-fix-status.service" "$TMP/scripts"'
 
 # The host-side trace is its own subpackage, with its page and schema.
 TRACE_RPM=$(find "$TOP/RPMS" -name "nm-metric-fix-trace-$VERSION-*.rpm" ! -name '*-debug*' | head -n1)
@@ -192,9 +200,11 @@ else
     done
 fi
 
-# No scriptlets: see the comment in the spec.
+# The scriptlets handle the status timer and nothing else (see the comment in the
+# spec): no run of the helper.
 scripts=$(rpm -qp --scripts "$RPM" 2>/dev/null)
 [ -n "$scripts" ] && printf '%s\n' "$scripts" | tap_diag
-tap_check "the package has no scriptlets" [ -z "$scripts" ]
+tap_check "the package's scriptlets only handle the status timer, never run the helper" \
+    eval '[ -z "$(grep -o "nm-metric-fix[^ ;]*" <<<"$scripts" | grep -vx "nm-metric-fix-status[.]\(timer\|service\)")" ]'
 
 tap_finish

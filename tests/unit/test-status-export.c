@@ -355,6 +355,13 @@ test_prometheus_lab(void)
     g_assert_nonnull(strstr(text, "nm_metric_fix_interface_wanted_metric{interface=\"eth1\""));
     /* Automatic applied metrics have no sample. */
     g_assert_null(strstr(text, "\nnm_metric_fix_interface_applied_metric{"));
+    /* Owner and intended owner side by side, for an alert's description. */
+    g_assert_nonnull(strstr(text,
+                            "\nnm_metric_fix_default_route_intended_owner_info{family=\"ipv4\","
+                            "interface=\"eth1\"} 1\n"));
+    g_assert_nonnull(strstr(text, "\nnm_metric_fix_warnings 0\n"));
+    g_assert_nonnull(strstr(text, "# TYPE nm_metric_fix_warning_info gauge\n"));
+    g_assert_null(strstr(text, "\nnm_metric_fix_warning_info{"));
 
     g_clear_pointer(&text, g_free);
     _scenario_clear(&s);
@@ -396,6 +403,50 @@ test_prometheus_escaped_labels(void)
     g_assert_nonnull(strstr(text, "\nnm_metric_fix_default_route_intended{family=\"ipv4\"} 1\n"));
 }
 
+static void
+test_prometheus_warnings(void)
+{
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new();
+    g_autoptr(GString) out        = g_string_new(NULL);
+
+    g_ptr_array_add(warnings, "eth0 and eth1 share metric 100");
+    g_ptr_array_add(warnings, "profile \"lan\" \\ odd\nname");
+    nmf_prometheus_warnings(out, warnings);
+    _assert_exposition_format(out->str);
+    g_assert_nonnull(strstr(out->str, "\nnm_metric_fix_warnings 2\n"));
+    g_assert_nonnull(strstr(
+      out->str, "\nnm_metric_fix_warning_info{warning=\"eth0 and eth1 share metric 100\"} 1\n"));
+    g_assert_nonnull(
+      strstr(out->str,
+             "\nnm_metric_fix_warning_info{warning=\"profile \\\"lan\\\" \\\\ odd\\nname\"} 1\n"));
+}
+
+/* The Prometheus documents of the scenarios (and the warnings) for promtool, separated
+ * by RS characters. */
+static int
+_emit_prometheus(void)
+{
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new();
+    g_autoptr(GString) extra      = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < 3; i++) {
+        g_auto(Scenario) s    = { 0 };
+        g_autofree char *text = NULL;
+
+        if (i < 2)
+            _scenario_lab(&s, i == 1);
+        else
+            _scenario_left_alone(&s);
+        text = nmf_status_prometheus(s.uplinks, s.managed, s.routes, NULL);
+        printf("\x1e%s", text);
+    }
+    g_ptr_array_add(warnings, "eth0 and eth1 share metric 100");
+    nmf_prometheus_warnings(extra, warnings);
+    printf("\x1e%s", extra->str);
+    return 0;
+}
+
 static int
 _emit_json(void)
 {
@@ -424,6 +475,8 @@ main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--emit-json") == 0)
         return _emit_json();
+    if (argc == 2 && strcmp(argv[1], "--emit-prometheus") == 0)
+        return _emit_prometheus();
 
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/json/wrong-owner", test_json_wrong_owner);
@@ -433,5 +486,6 @@ main(int argc, char **argv)
     g_test_add_func("/prometheus/escape", test_prometheus_escape);
     g_test_add_func("/prometheus/lab", test_prometheus_lab);
     g_test_add_func("/prometheus/escaped-labels", test_prometheus_escaped_labels);
+    g_test_add_func("/prometheus/warnings", test_prometheus_warnings);
     return g_test_run();
 }
