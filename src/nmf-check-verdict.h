@@ -59,6 +59,9 @@ typedef struct {
     /* Filled by nmf_check_evaluate(). */
     NmfCheckVerdict verdict;
     gboolean        counted; /* whether the verdict decides the overall result */
+
+    /* Set by --status (nmf_report_scope_replies()): wrong, but a warning, not a failure. */
+    gboolean warned;
 } NmfCheckRow;
 
 NmfCheckRow *nmf_check_row_new(int family, const char *address, const char *iface);

@@ -183,6 +183,8 @@ _add_reply(JsonBuilder *b, const NmfCheckRow *row)
     json_builder_add_boolean_value(b, row->counted);
     json_builder_set_member_name(b, "ok");
     json_builder_add_boolean_value(b, row->verdict == NMF_CHECK_SYMMETRIC);
+    json_builder_set_member_name(b, "warning");
+    json_builder_add_boolean_value(b, row->warned);
     json_builder_end_object(b);
 }
 
@@ -192,7 +194,8 @@ nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArr
     g_autoptr(JsonBuilder) b = json_builder_new();
     const char *intended     = NULL;
     NmfVerdict  verdict = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
-    guint       i;
+    g_autoptr(GPtrArray) warnings = nmf_report_warnings(replies);
+    guint i;
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "schema_version");
@@ -230,6 +233,12 @@ nmf_status_json(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArr
         if (row->verdict != NMF_CHECK_NOT_A_PATH)
             _add_reply(b, row);
     }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "warnings");
+    json_builder_begin_array(b);
+    for (i = 0; i < warnings->len; i++)
+        json_builder_add_string_value(b, warnings->pdata[i]);
     json_builder_end_array(b);
     json_builder_end_object(b);
 
@@ -407,8 +416,11 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
     _interface_info(
       out, "nm_metric_fix_default_route_intended_owner_info", "ipv6", owner6 ? intended6 : NULL);
 
-    /* The report's warnings (issue 19) go here once it has a list of them. */
-    nmf_prometheus_warnings(out, NULL);
+    {
+        g_autoptr(GPtrArray) warnings = nmf_report_warnings(replies);
+
+        nmf_prometheus_warnings(out, warnings);
+    }
 
     _header(out,
             "nm_metric_fix_reply_wrong_link",

@@ -125,7 +125,9 @@ _append_replies(GString *out, GPtrArray *replies)
 
         if (row->verdict == NMF_CHECK_NOT_A_PATH)
             continue;
-        if (!row->counted)
+        if (row->warned)
+            verdict = _("another link: a warning in mode=metric");
+        else if (!row->counted)
             verdict = _("NAT link, not counted");
         else if (row->verdict == NMF_CHECK_SYMMETRIC)
             verdict = _("ok");
@@ -174,6 +176,68 @@ _append_alternating(GString *out, GPtrArray *routes, gboolean managed, GPtrArray
                                        : _("nm-metric-fix leaves these metrics alone (see "
                                            "CLASS); give the links different metrics."));
     }
+}
+
+static const NmfUplink *
+_uplink_named(GPtrArray *uplinks, const char *iface)
+{
+    guint i;
+
+    for (i = 0; uplinks && i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (g_strcmp0(u->iface, iface) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+void
+nmf_report_scope_replies(GPtrArray *uplinks, gboolean managed, NmfMode mode, GPtrArray *replies)
+{
+    guint i;
+
+    if (mode != NMF_MODE_METRIC || !managed)
+        return;
+    for (i = 0; replies && i < replies->len; i++) {
+        NmfCheckRow     *row = replies->pdata[i];
+        const NmfUplink *u   = _uplink_named(uplinks, row->iface);
+
+        if (!row->counted || row->verdict == NMF_CHECK_SYMMETRIC || !u || u->rank == 1
+            || (u->rule_name && u->rule_action == NMF_RULE_PREFER))
+            continue;
+        row->counted = FALSE;
+        row->warned  = TRUE;
+    }
+}
+
+GPtrArray *
+nmf_report_warnings(GPtrArray *replies)
+{
+    GPtrArray *warnings       = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; replies && i < replies->len; i++) {
+        const NmfCheckRow *row = replies->pdata[i];
+        const char        *iface;
+
+        if (!row->warned)
+            continue;
+        iface = nmf_text_escaped(pool, row->iface);
+        g_ptr_array_add(
+          warnings,
+          g_strdup_printf(
+            /* TRANSLATORS: mode=policy and prefer are configuration words: keep them. */
+            _("Replies from %s (%s) leave by %s: in mode=metric one link owns the default "
+              "route. For %s to answer by itself, set mode=policy in nm-metric-fix.conf, or "
+              "give it a rule with action=prefer."),
+            row->address,
+            iface,
+            row->reply_iface ? nmf_text_escaped(pool, row->reply_iface) : _("no link"),
+            iface));
+    }
+    return warnings;
 }
 
 const NmfCheckRow *
@@ -247,6 +311,12 @@ nmf_report_status(GString       *out,
     _append_replies(out, replies);
     g_string_append_c(out, '\n');
 
+    {
+        g_autoptr(GPtrArray) warnings = nmf_report_warnings(replies);
+
+        for (i = 0; i < warnings->len; i++)
+            g_string_append_printf(out, _("Warning: %s\n"), (const char *) warnings->pdata[i]);
+    }
     /* IPv6 first: the IPv4 verdict, which decides the exit status, stays the last line. */
     if (owner6) {
         const char *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);

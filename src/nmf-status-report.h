@@ -33,6 +33,21 @@ typedef enum {
  * that family's default route (NULL when metrics are left alone). */
 const char *nmf_report_intended(GPtrArray *uplinks, gboolean managed, int family);
 
+/* What the verdict covers.  In mode=metric with the uplinks ranked, one link owns the
+ * default route: the verdict covers the top-ranked uplink and any uplink a prefer rule
+ * names.  Another (non-NAT) uplink whose replies leave by another link is then what
+ * mode=metric means, not something --fix can change: its rows are no longer counted and
+ * are marked warned instead.  In mode=policy, or with the metrics left alone, every row
+ * stays as nmf_check_evaluate() left it. */
+void nmf_report_scope_replies(GPtrArray *uplinks,
+                              gboolean   managed,
+                              NmfMode    mode,
+                              GPtrArray *replies);
+
+/* The warnings of @replies (rows marked warned), as sentences for the admin (char *),
+ * each naming the address, its link, the link its replies leave by and the remedy. */
+GPtrArray *nmf_report_warnings(GPtrArray *replies);
+
 /* The first counted row of @replies (NmfCheckRow, evaluated) whose reply would not leave
  * by its own link, or NULL. */
 const NmfCheckRow *nmf_report_first_wrong_link(GPtrArray *replies);

@@ -121,6 +121,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     replies = _read_replies(snapshot->uplinks, error);
     if (!replies)
         return FALSE;
+    nmf_report_scope_replies(snapshot->uplinks, snapshot->plan->managed, config->mode, replies);
 
 #ifndef NMF_WITHOUT_EXPORT
     if (options->json || options->prometheus) {

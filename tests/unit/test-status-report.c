@@ -315,6 +315,87 @@ test_status_alternating(void)
                     NMF_VERDICT_ALTERNATING);
 }
 
+/* A second LAN uplink (a storage network with a gateway): in mode=metric only one link
+ * owns the default route, so its replies leaving by the first LAN link are a warning that
+ * names it and the remedy, not a failure; in mode=policy they fail. */
+static void
+test_status_second_lan_uplink(void)
+{
+    g_autoptr(NmfConfig) policy = nmf_config_new_default();
+    g_autoptr(GString) out      = g_string_new(NULL);
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    g_autoptr(GPtrArray) replies =
+      g_ptr_array_new_with_free_func((GDestroyNotify) nmf_check_row_free);
+    g_autoptr(GPtrArray) warnings = NULL;
+    gboolean   managed;
+    GPtrArray *uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
+    NmfUplink *storage = nmf_uplink_new("eth2", "storage", "u-storage");
+    guint32    a;
+    guint      i;
+
+    {
+        g_autoptr(GPtrArray) lab = _lab_uplinks(policy, &managed);
+
+        for (i = 0; i < lab->len; i++)
+            g_ptr_array_add(uplinks, g_steal_pointer(&lab->pdata[i]));
+        g_ptr_array_set_size(lab, 0);
+    }
+    g_assert_true(nmf_parse_ip4("10.77.0.50", &a));
+    nmf_uplink_add_address4(storage, a, 24);
+    g_assert_true(nmf_parse_ip4("10.77.0.1", &storage->gateway4));
+    storage->applied_known = TRUE;
+    g_ptr_array_add(uplinks, storage);
+    managed = nmf_rank(policy, uplinks);
+    g_assert_true(managed);
+    g_assert_cmpuint(storage->rank, ==, 2);
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth2", 101, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 102, 254));
+    g_ptr_array_add(replies, _reply("10.66.60.236", "eth1", "eth1", FALSE));
+    g_ptr_array_add(replies, _reply("10.77.0.50", "eth2", "eth1", FALSE));
+    g_ptr_array_add(replies, _reply("192.168.122.100", "eth0", "eth1", TRUE));
+    nmf_check_evaluate(replies);
+    g_assert_nonnull(nmf_report_first_wrong_link(replies));
+
+    /* mode=policy: every uplink must answer by itself. */
+    policy->mode = NMF_MODE_POLICY;
+    nmf_report_scope_replies(uplinks, managed, policy->mode, replies);
+    g_assert_cmpint(nmf_report_verdict(uplinks, managed, routes, replies, NULL, NULL),
+                    ==,
+                    NMF_VERDICT_WRONG_LINK);
+
+    /* mode=metric: a warning, exit 0. */
+    policy->mode = NMF_MODE_METRIC;
+    nmf_report_scope_replies(uplinks, managed, policy->mode, replies);
+    g_assert_null(nmf_report_first_wrong_link(replies));
+    warnings = nmf_report_warnings(replies);
+    g_assert_cmpuint(warnings->len, ==, 1);
+    g_assert_cmpstr(warnings->pdata[0],
+                    ==,
+                    "Replies from 10.77.0.50 (eth2) leave by eth1: in mode=metric one link owns "
+                    "the default route. For eth2 to answer by itself, set mode=policy in "
+                    "nm-metric-fix.conf, or give it a rule with action=prefer.");
+    g_assert_cmpint(_report(out, policy, uplinks, managed, routes, replies), ==, NMF_VERDICT_OK);
+    g_assert_nonnull(strstr(out->str,
+                            "10.77.0.50 on eth2: leaves by eth1 (another link: a warning "
+                            "in mode=metric)\n"));
+    g_assert_nonnull(strstr(out->str, "\nWarning: Replies from 10.77.0.50 (eth2)"));
+    g_assert_true(g_str_has_suffix(out->str, "Default route: eth1 (intended).\n"));
+
+    /* The top-ranked uplink answering by another link still fails. */
+    for (i = 0; i < replies->len; i++)
+        ((NmfCheckRow *) replies->pdata[i])->warned = FALSE;
+    g_free(((NmfCheckRow *) replies->pdata[0])->reply_iface);
+    ((NmfCheckRow *) replies->pdata[0])->reply_iface = g_strdup("eth2");
+    nmf_check_evaluate(replies);
+    nmf_report_scope_replies(uplinks, managed, NMF_MODE_METRIC, replies);
+    g_assert_cmpint(nmf_report_verdict(uplinks, managed, routes, replies, NULL, NULL),
+                    ==,
+                    NMF_VERDICT_WRONG_LINK);
+    g_ptr_array_unref(uplinks);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -327,5 +408,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/status/wrong-link", test_status_wrong_link);
     g_test_add_func("/report/status/escapes-names", test_status_escapes_names);
     g_test_add_func("/report/status/alternating", test_status_alternating);
+    g_test_add_func("/report/status/second-lan-uplink", test_status_second_lan_uplink);
     return g_test_run();
 }
