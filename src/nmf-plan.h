@@ -69,9 +69,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPlan, nmf_plan_free)
 
 /* Whether NetworkManager would undo a move of a link's default routes from @lowest_now (the
  * lowest metric of its default routes in the kernel) to @target: with @live
- * NMF_LIVE_ROUTES_DHCP, when the link takes router advertisements (@takes_ra: an RA route
- * in the kernel and a profile whose ipv6.method NetworkManager runs) and the metric goes
- * up.  --fix and --revert reapply such a link. */
+ * NMF_LIVE_ROUTES_DHCP, when the link takes router advertisements (@takes_ra: its profile
+ * has ipv6.method auto, or the kernel holds an RA route of it - the first advertisement may
+ * come seconds after the link is up, so the method counts, not only the route) and the
+ * metric goes up.  --fix and --revert reapply such a link. */
 gboolean nmf_plan_move_comes_back(NmfLiveMethod live,
                                   gboolean      takes_ra,
                                   gint64        lowest_now,

@@ -131,7 +131,7 @@ _move_back_holds(const NmfMetricMove *move, gpointer user_data)
 {
     const RevertLive *ctx      = user_data;
     gint64            lowest   = NMF_METRIC_AUTO;
-    gboolean          takes_ra = FALSE;
+    gboolean          takes_ra = move->ipv6_autoconf;
     guint             i;
 
     for (i = 0; ctx->routes && i < ctx->routes->len; i++) {
@@ -142,7 +142,9 @@ _move_back_holds(const NmfMetricMove *move, gpointer user_data)
             continue;
         if (lowest == NMF_METRIC_AUTO || r->metric < lowest)
             lowest = r->metric;
-        takes_ra = takes_ra || (r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA);
+        takes_ra =
+          takes_ra
+          || (move->with_ipv6 && r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA);
     }
     return !nmf_plan_move_comes_back(ctx->live, takes_ra, lowest, move->metric);
 }
