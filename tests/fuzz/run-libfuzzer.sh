@@ -29,7 +29,7 @@ for h in "${harnesses[@]}"; do
         -I"$srcdir/src" -I"$builddir" \
         "$srcdir/tests/fuzz/fuzz-$h.c" "$srcdir/src/nmf-config.c" "$srcdir/src/nmf-rank.c" "$srcdir/src/nmf-plan.c" \
         "$srcdir/src/nmf-policy-routing.c" "$srcdir/src/nmf-uplink.c" \
-        "$srcdir/src/nmf-route.c" "$srcdir/src/nmf-common.c" "$srcdir/src/nmf-classify.c" \
+        "$srcdir/src/nmf-route.c" "$srcdir/src/nmf-common.c" "$srcdir/src/nmf-journal.c" "$srcdir/src/nmf-classify.c" \
         "$srcdir/src/nmf-observe-flow.c" "$srcdir/src/nmf-icmp-error.c" "$srcdir/src/nmf-check-verdict.c" "$srcdir/src/nmf-text-table.c" \
         "$srcdir/src/nmf-virt-xml.c" "$srcdir/src/nmf-trace.c" "$srcdir/src/nmf-counters.c" $(pkg-config --cflags --libs glib-2.0) \
         -o "$out/fuzz-$h" 2>"$out/build-$h.log"; then
