@@ -240,3 +240,84 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
     }
     return TRUE;
 }
+
+static const NmfUplink *
+_find_iface(GPtrArray *uplinks, const char *iface)
+{
+    guint i;
+
+    for (i = 0; i < uplinks->len; i++) {
+        const NmfUplink *u = uplinks->pdata[i];
+
+        if (g_strcmp0(u->iface, iface) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+static gboolean
+_same_addresses4(const NmfUplink *a, const NmfUplink *b)
+{
+    return a->addresses4->len == b->addresses4->len
+           && memcmp(a->addresses4->data,
+                     b->addresses4->data,
+                     a->addresses4->len * sizeof(NmfIp4Address))
+                == 0;
+}
+
+/* What differs between one uplink's two readings, or NULL. */
+static char *
+_uplink_difference(const NmfUplink *was, const NmfUplink *now)
+{
+    if (g_strcmp0(was->connection_uuid, now->connection_uuid) != 0)
+        return g_strdup_printf(
+          "%s activated '%s' instead of '%s'", now->iface, now->connection_id, was->connection_id);
+    if (was->ifindex != now->ifindex)
+        return g_strdup_printf("%s is another link now", now->iface);
+    if (was->gateway4 != now->gateway4 || g_strcmp0(was->gateway6, now->gateway6) != 0)
+        return g_strdup_printf("%s has another default gateway", now->iface);
+    if (!_same_addresses4(was, now) || g_strcmp0(was->dhcp4_server, now->dhcp4_server) != 0)
+        return g_strdup_printf("%s has other addresses or another DHCP server", now->iface);
+    if (was->klass != now->klass)
+        return g_strdup_printf("%s is of class %s now, was %s",
+                               now->iface,
+                               nmf_uplink_class_to_string(now->klass),
+                               nmf_uplink_class_to_string(was->klass));
+    if (was->rank != now->rank || was->unranked != now->unranked
+        || was->wanted_metric != now->wanted_metric
+        || g_strcmp0(was->rule_name, now->rule_name) != 0)
+        return g_strdup_printf("%s ranks differently now", now->iface);
+    return NULL;
+}
+
+char *
+nmf_rank_inputs_difference(GPtrArray *decided,
+                           gboolean   decided_managed,
+                           GPtrArray *seen,
+                           gboolean   seen_managed)
+{
+    guint i;
+
+    for (i = 0; i < seen->len; i++) {
+        const NmfUplink *now = seen->pdata[i];
+
+        if (!_find_iface(decided, now->iface))
+            return g_strdup_printf("%s is activated now", now->iface);
+    }
+    for (i = 0; i < decided->len; i++) {
+        const NmfUplink *was = decided->pdata[i];
+
+        if (!_find_iface(seen, was->iface))
+            return g_strdup_printf("%s is no longer activated", was->iface);
+    }
+    if (decided_managed != seen_managed)
+        return g_strdup(seen_managed ? "a NAT uplink competes now" : "no NAT uplink competes now");
+    for (i = 0; i < seen->len; i++) {
+        const NmfUplink *now = seen->pdata[i];
+        char            *why = _uplink_difference(_find_iface(decided, now->iface), now);
+
+        if (why)
+            return why;
+    }
+    return NULL;
+}

@@ -24,6 +24,17 @@ gboolean nmf_rule_matches(const NmfRule *rule, const NmfUplink *uplink);
  * link, or nothing better than NAT). */
 gboolean nmf_rank(const NmfConfig *config, GPtrArray *uplinks);
 
+/* Whether ranking would decide alike from @seen (read later) as from @decided (the
+ * uplinks a plan came from), both ranked (nmf_rank(), with its results @decided_managed
+ * and @seen_managed): the same activated devices with the same profiles, gateways,
+ * addresses, classes, ranks and wanted metrics.  What --fix itself changes (profile,
+ * applied and kernel metrics) does not count.  NULL when alike, else the first
+ * difference in words (English), to free. */
+char *nmf_rank_inputs_difference(GPtrArray *decided,
+                                 gboolean   decided_managed,
+                                 GPtrArray *seen,
+                                 gboolean   seen_managed);
+
 G_END_DECLS
 
 #endif /* NMF_RANK_H */

@@ -14,6 +14,7 @@
 #include "nmf-digest.h"
 #include "nmf-netlink.h"
 #include "nmf-policy-routing.h"
+#include "nmf-rank.h"
 #include "nmf-snapshot.h"
 #include "nmf-status-report.h"
 
@@ -32,7 +33,8 @@ G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANG
 
 typedef enum {
     CHECK_VERIFIED,
-    CHECK_MOVED, /* the state changed while it was checked: rank again */
+    CHECK_MOVED,     /* the state changed while it was checked: check again */
+    CHECK_UNPLANNED, /* the state is not the one the plan was made for */
     CHECK_WRONG,
     CHECK_ERROR,
 } Check;
@@ -113,14 +115,38 @@ _views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
     return TRUE;
 }
 
-/* One round: the digest before ranking, the ranking, and the kernel's answer until it
- * gives the rank-1 uplink the default route; the digest must not have moved. */
+/* Whether @seen is the state @decided planned for, as it is after the plan: ranking
+ * reads the same there, and nothing is left to change (a --fix now would be a no-op). */
+static gboolean
+_as_planned(const NmfSnapshot *decided, const NmfSnapshot *seen, GString *why)
+{
+    g_autofree char *difference =
+      nmf_rank_inputs_difference(decided->uplinks, decided->managed, seen->uplinks, seen->managed);
+
+    if (difference) {
+        g_string_assign(why, difference);
+        return FALSE;
+    }
+    if (!nmf_plan_is_empty(seen->plan)) {
+        g_string_printf(why,
+                        "%u device(s) and %u profile(s) still differ from the plan",
+                        seen->plan->reapply->len,
+                        seen->plan->update->len);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* One round: the digest before ranking, the ranking (which must be the plan's, with
+ * nothing left to do), and the kernel's answer until it gives the rank-1 uplink the
+ * default route; the digest must not have moved. */
 static Check
-_check_round(NmfNm           *nm,
-             const NmfConfig *config,
-             const char      *config_path,
-             char            *out_hex,
-             GString         *why)
+_check_round(NmfNm             *nm,
+             const NmfConfig   *config,
+             const char        *config_path,
+             const NmfSnapshot *decided,
+             char              *out_hex,
+             GString           *why)
 {
     g_autoptr(NmfSnapshot) snapshot = NULL;
     g_autoptr(GError) error         = NULL;
@@ -136,6 +162,8 @@ _check_round(NmfNm           *nm,
         g_string_assign(why, error->message);
         return CHECK_ERROR;
     }
+    if (!_as_planned(decided, snapshot, why))
+        return CHECK_UNPLANNED;
     for (waited = 0;; waited += SETTLE_STEP) {
         g_autoptr(GPtrArray) routes = nmf_netlink_default_routes(&error);
         char        after[NMF_DIGEST_HEX_LEN + 1];
@@ -171,8 +199,12 @@ _check_round(NmfNm           *nm,
     }
 }
 
-void
-nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
+NmfVerified
+nmf_verified_record(NmfNm             *nm,
+                    const NmfConfig   *config,
+                    const char        *config_path,
+                    const NmfSnapshot *decided,
+                    gboolean           may_plan_again)
 {
     g_autoptr(GString) why = g_string_new("the kernel's state kept changing");
     char   hex[NMF_DIGEST_HEX_LEN + 1];
@@ -183,12 +215,12 @@ nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
     dirfd = nmf_statedir_open(NMF_RUNDIR, 0, TRUE, dir_why, sizeof(dir_why));
     if (dirfd < 0) {
         nmf_log_info("state digest not recorded: %s", dir_why);
-        return;
+        return NMF_VERIFIED_NOT_STORED;
     }
     if (nmf_digest_remove(dirfd) != 0)
         nmf_log_info("cannot remove %s/%s: %s", NMF_RUNDIR, NMF_STATE_DIGEST, g_strerror(errno));
     for (;;) {
-        Check check = _check_round(nm, config, config_path, hex, why);
+        Check check = _check_round(nm, config, config_path, decided, hex, why);
 
         if (check == CHECK_VERIFIED) {
             if (nmf_digest_write(dirfd, hex) != 0)
@@ -197,7 +229,12 @@ nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
             else
                 nmf_log_debug("result verified in the kernel; state digest %.12s stored", hex);
             close(dirfd);
-            return;
+            return NMF_VERIFIED_STORED;
+        }
+        if (check == CHECK_UNPLANNED && may_plan_again) {
+            nmf_log_info("the state changed while this run decided (%s); ranking again", why->str);
+            close(dirfd);
+            return NMF_VERIFIED_PLAN_AGAIN;
         }
         if (check != CHECK_MOVED || g_get_monotonic_time() >= deadline)
             break;
@@ -205,4 +242,5 @@ nmf_verified_record(NmfNm *nm, const NmfConfig *config, const char *config_path)
     close(dirfd);
     nmf_log_info("result not verified (%s); no state digest stored, the next event runs in full",
                  why->str);
+    return NMF_VERIFIED_NOT_STORED;
 }
