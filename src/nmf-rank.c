@@ -255,14 +255,22 @@ _find_iface(GPtrArray *uplinks, const char *iface)
     return NULL;
 }
 
+/* Field by field: the structs' padding is not initialised. */
 static gboolean
 _same_addresses4(const NmfUplink *a, const NmfUplink *b)
 {
-    return a->addresses4->len == b->addresses4->len
-           && memcmp(a->addresses4->data,
-                     b->addresses4->data,
-                     a->addresses4->len * sizeof(NmfIp4Address))
-                == 0;
+    guint i;
+
+    if (a->addresses4->len != b->addresses4->len)
+        return FALSE;
+    for (i = 0; i < a->addresses4->len; i++) {
+        const NmfIp4Address *x = &g_array_index(a->addresses4, NmfIp4Address, i);
+        const NmfIp4Address *y = &g_array_index(b->addresses4, NmfIp4Address, i);
+
+        if (x->address != y->address || x->prefix != y->prefix)
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* What differs between one uplink's two readings, or NULL. */
@@ -276,8 +284,10 @@ _uplink_difference(const NmfUplink *was, const NmfUplink *now)
         return g_strdup_printf("%s is another link now", now->iface);
     if (was->gateway4 != now->gateway4 || g_strcmp0(was->gateway6, now->gateway6) != 0)
         return g_strdup_printf("%s has another default gateway", now->iface);
-    if (!_same_addresses4(was, now) || g_strcmp0(was->dhcp4_server, now->dhcp4_server) != 0)
-        return g_strdup_printf("%s has other addresses or another DHCP server", now->iface);
+    if (!_same_addresses4(was, now))
+        return g_strdup_printf("%s has other IPv4 addresses", now->iface);
+    if (g_strcmp0(was->dhcp4_server, now->dhcp4_server) != 0)
+        return g_strdup_printf("%s has another DHCP server", now->iface);
     if (was->klass != now->klass)
         return g_strdup_printf("%s is of class %s now, was %s",
                                now->iface,

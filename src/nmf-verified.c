@@ -115,6 +115,33 @@ _views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
     return TRUE;
 }
 
+/* The profile updates @now plans that @done did not carry out: libnm may show a profile
+ * as it was for a moment after its update (it fetches the new settings after the
+ * signal), so the run's own successful updates count as done. */
+static guint
+_updates_left(const NmfPlan *done, const NmfPlan *now)
+{
+    guint left = 0;
+    guint i, j;
+
+    for (i = 0; i < now->update->len; i++) {
+        const NmfUplink *u       = now->update->pdata[i];
+        gboolean         updated = FALSE;
+
+        for (j = 0; done->updated && j < done->update->len && !updated; j++) {
+            const NmfUplink *d = done->update->pdata[j];
+
+            updated = g_strcmp0(d->connection_uuid, u->connection_uuid) == 0
+                      && d->wanted_metric == u->wanted_metric
+                      && (done->updated[j].result == NMF_APPLY_DONE
+                          || done->updated[j].result == NMF_APPLY_UNCHANGED);
+        }
+        if (!updated)
+            left++;
+    }
+    return left;
+}
+
 /* Whether @seen is the state @decided planned for, as it is after the plan: ranking
  * reads the same there, and nothing is left to change (a --fix now would be a no-op). */
 static gboolean
@@ -122,16 +149,18 @@ _as_planned(const NmfSnapshot *decided, const NmfSnapshot *seen, GString *why)
 {
     g_autofree char *difference =
       nmf_rank_inputs_difference(decided->uplinks, decided->managed, seen->uplinks, seen->managed);
+    guint updates_left;
 
     if (difference) {
         g_string_assign(why, difference);
         return FALSE;
     }
-    if (!nmf_plan_is_empty(seen->plan)) {
+    updates_left = _updates_left(decided->plan, seen->plan);
+    if (seen->plan->reapply->len > 0 || updates_left > 0) {
         g_string_printf(why,
                         "%u device(s) and %u profile(s) still differ from the plan",
                         seen->plan->reapply->len,
-                        seen->plan->update->len);
+                        updates_left);
         return FALSE;
     }
     return TRUE;

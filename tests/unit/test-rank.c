@@ -535,9 +535,13 @@ test_rank_inputs_difference(void)
         u->gateway4 = 0xc0a87a01;
         g_free(u->dhcp4_server);
         u->dhcp4_server = g_strdup("192.168.122.1");
-        _assert_difference(decided, m1, seen, m2, "eth0 has other addresses");
+        _assert_difference(decided, m1, seen, m2, "eth0 has another DHCP server");
         g_clear_pointer(&u->dhcp4_server, g_free);
-        u->ifindex = 7;
+        _assert_difference(decided, m1, seen, m2, NULL);
+        g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 23;
+        _assert_difference(decided, m1, seen, m2, "eth0 has other IPv4 addresses");
+        g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 24;
+        u->ifindex                                            = 7;
         _assert_difference(decided, m1, seen, m2, "eth0 is another link now");
         u->ifindex = 0;
         g_free(u->connection_uuid);
