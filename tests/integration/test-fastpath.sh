@@ -22,10 +22,11 @@
 # 11  --revert with a symlinked pause file or an unsafe state directory: refused
 #     naming the path before any change, the link's target untouched; in a safe
 #     directory it writes a regular pause file, which a manual --fix removes
-# 12  LAN first, NAT second (fresh profiles, hook on), several times: once the events
-#     settle, `--fix --dry-run` needs no change, eth1 owns the default route and the
-#     stored digest is the kernel's (issue 19: a run that decided from eth1 alone
-#     stored a digest read after eth0 came up, and eth0:up was skipped)
+# 12  LAN first, NAT second (fresh profiles, hook on), several times, with a slow
+#     dispatcher script ahead of the hook for eth0:up: once the events settle,
+#     `--fix --dry-run` needs no change, eth1 owns the default route and the stored
+#     digest is the kernel's (issue 19: a run that decided from eth1 alone stored a
+#     digest read after eth0 came up, and the later eth0:up was skipped)
 #
 # Needs root; prints "1..0 # SKIP" without root.  LAB_KEEP=1 keeps the lab.
 
@@ -339,7 +340,10 @@ labx_hook_on
 result "--revert refuses a symlinked pause file and an unsafe state directory before changing anything" "$why"
 
 # ---------------------------------------------------------------------------
+# An admin's script ahead of ours, slow for eth0:up: that event reaches the hook
+# after the full run for eth1:up has ended, even when eth0 came up during it.
 why=
+labx_slow_event_on eth0 up 1.5 || bail "installing the slow dispatcher script failed"
 off=$(log_size)
 dry_ok=0
 for run in $(seq "$LAN_FIRST_RUNS"); do
@@ -360,6 +364,7 @@ for run in $(seq "$LAN_FIRST_RUNS"); do
     owner_is eth1 || fail "run $run: default route on '$(lab_default_dev)', expected eth1"
     stored_equal || fail "run $run: no stored digest equal to the kernel's state"
 done
+labx_slow_event_off
 diag "LAN first: $dry_ok of $LAN_FIRST_RUNS runs needed no change afterwards; ranked again $(log_since "$off" | grep -c 'ranking again') time(s)"
 result "LAN first, NAT second: every run ends where a manual --fix would (no change needed, digest stored)" "$why"
 

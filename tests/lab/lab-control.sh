@@ -13,6 +13,7 @@
 # | ------------------------------ | ---- |
 # | labx_hook_path                 | host path of the hook installed in the guest |
 # | labx_hook_off / labx_hook_on   | chmod -x / +x the installed hook (NM's dispatcher skips it while off) |
+# | labx_slow_event_on / _off       | an admin's dispatcher script ahead of the hook, slow for one event |
 # | labx_dispatcher_idle           | every request nm-dispatcher logged as new has completed |
 # | labx_helper_pids               | PIDs of nm-metric-fix processes (helper or hook) in the guest |
 # | labx_helper_idle               | none of those runs |
@@ -45,6 +46,23 @@ labx_hook_off() {
 
 labx_hook_on() {
     chmod 0755 "$(labx_hook_path)" || { lab_fail "cannot chmod the guest's hook"; return 1; }
+}
+
+# labx_slow_event_on IFACE ACTION SECONDS: an admin's dispatcher script that runs
+# before the hook (10-...) and takes SECONDS for the event IFACE:ACTION, so that
+# the hook sees that event late (e.g. after a full run an earlier event started
+# has ended, although IFACE came up during it).  labx_slow_event_off removes it.
+labx_slow_event_on() {
+    local script
+    script=$(dirname "$(labx_hook_path)")/10-slow-event
+    # shellcheck disable=SC2016 # $1 and $2 are the script's own
+    printf '#!/bin/sh\n[ "$1" = %s ] && [ "$2" = %s ] && sleep %s\nexit 0\n' "$1" "$2" "$3" \
+        >"$script" && chmod 0755 "$script" ||
+        { lab_fail "cannot write $script"; return 1; }
+}
+
+labx_slow_event_off() {
+    rm -f "$(dirname "$(labx_hook_path)")/10-slow-event"
 }
 
 # ---------------------------------------------------------------------------

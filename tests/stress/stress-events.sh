@@ -20,6 +20,11 @@
 #   reactivate   both up and settled, then 'nmcli connection up nat' again
 #   reapply      both up and settled, then an admin's 'nmcli device reapply eth0'
 #
+# An admin's dispatcher script ahead of the hook (labx_slow_event_on) takes 1.5 s
+# for eth0's 'up' event: the hook sees that event only after a full run the
+# previous event started has ended, even when eth0 came up during that run
+# (issue 19's race: that run must not store a digest that already has eth0).
+#
 # From the second pass through the list on, every other pass runs under CPU
 # load: two busy loops at nice 10, started here and stopped by their PIDs.
 # After each run settles (dispatcher and helper idle for a second):
@@ -193,6 +198,7 @@ lab_start_nm "$STAGE" || bail "lab_start_nm failed"
 lab_guest ip link add eth2 type veth peer name eth2peer || bail "creating eth2 failed"
 lab_guest ip link set eth2peer up || bail "eth2peer up failed"
 lab_wait_for 20 labx_device_managed eth2 || bail "NetworkManager does not manage eth2"
+labx_slow_event_on eth0 up 1.5 || bail "installing the slow dispatcher script failed"
 
 OK=0
 OFF=0
