@@ -241,20 +241,6 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
     return TRUE;
 }
 
-static const NmfUplink *
-_find_iface(GPtrArray *uplinks, const char *iface)
-{
-    guint i;
-
-    for (i = 0; i < uplinks->len; i++) {
-        const NmfUplink *u = uplinks->pdata[i];
-
-        if (g_strcmp0(u->iface, iface) == 0)
-            return u;
-    }
-    return NULL;
-}
-
 /* Field by field: the structs' padding is not initialised. */
 static gboolean
 _same_addresses4(const NmfUplink *a, const NmfUplink *b)
@@ -311,20 +297,20 @@ nmf_rank_inputs_difference(GPtrArray *decided,
     for (i = 0; i < seen->len; i++) {
         const NmfUplink *now = seen->pdata[i];
 
-        if (!_find_iface(decided, now->iface))
+        if (!nmf_uplinks_find(decided, now->iface))
             return g_strdup_printf("%s is activated now", now->iface);
     }
     for (i = 0; i < decided->len; i++) {
         const NmfUplink *was = decided->pdata[i];
 
-        if (!_find_iface(seen, was->iface))
+        if (!nmf_uplinks_find(seen, was->iface))
             return g_strdup_printf("%s is no longer activated", was->iface);
     }
     if (decided_managed != seen_managed)
         return g_strdup(seen_managed ? "a NAT uplink competes now" : "no NAT uplink competes now");
     for (i = 0; i < seen->len; i++) {
         const NmfUplink *now = seen->pdata[i];
-        char            *why = _uplink_difference(_find_iface(decided, now->iface), now);
+        char            *why = _uplink_difference(nmf_uplinks_find(decided, now->iface), now);
 
         if (why)
             return why;

@@ -39,20 +39,6 @@ typedef enum {
     CHECK_ERROR,
 } Check;
 
-static const NmfUplink *
-_uplink_named(GPtrArray *uplinks, const char *iface)
-{
-    guint i;
-
-    for (i = 0; i < uplinks->len; i++) {
-        const NmfUplink *u = uplinks->pdata[i];
-
-        if (g_strcmp0(u->iface, iface) == 0)
-            return u;
-    }
-    return NULL;
-}
-
 /* NetworkManager's answer can lag the kernel by a moment (a device whose default
  * route is in the kernel but which NetworkManager still reports as activating). A
  * digest stored then would hide the event that follows, so the two views must agree:
@@ -69,7 +55,7 @@ _views_agree(GPtrArray *uplinks, GPtrArray *routes, GString *why)
 
         if (r->table != RT_TABLE_MAIN_ID)
             continue;
-        u = _uplink_named(uplinks, r->iface);
+        u = nmf_uplinks_find(uplinks, r->iface);
         if (!u || (r->family == AF_INET && u->gateway4 == 0)
             || (r->family == AF_INET6 && !u->gateway6)) {
             g_string_printf(why,
