@@ -259,15 +259,22 @@ _same_addresses4(const NmfUplink *a, const NmfUplink *b)
     return TRUE;
 }
 
-/* What differs between one uplink's two readings, or NULL. */
+/* Whether one uplink's two readings are of the same device and profile activation. */
 static char *
-_uplink_difference(const NmfUplink *was, const NmfUplink *now)
+_activation_difference(const NmfUplink *was, const NmfUplink *now)
 {
     if (g_strcmp0(was->connection_uuid, now->connection_uuid) != 0)
         return g_strdup_printf(
           "%s activated '%s' instead of '%s'", now->iface, now->connection_id, was->connection_id);
     if (was->ifindex != now->ifindex)
         return g_strdup_printf("%s is another link now", now->iface);
+    return NULL;
+}
+
+/* What differs in the facts and ranking of one uplink's two readings, or NULL. */
+static char *
+_facts_difference(const NmfUplink *was, const NmfUplink *now)
+{
     if (was->gateway4 != now->gateway4 || g_strcmp0(was->gateway6, now->gateway6) != 0)
         return g_strdup_printf("%s has another default gateway", now->iface);
     if (!_same_addresses4(was, now))
@@ -286,19 +293,22 @@ _uplink_difference(const NmfUplink *was, const NmfUplink *now)
     return NULL;
 }
 
-char *
-nmf_rank_inputs_difference(GPtrArray *decided,
-                           gboolean   decided_managed,
-                           GPtrArray *seen,
-                           gboolean   seen_managed)
+static char *
+_activations_difference(GPtrArray *decided, GPtrArray *seen)
 {
     guint i;
 
     for (i = 0; i < seen->len; i++) {
         const NmfUplink *now = seen->pdata[i];
+        const NmfUplink *was = nmf_uplinks_find(decided, now->iface);
 
-        if (!nmf_uplinks_find(decided, now->iface))
+        char *why;
+
+        if (!was)
             return g_strdup_printf("%s is activated now", now->iface);
+        why = _activation_difference(was, now);
+        if (why)
+            return why;
     }
     for (i = 0; i < decided->len; i++) {
         const NmfUplink *was = decided->pdata[i];
@@ -306,14 +316,36 @@ nmf_rank_inputs_difference(GPtrArray *decided,
         if (!nmf_uplinks_find(seen, was->iface))
             return g_strdup_printf("%s is no longer activated", was->iface);
     }
-    if (decided_managed != seen_managed)
-        return g_strdup(seen_managed ? "a NAT uplink competes now" : "no NAT uplink competes now");
+    return NULL;
+}
+
+NmfRankDifference
+nmf_rank_inputs_difference(GPtrArray *decided,
+                           gboolean   decided_managed,
+                           GPtrArray *seen,
+                           gboolean   seen_managed,
+                           char     **out_why)
+{
+    char *why = _activations_difference(decided, seen);
+    guint i;
+
+    if (why) {
+        *out_why = why;
+        return NMF_RANK_OTHER_UPLINKS;
+    }
     for (i = 0; i < seen->len; i++) {
         const NmfUplink *now = seen->pdata[i];
-        char            *why = _uplink_difference(nmf_uplinks_find(decided, now->iface), now);
 
-        if (why)
-            return why;
+        why = _facts_difference(nmf_uplinks_find(decided, now->iface), now);
+        if (why) {
+            *out_why = why;
+            return NMF_RANK_OTHER_FACTS;
+        }
     }
-    return NULL;
+    if (decided_managed != seen_managed) {
+        *out_why =
+          g_strdup(seen_managed ? "a NAT uplink competes now" : "no NAT uplink competes now");
+        return NMF_RANK_OTHER_FACTS;
+    }
+    return NMF_RANK_SAME;
 }

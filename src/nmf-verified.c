@@ -34,7 +34,9 @@ G_STATIC_ASSERT(NMF_DIGEST_TABLE_LAST == NMF_POLICY_TABLE_BASE + NMF_POLICY_RANG
 typedef enum {
     CHECK_VERIFIED,
     CHECK_MOVED,     /* the state changed while it was checked: check again */
-    CHECK_UNPLANNED, /* the state is not the one the plan was made for */
+    CHECK_UNSETTLED, /* the same uplinks, other facts (a Reapply's DHCP restart?): again */
+    CHECK_LEFTOVER,  /* the same facts, but a --fix would change something */
+    CHECK_UNPLANNED, /* other uplinks than the plan's: plan again */
     CHECK_WRONG,
     CHECK_ERROR,
 } Check;
@@ -129,17 +131,19 @@ _updates_left(const NmfPlan *done, const NmfPlan *now)
 }
 
 /* Whether @seen is the state @decided planned for, as it is after the plan: ranking
- * reads the same there, and nothing is left to change (a --fix now would be a no-op). */
-static gboolean
+ * reads the same there, and nothing is left to change (a --fix now would be a no-op):
+ * CHECK_VERIFIED, else what differs. */
+static Check
 _as_planned(const NmfSnapshot *decided, const NmfSnapshot *seen, GString *why)
 {
-    g_autofree char *difference =
-      nmf_rank_inputs_difference(decided->uplinks, decided->managed, seen->uplinks, seen->managed);
+    g_autofree char  *difference = NULL;
+    NmfRankDifference kind       = nmf_rank_inputs_difference(
+      decided->uplinks, decided->managed, seen->uplinks, seen->managed, &difference);
     guint updates_left;
 
-    if (difference) {
+    if (kind != NMF_RANK_SAME) {
         g_string_assign(why, difference);
-        return FALSE;
+        return kind == NMF_RANK_OTHER_UPLINKS ? CHECK_UNPLANNED : CHECK_UNSETTLED;
     }
     updates_left = _updates_left(decided->plan, seen->plan);
     if (seen->plan->reapply->len > 0 || updates_left > 0) {
@@ -147,9 +151,9 @@ _as_planned(const NmfSnapshot *decided, const NmfSnapshot *seen, GString *why)
                         "%u device(s) and %u profile(s) still differ from the plan",
                         seen->plan->reapply->len,
                         updates_left);
-        return FALSE;
+        return CHECK_LEFTOVER;
     }
-    return TRUE;
+    return CHECK_VERIFIED;
 }
 
 /* One round: the digest before ranking, the ranking (which must be the plan's, with
@@ -167,6 +171,7 @@ _check_round(NmfNm             *nm,
     g_autoptr(GError) error         = NULL;
     char  before[NMF_DIGEST_HEX_LEN + 1];
     guint waited;
+    Check check;
 
     if (nmf_digest_compute(config_path, PACKAGE_VERSION, before) != 0) {
         g_string_assign(why, "cannot read the kernel's state");
@@ -177,8 +182,9 @@ _check_round(NmfNm             *nm,
         g_string_assign(why, error->message);
         return CHECK_ERROR;
     }
-    if (!_as_planned(decided, snapshot, why))
-        return CHECK_UNPLANNED;
+    check = _as_planned(decided, snapshot, why);
+    if (check != CHECK_VERIFIED)
+        return check;
     for (waited = 0;; waited += SETTLE_STEP) {
         g_autoptr(GPtrArray) routes = nmf_netlink_default_routes(&error);
         char        after[NMF_DIGEST_HEX_LEN + 1];
@@ -246,13 +252,22 @@ nmf_verified_record(NmfNm             *nm,
             close(dirfd);
             return NMF_VERIFIED_STORED;
         }
-        if (check == CHECK_UNPLANNED && may_plan_again) {
+        /* Other uplinks: plan again at once.  Something left to do with the same
+         * facts: after a while (NetworkManager may still be busy with the plan's
+         * changes).  Other facts (a gateway gone while a Reapply restarts DHCP) are
+         * never planned from: at most no digest. */
+        if (may_plan_again
+            && (check == CHECK_UNPLANNED
+                || (check == CHECK_LEFTOVER && g_get_monotonic_time() >= deadline))) {
             nmf_log_info("the state changed while this run decided (%s); ranking again", why->str);
             close(dirfd);
             return NMF_VERIFIED_PLAN_AGAIN;
         }
-        if (check != CHECK_MOVED || g_get_monotonic_time() >= deadline)
+        if (check == CHECK_UNPLANNED || check == CHECK_WRONG || check == CHECK_ERROR
+            || g_get_monotonic_time() >= deadline)
             break;
+        if (check != CHECK_MOVED)
+            g_usleep(SETTLE_STEP * 1000);
     }
     close(dirfd);
     nmf_log_info("result not verified (%s); no state digest stored, the next event runs in full",

@@ -23,9 +23,11 @@ typedef enum {
  * there what it read in @decided (nmf_rank_inputs_difference()), nothing is left to
  * change, the kernel gives the rank-1 uplink the IPv4 default route (or nothing needs
  * ranking) and the state did not move meanwhile.  Otherwise it removes the stored
- * digest, so that the next dispatcher event runs the full helper, and when ranking read
- * something else (an uplink activated meanwhile) returns NMF_VERIFIED_PLAN_AGAIN if
- * @may_plan_again.  Logs what it did; never fails the run. */
+ * digest, so that the next dispatcher event runs the full helper, and returns
+ * NMF_VERIFIED_PLAN_AGAIN if @may_plan_again when other devices are activated than in
+ * @decided, or when something is still left to change after MOVING_MS with the same
+ * facts.  Other facts (a gateway gone while a Reapply restarts DHCP) are waited for, and
+ * never planned from.  Logs what it did; never fails the run. */
 NmfVerified nmf_verified_record(NmfNm             *nm,
                                 const NmfConfig   *config,
                                 const char        *config_path,

@@ -18,6 +18,7 @@
 # | labx_helper_pids               | PIDs of nm-metric-fix processes (helper or hook) in the guest |
 # | labx_helper_idle               | none of those runs |
 # | labx_quiet                     | dispatcher idle and no helper: for lab_wait_for |
+# | labx_settle TIMEOUT_S [MS]     | quiet, no pending mark, for MS (1000) in a row, within TIMEOUT_S |
 # | labx_nm_stop                   | stop NetworkManager (recorded PID, SIGTERM) |
 # | labx_nm_start                  | start NetworkManager again in the same guest (after labx_nm_stop) |
 # | labx_nm_running                | NetworkManager answers on the lab bus |
@@ -95,6 +96,24 @@ labx_helper_idle() {
 
 labx_quiet() {
     labx_dispatcher_idle && labx_helper_idle
+}
+
+# labx_settle TIMEOUT_S [MS]: labx_quiet and no pending mark of the hook, for MS
+# milliseconds in a row (default 1000: a request NetworkManager is about to hand
+# its dispatcher shows up within that), within TIMEOUT_S; 1 on timeout.
+LABX__QUIET_SINCE=
+labx__quiet_for() { # MS
+    if ! labx_quiet || lab_guest test -e /run/nm-metric-fix/pending; then
+        LABX__QUIET_SINCE=
+        return 1
+    fi
+    [ -n "$LABX__QUIET_SINCE" ] || LABX__QUIET_SINCE=$(lab__now_us)
+    [ "$(lab_elapsed_ms "$LABX__QUIET_SINCE")" -ge "$1" ]
+}
+
+labx_settle() { # TIMEOUT_S [MS]
+    LABX__QUIET_SINCE=
+    lab_wait_for "$1" labx__quiet_for "${2:-1000}"
 }
 
 # ---------------------------------------------------------------------------

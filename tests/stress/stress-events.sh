@@ -84,20 +84,8 @@ trap 'load_stop' EXIT
 # ---------------------------------------------------------------------------
 # Settling
 
-no_pending() { ! lab_guest test -e "$RUNDIR/pending"; }
-QUIET_SINCE=
-# quiet_for_a_while: dispatcher and helper idle, no pending work, for QUIET_MS.
-quiet_for_a_while() {
-    if ! labx_quiet || ! no_pending; then
-        QUIET_SINCE=
-        return 1
-    fi
-    [ -n "$QUIET_SINCE" ] || QUIET_SINCE=$(lab__now_us)
-    [ "$(lab_elapsed_ms "$QUIET_SINCE")" -ge "$QUIET_MS" ]
-}
 settle() {
-    QUIET_SINCE=
-    lab_wait_for "$SETTLE_S" quiet_for_a_while || fail "hook/helper not idle after ${SETTLE_S} s"
+    labx_settle "$SETTLE_S" "$QUIET_MS" || fail "hook/helper not idle after ${SETTLE_S} s"
 }
 has_default() { [ -n "$(lab_default_dev)" ]; }
 activated() { # DEV

@@ -484,14 +484,18 @@ _lab_ranked(const NmfConfig *config, gboolean lan_only, gboolean *out_managed)
 }
 
 static void
-_assert_difference(GPtrArray  *decided,
-                   gboolean    decided_managed,
-                   GPtrArray  *seen,
-                   gboolean    seen_managed,
-                   const char *expected)
+_assert_difference(GPtrArray        *decided,
+                   gboolean          decided_managed,
+                   GPtrArray        *seen,
+                   gboolean          seen_managed,
+                   NmfRankDifference expected_kind,
+                   const char       *expected)
 {
-    g_autofree char *why = nmf_rank_inputs_difference(decided, decided_managed, seen, seen_managed);
+    g_autofree char  *why = NULL;
+    NmfRankDifference kind =
+      nmf_rank_inputs_difference(decided, decided_managed, seen, seen_managed, &why);
 
+    g_assert_cmpint(kind, ==, expected_kind);
     if (!expected) {
         g_assert_null(why);
         return;
@@ -515,8 +519,9 @@ test_rank_inputs_difference(void)
 
         g_assert_false(m1);
         g_assert_true(m2);
-        _assert_difference(decided, m1, seen, m2, "eth0 is activated now");
-        _assert_difference(seen, m2, decided, m1, "eth0 is no longer activated");
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_OTHER_UPLINKS, "eth0 is activated now");
+        _assert_difference(
+          seen, m2, decided, m1, NMF_RANK_OTHER_UPLINKS, "eth0 is no longer activated");
     }
     {
         /* What --fix changes itself does not count. */
@@ -527,37 +532,44 @@ test_rank_inputs_difference(void)
         u->profile_metric4 = 101;
         u->applied_metric4 = 101;
         u->kernel_metric4  = 101;
-        _assert_difference(decided, m1, seen, m2, NULL);
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
 
         /* What ranking reads does, whatever the rank it gives. */
         u->gateway4 = 0xc0a87a02;
-        _assert_difference(decided, m1, seen, m2, "eth0 has another default gateway");
+        _assert_difference(
+          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 has another default gateway");
         u->gateway4 = 0xc0a87a01;
         g_free(u->dhcp4_server);
         u->dhcp4_server = g_strdup("192.168.122.1");
-        _assert_difference(decided, m1, seen, m2, "eth0 has another DHCP server");
+        _assert_difference(
+          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 has another DHCP server");
         g_clear_pointer(&u->dhcp4_server, g_free);
-        _assert_difference(decided, m1, seen, m2, NULL);
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
         g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 23;
-        _assert_difference(decided, m1, seen, m2, "eth0 has other IPv4 addresses");
+        _assert_difference(
+          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 has other IPv4 addresses");
         g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 24;
         u->ifindex                                            = 7;
-        _assert_difference(decided, m1, seen, m2, "eth0 is another link now");
+        _assert_difference(
+          decided, m1, seen, m2, NMF_RANK_OTHER_UPLINKS, "eth0 is another link now");
         u->ifindex = 0;
         g_free(u->connection_uuid);
         u->connection_uuid = g_strdup("other");
-        _assert_difference(decided, m1, seen, m2, "eth0 activated 'eth0' instead of");
+        _assert_difference(
+          decided, m1, seen, m2, NMF_RANK_OTHER_UPLINKS, "eth0 activated 'eth0' instead of");
         g_free(u->connection_uuid);
         u->connection_uuid = g_strdup("eth0");
-        _assert_difference(decided, m1, seen, m2, NULL);
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
         u->klass = NMF_CLASS_LAN;
-        _assert_difference(decided, m1, seen, m2, "eth0 is of class lan now, was nat");
+        _assert_difference(
+          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 is of class lan now, was nat");
         u->klass         = NMF_CLASS_NAT;
         u->wanted_metric = 100;
-        _assert_difference(decided, m1, seen, m2, "eth0 ranks differently");
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 ranks differently");
         u->wanted_metric = 101;
-        _assert_difference(decided, m1, seen, m2, NULL);
-        _assert_difference(decided, m1, seen, FALSE, "no NAT uplink competes now");
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
+        _assert_difference(
+          decided, m1, seen, FALSE, NMF_RANK_OTHER_FACTS, "no NAT uplink competes now");
     }
 }
 
