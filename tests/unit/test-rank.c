@@ -505,9 +505,62 @@ _assert_difference(GPtrArray        *decided,
         g_error("difference '%s' does not say '%s'", why, expected);
 }
 
+typedef enum {
+    MUTATE_GATEWAY,
+    MUTATE_DHCP_SERVER,
+    MUTATE_PREFIX,
+    MUTATE_IFINDEX,
+    MUTATE_PROFILE,
+    MUTATE_CLASS,
+    MUTATE_METRIC,
+} Mutation;
+
+static void
+_mutate(NmfUplink *u, Mutation mutation)
+{
+    switch (mutation) {
+    case MUTATE_GATEWAY:
+        u->gateway4 = 0xc0a87a02;
+        break;
+    case MUTATE_DHCP_SERVER:
+        u->dhcp4_server = g_strdup("192.168.122.1");
+        break;
+    case MUTATE_PREFIX:
+        g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 23;
+        break;
+    case MUTATE_IFINDEX:
+        u->ifindex = 7;
+        break;
+    case MUTATE_PROFILE:
+        g_free(u->connection_uuid);
+        u->connection_uuid = g_strdup("other");
+        break;
+    case MUTATE_CLASS:
+        u->klass = NMF_CLASS_LAN;
+        break;
+    case MUTATE_METRIC:
+        u->wanted_metric = 100;
+        break;
+    }
+}
+
 static void
 test_rank_inputs_difference(void)
 {
+    static const struct {
+        Mutation          mutation;
+        NmfRankDifference kind;
+        const char       *says;
+    } cases[] = {
+        { MUTATE_GATEWAY, NMF_RANK_OTHER_FACTS, "eth0 has another default gateway" },
+        { MUTATE_DHCP_SERVER, NMF_RANK_OTHER_FACTS, "eth0 has another DHCP server" },
+        { MUTATE_PREFIX, NMF_RANK_OTHER_FACTS, "eth0 has other IPv4 addresses" },
+        { MUTATE_IFINDEX, NMF_RANK_OTHER_UPLINKS, "eth0 is another link now" },
+        { MUTATE_PROFILE, NMF_RANK_OTHER_UPLINKS, "eth0 activated 'eth0' instead of" },
+        { MUTATE_CLASS, NMF_RANK_OTHER_FACTS, "eth0 is of class lan now, was nat" },
+        { MUTATE_METRIC, NMF_RANK_OTHER_FACTS, "eth0 ranks differently" },
+    };
+    guint i;
     g_autoptr(NmfConfig) config = nmf_config_new_default();
     gboolean   m1, m2;
     NmfUplink *u;
@@ -534,42 +587,16 @@ test_rank_inputs_difference(void)
         u->kernel_metric4  = 101;
         _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
 
-        /* What ranking reads does, whatever the rank it gives. */
-        u->gateway4 = 0xc0a87a02;
-        _assert_difference(
-          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 has another default gateway");
-        u->gateway4 = 0xc0a87a01;
-        g_free(u->dhcp4_server);
-        u->dhcp4_server = g_strdup("192.168.122.1");
-        _assert_difference(
-          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 has another DHCP server");
-        g_clear_pointer(&u->dhcp4_server, g_free);
-        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
-        g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 23;
-        _assert_difference(
-          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 has other IPv4 addresses");
-        g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 24;
-        u->ifindex                                            = 7;
-        _assert_difference(
-          decided, m1, seen, m2, NMF_RANK_OTHER_UPLINKS, "eth0 is another link now");
-        u->ifindex = 0;
-        g_free(u->connection_uuid);
-        u->connection_uuid = g_strdup("other");
-        _assert_difference(
-          decided, m1, seen, m2, NMF_RANK_OTHER_UPLINKS, "eth0 activated 'eth0' instead of");
-        g_free(u->connection_uuid);
-        u->connection_uuid = g_strdup("eth0");
-        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
-        u->klass = NMF_CLASS_LAN;
-        _assert_difference(
-          decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 is of class lan now, was nat");
-        u->klass         = NMF_CLASS_NAT;
-        u->wanted_metric = 100;
-        _assert_difference(decided, m1, seen, m2, NMF_RANK_OTHER_FACTS, "eth0 ranks differently");
-        u->wanted_metric = 101;
-        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
         _assert_difference(
           decided, m1, seen, FALSE, NMF_RANK_OTHER_FACTS, "no NAT uplink competes now");
+    }
+    /* What ranking reads does, whatever the rank it gives. */
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) decided = _lab_ranked(config, FALSE, &m1);
+        g_autoptr(GPtrArray) seen    = _lab_ranked(config, FALSE, &m2);
+
+        _mutate(_find(seen, "eth0"), cases[i].mutation);
+        _assert_difference(decided, m1, seen, m2, cases[i].kind, cases[i].says);
     }
 }
 
