@@ -125,6 +125,21 @@ up_all() { # ID...: activated in this order
     done
 }
 
+# admin_reapply DEV: `nmcli device reapply DEV`.  NetworkManager 1.14 (seen
+# here; not 1.42) refuses it once the profile's user data changed since the
+# activation ("Can't reapply any changes to 'user' setting"): --fix records its
+# metrics there.  That refusal is NetworkManager's and is only noted; the run is judged
+# by its end state all the same.
+admin_reapply() {
+    local out
+    out=$(lab_guest nmcli device reapply "$1" 2>&1) && return 0
+    case "$out" in
+        *"Can't reapply any changes to 'user' setting"*)
+            diag "NetworkManager $LAB_NM_VERSION refuses the admin's reapply: $out" ;;
+        *) fail "nmcli device reapply $1 failed: $out" ;;
+    esac
+}
+
 scenario() { # NAME
     case "$1" in
         nat-first) up_all nat lan ;;
@@ -152,7 +167,7 @@ scenario() { # NAME
             ;;
         reapply)
             both_up_settled
-            lab_guest nmcli device reapply eth0 >/dev/null || fail "nmcli device reapply eth0 failed"
+            admin_reapply eth0
             ;;
     esac
 }
