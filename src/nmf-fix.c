@@ -171,41 +171,27 @@ _apply(NmfNm *nm, NmfPlan *plan, GError **error)
     return TRUE;
 }
 
-gboolean
-nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
+/* A run that ranked from a state which then changed (a device activated while it
+ * decided) ranks again, this many times at most; after that it stores no digest, so the
+ * next event runs in full. */
+#define FIX_ROUNDS 3
+
+/* One snapshot, its plan carried out (or printed) and, for a real run, verified. Sets
+ * @out_again when the state the plan came from was gone by then. */
+static gboolean
+_fix_round(NmfNm            *nm,
+           const NmfConfig  *config,
+           const NmfOptions *options,
+           gboolean          last,
+           gboolean         *out_again,
+           GError          **error)
 {
-    g_autoptr(NmfConfig) config     = NULL;
-    g_autoptr(NmfNm) nm             = NULL;
     g_autoptr(NmfSnapshot) snapshot = NULL;
     g_autoptr(GPtrArray) lines      = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *summary        = NULL;
+    const char      *config_path    = options->config ? options->config : NMF_DEFAULT_CONFIG;
     NmfPlan         *plan;
 
-    config = nmf_snapshot_load_config(options->config, options->dry_run, error);
-    if (!config)
-        return FALSE;
-
-    if (options->event && nmf_revert_is_paused()) {
-        nmf_log_info("event %s ignored: paused by --revert until the next boot or a manual "
-                     "'nm-metric-fix --fix'",
-                     options->event);
-        *out_status = NMF_EXIT_OK;
-        return TRUE;
-    }
-    if (options->event)
-        nmf_log_info("run for dispatcher event %s", options->event);
-    else if (!options->dry_run && nmf_revert_is_paused()) {
-        if (!nmf_revert_resume(error))
-            return FALSE;
-        nmf_log_info("resuming after --revert: the dispatcher hook acts on events again");
-    }
-    nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
-    if (!nm)
-        return FALSE;
-    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
-    nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
-    if (config->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, error))
-        return FALSE;
     snapshot = nmf_snapshot_read(nm, config, NMF_SNAPSHOT_DEFAULT, error);
     if (!snapshot)
         return FALSE;
@@ -232,8 +218,49 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     }
     summary = nmf_plan_summary(plan, options->dry_run);
     nmf_log_info("%s", summary);
-    if (!options->dry_run)
-        nmf_verified_record(nm, config, options->config ? options->config : NMF_DEFAULT_CONFIG);
+    *out_again =
+      !options->dry_run
+      && nmf_verified_record(nm, config, config_path, snapshot, !last) == NMF_VERIFIED_PLAN_AGAIN;
+    return TRUE;
+}
+
+gboolean
+nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
+{
+    g_autoptr(NmfConfig) config = NULL;
+    g_autoptr(NmfNm) nm         = NULL;
+    gboolean again              = TRUE;
+    guint    round;
+
+    config = nmf_snapshot_load_config(options->config, options->dry_run, error);
+    if (!config)
+        return FALSE;
+
+    if (options->event && nmf_revert_is_paused()) {
+        nmf_log_info("event %s ignored: paused by --revert until the next boot or a manual "
+                     "'nm-metric-fix --fix'",
+                     options->event);
+        *out_status = NMF_EXIT_OK;
+        return TRUE;
+    }
+    if (options->event)
+        nmf_log_info("run for dispatcher event %s", options->event);
+    else if (!options->dry_run && nmf_revert_is_paused()) {
+        if (!nmf_revert_resume(error))
+            return FALSE;
+        nmf_log_info("resuming after --revert: the dispatcher hook acts on events again");
+    }
+    nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
+    if (!nm)
+        return FALSE;
+    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
+    nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
+    if (config->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, error))
+        return FALSE;
+    for (round = 1; again; round++) {
+        if (!_fix_round(nm, config, options, round == FIX_ROUNDS, &again, error))
+            return FALSE;
+    }
     *out_status = NMF_EXIT_OK;
     return TRUE;
 }

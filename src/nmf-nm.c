@@ -578,7 +578,7 @@ _sync(NmfNm *self, GError **error)
 }
 
 GPtrArray *
-nmf_nm_collect(NmfNm *self, gboolean with_applied, GError **error)
+nmf_nm_collect(NmfNm *self, gboolean sync_first, GError **error)
 {
     g_autoptr(GPtrArray) uplinks = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_uplink_free);
     const GPtrArray *devices     = NULL;
@@ -586,8 +586,7 @@ nmf_nm_collect(NmfNm *self, gboolean with_applied, GError **error)
     g_auto(Wait) wait            = { 0 };
     guint i;
 
-    /* Without the applied connections' round trip, the cache is made current first. */
-    if (!with_applied && !_sync(self, error))
+    if (sync_first && !_sync(self, error))
         return NULL;
     /* Everything from libnm's cache first: it may change once the main loop runs. */
     devices = nm_client_get_devices(self->client);
@@ -629,9 +628,6 @@ nmf_nm_collect(NmfNm *self, gboolean with_applied, GError **error)
         uplink->handle      = handle;
         uplink->handle_free = _uplink_handle_free;
     }
-
-    if (!with_applied)
-        return g_steal_pointer(&uplinks);
 
     /* All applied connections at once: one round trip, however many devices. */
     calls = g_new0(Call, uplinks->len);

@@ -33,10 +33,11 @@ void nmf_nm_set_retry_func(NmfNm *self, NmfReapplyRetryFunc func, gpointer user_
 
 /* Reading (nmf-nm.c). */
 
-/* One NmfUplink per activated device (uplink or not), in no particular order. With
- * @with_applied, also each device's applied connection (one D-Bus call per device, all
- * at once), which --status shows and a Reapply starts from; ranking does not need it. */
-GPtrArray *nmf_nm_collect(NmfNm *self, gboolean with_applied, GError **error);
+/* One NmfUplink per activated device (uplink or not), in no particular order, with each
+ * device's applied connection (one D-Bus call per device, all at once), which --status
+ * shows, a Reapply starts from and a plan compares with.  With @sync_first, one round
+ * trip first makes libnm's cache current (a client that has been connected a while). */
+GPtrArray *nmf_nm_collect(NmfNm *self, gboolean sync_first, GError **error);
 
 /* mode=policy needs routing rules: NetworkManager and libnm 1.18 or newer. */
 gboolean nmf_nm_check_policy_mode(NmfNm *self, GError **error);

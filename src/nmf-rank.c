@@ -240,3 +240,112 @@ nmf_rank(const NmfConfig *config, GPtrArray *uplinks)
     }
     return TRUE;
 }
+
+/* Field by field: the structs' padding is not initialised. */
+static gboolean
+_same_addresses4(const NmfUplink *a, const NmfUplink *b)
+{
+    guint i;
+
+    if (a->addresses4->len != b->addresses4->len)
+        return FALSE;
+    for (i = 0; i < a->addresses4->len; i++) {
+        const NmfIp4Address *x = &g_array_index(a->addresses4, NmfIp4Address, i);
+        const NmfIp4Address *y = &g_array_index(b->addresses4, NmfIp4Address, i);
+
+        if (x->address != y->address || x->prefix != y->prefix)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Whether one uplink's two readings are of the same device and profile activation. */
+static char *
+_activation_difference(const NmfUplink *was, const NmfUplink *now)
+{
+    if (g_strcmp0(was->connection_uuid, now->connection_uuid) != 0)
+        return g_strdup_printf(
+          "%s activated '%s' instead of '%s'", now->iface, now->connection_id, was->connection_id);
+    if (was->ifindex != now->ifindex)
+        return g_strdup_printf("%s is another link now", now->iface);
+    return NULL;
+}
+
+/* What differs in the facts and ranking of one uplink's two readings, or NULL. */
+static char *
+_facts_difference(const NmfUplink *was, const NmfUplink *now)
+{
+    if (was->gateway4 != now->gateway4 || g_strcmp0(was->gateway6, now->gateway6) != 0)
+        return g_strdup_printf("%s has another default gateway", now->iface);
+    if (!_same_addresses4(was, now))
+        return g_strdup_printf("%s has other IPv4 addresses", now->iface);
+    if (g_strcmp0(was->dhcp4_server, now->dhcp4_server) != 0)
+        return g_strdup_printf("%s has another DHCP server", now->iface);
+    if (was->klass != now->klass)
+        return g_strdup_printf("%s is of class %s now, was %s",
+                               now->iface,
+                               nmf_uplink_class_to_string(now->klass),
+                               nmf_uplink_class_to_string(was->klass));
+    if (was->rank != now->rank || was->unranked != now->unranked
+        || was->wanted_metric != now->wanted_metric
+        || g_strcmp0(was->rule_name, now->rule_name) != 0)
+        return g_strdup_printf("%s ranks differently now", now->iface);
+    return NULL;
+}
+
+static char *
+_activations_difference(GPtrArray *decided, GPtrArray *seen)
+{
+    guint i;
+
+    for (i = 0; i < seen->len; i++) {
+        const NmfUplink *now = seen->pdata[i];
+        const NmfUplink *was = nmf_uplinks_find(decided, now->iface);
+
+        char *why;
+
+        if (!was)
+            return g_strdup_printf("%s is activated now", now->iface);
+        why = _activation_difference(was, now);
+        if (why)
+            return why;
+    }
+    for (i = 0; i < decided->len; i++) {
+        const NmfUplink *was = decided->pdata[i];
+
+        if (!nmf_uplinks_find(seen, was->iface))
+            return g_strdup_printf("%s is no longer activated", was->iface);
+    }
+    return NULL;
+}
+
+NmfRankDifference
+nmf_rank_inputs_difference(GPtrArray *decided,
+                           gboolean   decided_managed,
+                           GPtrArray *seen,
+                           gboolean   seen_managed,
+                           char     **out_why)
+{
+    char *why = _activations_difference(decided, seen);
+    guint i;
+
+    if (why) {
+        *out_why = why;
+        return NMF_RANK_OTHER_UPLINKS;
+    }
+    for (i = 0; i < seen->len; i++) {
+        const NmfUplink *now = seen->pdata[i];
+
+        why = _facts_difference(nmf_uplinks_find(decided, now->iface), now);
+        if (why) {
+            *out_why = why;
+            return NMF_RANK_OTHER_FACTS;
+        }
+    }
+    if (decided_managed != seen_managed) {
+        *out_why =
+          g_strdup(seen_managed ? "a NAT uplink competes now" : "no NAT uplink competes now");
+        return NMF_RANK_OTHER_FACTS;
+    }
+    return NMF_RANK_SAME;
+}

@@ -205,7 +205,7 @@ nmf_snapshot_read(NmfNm *nm, const NmfConfig *config, NmfSnapshotFlags flags, GE
         if (!snapshot->routes)
             return NULL;
     }
-    snapshot->uplinks = nmf_nm_collect(nm, !(flags & NMF_SNAPSHOT_RECHECK), error);
+    snapshot->uplinks = nmf_nm_collect(nm, (flags & NMF_SNAPSHOT_RECHECK) != 0, error);
     if (!snapshot->uplinks)
         return NULL;
     for (i = 0; i < snapshot->uplinks->len; i++) {

@@ -30,9 +30,8 @@ NmfConfig *nmf_snapshot_load_config(const char *path, gboolean read_only, GError
 typedef enum {
     NMF_SNAPSHOT_DEFAULT     = 0,
     NMF_SNAPSHOT_WITH_ROUTES = 1 << 0, /* the kernel's default routes too */
-    /* Only what ranking and the verdict need, right after a snapshot that had the rest:
-     * no applied connections (so the plan is not one to carry out), and the gateways'
-     * neighbour entries as they are (not resolved again). */
+    /* Again, after a snapshot in the same run: libnm's cache made current first, and the
+     * gateways' neighbour entries as they are (not resolved again). */
     NMF_SNAPSHOT_RECHECK = 1 << 1,
 } NmfSnapshotFlags;
 

@@ -33,6 +33,20 @@ nmf_uplink_new(const char *iface, const char *connection_id, const char *connect
     return uplink;
 }
 
+NmfUplink *
+nmf_uplinks_find(GPtrArray *uplinks, const char *iface)
+{
+    guint i;
+
+    for (i = 0; i < uplinks->len; i++) {
+        NmfUplink *u = uplinks->pdata[i];
+
+        if (g_strcmp0(u->iface, iface) == 0)
+            return u;
+    }
+    return NULL;
+}
+
 void
 nmf_uplink_free(NmfUplink *uplink)
 {

@@ -193,6 +193,8 @@ NmfUplink *nmf_uplink_new(const char *iface,
                           const char *connection_id,
                           const char *connection_uuid);
 void       nmf_uplink_free(NmfUplink *uplink);
+/* The uplink of @uplinks (NmfUplink *) on @iface, or NULL. */
+NmfUplink *nmf_uplinks_find(GPtrArray *uplinks, const char *iface);
 void       nmf_uplink_add_address4(NmfUplink *uplink, guint32 address, guint8 prefix);
 void       nmf_uplink_add_address6(NmfUplink *uplink, const guint8 address[16], guint8 prefix);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfUplink, nmf_uplink_free)

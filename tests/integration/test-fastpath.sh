@@ -22,6 +22,11 @@
 # 11  --revert with a symlinked pause file or an unsafe state directory: refused
 #     naming the path before any change, the link's target untouched; in a safe
 #     directory it writes a regular pause file, which a manual --fix removes
+# 12  LAN first, NAT second (fresh profiles, hook on), several times, with a slow
+#     dispatcher script ahead of the hook for eth0:up: once the events settle,
+#     `--fix --dry-run` needs no change, eth1 owns the default route and the stored
+#     digest is the kernel's (issue 19: a run that decided from eth1 alone stored a
+#     digest read after eth0 came up, and the later eth0:up was skipped)
 #
 # Needs root; prints "1..0 # SKIP" without root.  LAB_KEEP=1 keeps the lab.
 
@@ -35,7 +40,8 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lab/lab-control.sh
 . "$HERE/../lab/lab-control.sh"
 
-NTESTS=11
+NTESTS=12
+LAN_FIRST_RUNS=${LAN_FIRST_RUNS:-4}
 SETTLE_S=30
 HOOK=/etc/NetworkManager/dispatcher.d/90-nm-metric-fix
 FASTPATH=/usr/local/libexec/nm-metric-fix-hook
@@ -332,6 +338,35 @@ lab_guest test -e "$RUNDIR/paused" && fail "a manual --fix left the pause file"
 lab_wait_for "$SETTLE_S" owner_is eth1 || fail "after --revert and --fix the default route is on '$(lab_default_dev)'"
 labx_hook_on
 result "--revert refuses a symlinked pause file and an unsafe state directory before changing anything" "$why"
+
+# ---------------------------------------------------------------------------
+# An admin's script ahead of ours, slow for eth0:up: that event reaches the hook
+# after the full run for eth1:up has ended, even when eth0 came up during it.
+why=
+labx_slow_event_on eth0 up 1.5 || bail "installing the slow dispatcher script failed"
+off=$(log_size)
+dry_ok=0
+for run in $(seq "$LAN_FIRST_RUNS"); do
+    # A fresh guest: profiles without our metrics, no connection defaults.
+    labx_hook_off
+    if ! lab_delete_profiles || ! lab_add_profiles; then bail "re-creating the profiles failed"; fi
+    lab_guest rm -f "$RUNDIR/verified"
+    labx_hook_on
+    lab_up lan || fail "run $run: up lan failed"
+    lab_up nat || fail "run $run: up nat failed"
+    settle
+    nmf --fix --dry-run
+    if [ "$NMF_RC" = 0 ] && [[ "$(last_line "$NMF_OUT$NMF_ERR")" == *"no changes needed"* ]]; then
+        dry_ok=$((dry_ok + 1))
+    else
+        fail "run $run: after the events settled --fix --dry-run still plans: $(last_line "$NMF_OUT$NMF_ERR")"
+    fi
+    owner_is eth1 || fail "run $run: default route on '$(lab_default_dev)', expected eth1"
+    stored_equal || fail "run $run: no stored digest equal to the kernel's state"
+done
+labx_slow_event_off
+diag "LAN first: $dry_ok of $LAN_FIRST_RUNS runs needed no change afterwards; ranked again $(log_since "$off" | grep -c 'ranking again') time(s)"
+result "LAN first, NAT second: every run ends where a manual --fix would (no change needed, digest stored)" "$why"
 
 lab_cleanup
 tap_finish "$NTESTS"

@@ -13,10 +13,12 @@
 # | ------------------------------ | ---- |
 # | labx_hook_path                 | host path of the hook installed in the guest |
 # | labx_hook_off / labx_hook_on   | chmod -x / +x the installed hook (NM's dispatcher skips it while off) |
+# | labx_slow_event_on / _off       | an admin's dispatcher script ahead of the hook, slow for one event |
 # | labx_dispatcher_idle           | every request nm-dispatcher logged as new has completed |
 # | labx_helper_pids               | PIDs of nm-metric-fix processes (helper or hook) in the guest |
 # | labx_helper_idle               | none of those runs |
 # | labx_quiet                     | dispatcher idle and no helper: for lab_wait_for |
+# | labx_settle TIMEOUT_S [MS]     | quiet, no pending mark, for MS (1000) in a row, within TIMEOUT_S |
 # | labx_nm_stop                   | stop NetworkManager (recorded PID, SIGTERM) |
 # | labx_nm_start                  | start NetworkManager again in the same guest (after labx_nm_stop) |
 # | labx_nm_running                | NetworkManager answers on the lab bus |
@@ -45,6 +47,23 @@ labx_hook_off() {
 
 labx_hook_on() {
     chmod 0755 "$(labx_hook_path)" || { lab_fail "cannot chmod the guest's hook"; return 1; }
+}
+
+# labx_slow_event_on IFACE ACTION SECONDS: an admin's dispatcher script that runs
+# before the hook (10-...) and takes SECONDS for the event IFACE:ACTION, so that
+# the hook sees that event late (e.g. after a full run an earlier event started
+# has ended, although IFACE came up during it).  labx_slow_event_off removes it.
+labx_slow_event_on() {
+    local script
+    script=$(dirname "$(labx_hook_path)")/10-slow-event
+    # shellcheck disable=SC2016 # $1 and $2 are the script's own
+    printf '#!/bin/sh\n[ "$1" = %s ] && [ "$2" = %s ] && sleep %s\nexit 0\n' "$1" "$2" "$3" \
+        >"$script" && chmod 0755 "$script" ||
+        { lab_fail "cannot write $script"; return 1; }
+}
+
+labx_slow_event_off() {
+    rm -f "$(dirname "$(labx_hook_path)")/10-slow-event"
 }
 
 # ---------------------------------------------------------------------------
@@ -77,6 +96,24 @@ labx_helper_idle() {
 
 labx_quiet() {
     labx_dispatcher_idle && labx_helper_idle
+}
+
+# labx_settle TIMEOUT_S [MS]: labx_quiet and no pending mark of the hook, for MS
+# milliseconds in a row (default 1000: a request NetworkManager is about to hand
+# its dispatcher shows up within that), within TIMEOUT_S; 1 on timeout.
+LABX__QUIET_SINCE=
+labx__quiet_for() { # MS
+    if ! labx_quiet || lab_guest test -e /run/nm-metric-fix/pending; then
+        LABX__QUIET_SINCE=
+        return 1
+    fi
+    [ -n "$LABX__QUIET_SINCE" ] || LABX__QUIET_SINCE=$(lab__now_us)
+    [ "$(lab_elapsed_ms "$LABX__QUIET_SINCE")" -ge "$1" ]
+}
+
+labx_settle() { # TIMEOUT_S [MS]
+    LABX__QUIET_SINCE=
+    lab_wait_for "$1" labx__quiet_for "${2:-1000}"
 }
 
 # ---------------------------------------------------------------------------

@@ -1283,13 +1283,17 @@ lab_applied() {
         --method org.freedesktop.NetworkManager.Device.GetAppliedConnection 0
 }
 
-# lab_kernel_state: the guest's routes (all tables) and rules, both families;
-# RA lifetimes ("expires NNNsec") left out so that two calls can be compared.
+# lab_kernel_state: the guest's routes (all tables but local) and rules, both
+# families; RA lifetimes ("expires NNNsec") left out so that two calls can be
+# compared.  The local table is the kernel's own (a route per local address,
+# which it removes and adds back with the address, e.g. an IPv6 link-local one
+# around a Reapply): nothing the product could change.
 lab_kernel_state() {
     local f
     for f in -4 -6; do
         printf '== ip %s route show table all\n' "$f"
-        lab_ns guest ip "$f" route show table all | sed -E 's/ expires [0-9]+sec//'
+        lab_ns guest ip "$f" route show table all | grep -v ' table local\( \|$\)' |
+            sed -E 's/ expires [0-9]+sec//'
         printf '== ip %s rule\n' "$f"
         lab_ns guest ip "$f" rule
     done
@@ -1326,6 +1330,26 @@ lab_state_snapshot() {
             --method $nm.Device.GetAppliedConnection 0
     done <<<"$profiles"
     lab_kernel_state
+}
+
+# lab_state_settled [ID...]: lab_state_snapshot once two readings in a row agree
+# (NetworkManager and the kernel done with what the last change set off), within
+# 10 s; else the last reading and status 1.
+LAB__STATE_LAST=
+lab__state_repeats() {
+    local now
+    now=$(lab_state_snapshot "$@") || return 1
+    [ "$now" = "$LAB__STATE_LAST" ] && return 0
+    LAB__STATE_LAST=$now
+    return 1
+}
+# shellcheck disable=SC2120 # the arguments are optional
+lab_state_settled() {
+    local rc=0
+    LAB__STATE_LAST=
+    lab_wait_for 10 lab__state_repeats "$@" || rc=1
+    printf '%s\n' "$LAB__STATE_LAST"
+    return $rc
 }
 
 # lab_default_routes [-4|-6]: the guest's default routes in the main table,

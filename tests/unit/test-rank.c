@@ -471,6 +471,135 @@ test_rank_class_rule(void)
     }
 }
 
+/* The guest of the lab: eth0 NAT, eth1 LAN (and eth1 alone when @lan_only), ranked. */
+static GPtrArray *
+_lab_ranked(const NmfConfig *config, gboolean lan_only, gboolean *out_managed)
+{
+    GPtrArray *uplinks = _array(_uplink("eth1", "10.66.60.236", 23, "10.66.61.254"), NULL);
+
+    if (!lan_only)
+        g_ptr_array_add(uplinks, _uplink("eth0", "192.168.122.57", 24, "192.168.122.1"));
+    *out_managed = nmf_rank(config, uplinks);
+    return uplinks;
+}
+
+static void
+_assert_difference(GPtrArray        *decided,
+                   gboolean          decided_managed,
+                   GPtrArray        *seen,
+                   gboolean          seen_managed,
+                   NmfRankDifference expected_kind,
+                   const char       *expected)
+{
+    g_autofree char  *why = NULL;
+    NmfRankDifference kind =
+      nmf_rank_inputs_difference(decided, decided_managed, seen, seen_managed, &why);
+
+    g_assert_cmpint(kind, ==, expected_kind);
+    if (!expected) {
+        g_assert_null(why);
+        return;
+    }
+    g_assert_nonnull(why);
+    if (!strstr(why, expected))
+        g_error("difference '%s' does not say '%s'", why, expected);
+}
+
+typedef enum {
+    MUTATE_GATEWAY,
+    MUTATE_DHCP_SERVER,
+    MUTATE_PREFIX,
+    MUTATE_IFINDEX,
+    MUTATE_PROFILE,
+    MUTATE_CLASS,
+    MUTATE_METRIC,
+} Mutation;
+
+static void
+_mutate(NmfUplink *u, Mutation mutation)
+{
+    switch (mutation) {
+    case MUTATE_GATEWAY:
+        u->gateway4 = 0xc0a87a02;
+        break;
+    case MUTATE_DHCP_SERVER:
+        u->dhcp4_server = g_strdup("192.168.122.1");
+        break;
+    case MUTATE_PREFIX:
+        g_array_index(u->addresses4, NmfIp4Address, 0).prefix = 23;
+        break;
+    case MUTATE_IFINDEX:
+        u->ifindex = 7;
+        break;
+    case MUTATE_PROFILE:
+        g_free(u->connection_uuid);
+        u->connection_uuid = g_strdup("other");
+        break;
+    case MUTATE_CLASS:
+        u->klass = NMF_CLASS_LAN;
+        break;
+    case MUTATE_METRIC:
+        u->wanted_metric = 100;
+        break;
+    }
+}
+
+static void
+test_rank_inputs_difference(void)
+{
+    static const struct {
+        Mutation          mutation;
+        NmfRankDifference kind;
+        const char       *says;
+    } cases[] = {
+        { MUTATE_GATEWAY, NMF_RANK_OTHER_FACTS, "eth0 has another default gateway" },
+        { MUTATE_DHCP_SERVER, NMF_RANK_OTHER_FACTS, "eth0 has another DHCP server" },
+        { MUTATE_PREFIX, NMF_RANK_OTHER_FACTS, "eth0 has other IPv4 addresses" },
+        { MUTATE_IFINDEX, NMF_RANK_OTHER_UPLINKS, "eth0 is another link now" },
+        { MUTATE_PROFILE, NMF_RANK_OTHER_UPLINKS, "eth0 activated 'eth0' instead of" },
+        { MUTATE_CLASS, NMF_RANK_OTHER_FACTS, "eth0 is of class lan now, was nat" },
+        { MUTATE_METRIC, NMF_RANK_OTHER_FACTS, "eth0 ranks differently" },
+    };
+    guint i;
+    g_autoptr(NmfConfig) config = nmf_config_new_default();
+    gboolean   m1, m2;
+    NmfUplink *u;
+
+    {
+        /* The race of issue 19: the plan saw eth1 alone, eth0 was up at verification. */
+        g_autoptr(GPtrArray) decided = _lab_ranked(config, TRUE, &m1);
+        g_autoptr(GPtrArray) seen    = _lab_ranked(config, FALSE, &m2);
+
+        g_assert_false(m1);
+        g_assert_true(m2);
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_OTHER_UPLINKS, "eth0 is activated now");
+        _assert_difference(
+          seen, m2, decided, m1, NMF_RANK_OTHER_UPLINKS, "eth0 is no longer activated");
+    }
+    {
+        /* What --fix changes itself does not count. */
+        g_autoptr(GPtrArray) decided = _lab_ranked(config, FALSE, &m1);
+        g_autoptr(GPtrArray) seen    = _lab_ranked(config, FALSE, &m2);
+
+        u                  = _find(seen, "eth0");
+        u->profile_metric4 = 101;
+        u->applied_metric4 = 101;
+        u->kernel_metric4  = 101;
+        _assert_difference(decided, m1, seen, m2, NMF_RANK_SAME, NULL);
+
+        _assert_difference(
+          decided, m1, seen, FALSE, NMF_RANK_OTHER_FACTS, "no NAT uplink competes now");
+    }
+    /* What ranking reads does, whatever the rank it gives. */
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) decided = _lab_ranked(config, FALSE, &m1);
+        g_autoptr(GPtrArray) seen    = _lab_ranked(config, FALSE, &m2);
+
+        _mutate(_find(seen, "eth0"), cases[i].mutation);
+        _assert_difference(decided, m1, seen, m2, cases[i].kind, cases[i].says);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -484,6 +613,7 @@ main(int argc, char **argv)
     g_test_add_func("/policy/rank/by-gateway-mac", test_rank_by_gateway_mac);
     g_test_add_func("/policy/rank/ipv6-only-uplink", test_rank_ipv6_only_uplink);
     g_test_add_func("/policy/rank/class-rule", test_rank_class_rule);
+    g_test_add_func("/policy/rank/inputs-difference", test_rank_inputs_difference);
     g_test_add_func("/policy/needs-update", test_needs_update);
     g_test_add_func("/policy/ip4", test_parse_format_ip4);
     g_test_add_func("/policy/mode-policy-plan", test_policy_mode_plan);
