@@ -9,7 +9,8 @@
 #
 # usage: stress-events.sh BUILD_DIR [RUNS]
 #
-# RUNS (default 7, or STRESS_RUNS) cycles through the scenarios, each from fresh
+# RUNS (default 7, or STRESS_RUNS) cycles through the scenarios (STRESS_SCENARIOS
+# picks some), each from fresh
 # profiles (no metric of ours, no connection defaults, no stored digest):
 #
 #   nat-first    up nat, then up lan (NetworkManager puts eth0 ahead)
@@ -48,6 +49,10 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 
 RUNS=${2:-${STRESS_RUNS:-7}}
 SCENARIOS=(nat-first lan-first autoconnect three link-flap reactivate reapply)
+# STRESS_SCENARIOS="lan-first ..." runs only those (e.g. the LAN-first order 20 times).
+if [ -n "${STRESS_SCENARIOS:-}" ]; then
+    read -r -a SCENARIOS <<<"$STRESS_SCENARIOS"
+fi
 SETTLE_S=40   # deadline for the events of one run to settle
 QUIET_MS=1000 # how long the hook and helper must stay idle to count as settled
 ROUTE_S=20    # deadline for a default route after an activation
