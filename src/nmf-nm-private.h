@@ -92,9 +92,7 @@ gboolean nmf_nm_fail(NmfNm      *self,
                      NMDevice   *device,
                      const char *what);
 
-void nmf_nm_read_metrics(NMConnection *connection, gint64 *out_metric4, gint64 *out_metric6);
-/* Whether @connection's ipv6.method is auto (router advertisements). */
-gboolean    nmf_nm_ipv6_autoconf(NMConnection *connection);
+void        nmf_nm_read_metrics(NMConnection *connection, gint64 *out_metric4, gint64 *out_metric6);
 const char *nmf_nm_user_data_get(NMConnection *connection, const char *key);
 gboolean    nmf_nm_parse_metric(const char *text, gint64 *out);
 

@@ -587,11 +587,10 @@ _restore_by_moving(NmfNm *self, NMDevice *device, gboolean has_ipv6, NmfMetricMo
     if (metric4 != NMF_METRIC_AUTO || (has_ipv6 && metric6 != NMF_METRIC_AUTO)
         || !_nm_default_metric(ifindex, &metric))
         return FALSE;
-    out_move->ifindex       = ifindex;
-    out_move->iface         = nm_device_get_iface(device);
-    out_move->metric        = metric;
-    out_move->with_ipv6     = has_ipv6;
-    out_move->ipv6_autoconf = has_ipv6 && nmf_nm_ipv6_autoconf(applied);
+    out_move->ifindex   = ifindex;
+    out_move->iface     = nm_device_get_iface(device);
+    out_move->metric    = metric;
+    out_move->with_ipv6 = has_ipv6;
     return TRUE;
 }
 

@@ -269,16 +269,6 @@ _ipv6_metric_managed(NMConnection *connection)
            && strcmp(method, "disabled") != 0;
 }
 
-gboolean
-nmf_nm_ipv6_autoconf(NMConnection *connection)
-{
-    NMSettingIPConfig *s6 = nm_connection_get_setting_ip6_config(connection);
-
-    return s6
-           && g_strcmp0(nm_setting_ip_config_get_method(s6), NM_SETTING_IP6_CONFIG_METHOD_AUTO)
-                == 0;
-}
-
 void
 nmf_nm_read_metrics(NMConnection *connection, gint64 *out_metric4, gint64 *out_metric6)
 {
@@ -612,8 +602,7 @@ nmf_nm_collect(NmfNm *self, gboolean sync_first, GError **error)
         uplink->hw_address  = g_strdup(nm_device_get_hw_address(device));
         uplink->device_type = g_strdup(nm_device_get_type_description(device));
         _read_user_data(uplink, NM_CONNECTION(profile));
-        uplink->has_ipv6      = _ipv6_metric_managed(NM_CONNECTION(profile));
-        uplink->ipv6_autoconf = nmf_nm_ipv6_autoconf(NM_CONNECTION(profile));
+        uplink->has_ipv6 = _ipv6_metric_managed(NM_CONNECTION(profile));
         _fill_ip(uplink, device, AF_INET);
         _fill_ip(uplink, device, AF_INET6);
         uplink->dhcp4_server = _dhcp4_server(device);

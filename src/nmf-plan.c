@@ -82,8 +82,7 @@ nmf_plan_link_takes_moves(NmfLiveMethod live, const NmfUplink *uplink)
     case NMF_LIVE_ROUTES_DHCP:
         return uplink->dhcp4_server != NULL
                && !nmf_plan_move_comes_back(live,
-                                            uplink->has_ipv6
-                                              && (uplink->ipv6_autoconf || uplink->kernel_ra6),
+                                            uplink->has_ipv6 && uplink->kernel_ra6,
                                             _kernel_lowest(uplink),
                                             uplink->wanted_metric);
     }

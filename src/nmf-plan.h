@@ -69,10 +69,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfPlan, nmf_plan_free)
 
 /* Whether NetworkManager would undo a move of a link's default routes from @lowest_now (the
  * lowest metric of its default routes in the kernel) to @target: with @live
- * NMF_LIVE_ROUTES_DHCP, when the link takes router advertisements (@takes_ra: its profile
- * has ipv6.method auto, or the kernel holds an RA route of it - the first advertisement may
- * come seconds after the link is up, so the method counts, not only the route) and the
- * metric goes up.  --fix and --revert reapply such a link. */
+ * NMF_LIVE_ROUTES_DHCP, when the link takes router advertisements (@takes_ra: the kernel
+ * holds an RA default route of it and its profile lets NetworkManager run IPv6) and the
+ * metric goes up.  --fix and --revert reapply such a link.  Not a profile's ipv6.method
+ * auto alone: on a network without IPv6 (libvirt's default) no RA ever commits the link,
+ * and there a Reapply's DHCP restart left the client without renewals on 1.42.4 in the
+ * lab; a link whose first RA comes after the fix gets its Reapply at the next run. */
 gboolean nmf_plan_move_comes_back(NmfLiveMethod live,
                                   gboolean      takes_ra,
                                   gint64        lowest_now,

@@ -131,7 +131,7 @@ _move_back_holds(const NmfMetricMove *move, gpointer user_data)
 {
     const RevertLive *ctx      = user_data;
     gint64            lowest   = NMF_METRIC_AUTO;
-    gboolean          takes_ra = move->ipv6_autoconf;
+    gboolean          takes_ra = FALSE;
     guint             i;
 
     for (i = 0; ctx->routes && i < ctx->routes->len; i++) {

@@ -80,8 +80,7 @@ typedef struct {
     int         ifindex;
     const char *iface; /* borrowed; for the log lines */
     guint32     metric;
-    gboolean    with_ipv6;     /* move its IPv6 default routes too */
-    gboolean    ipv6_autoconf; /* its applied ipv6.method is auto (router advertisements) */
+    gboolean    with_ipv6; /* move its IPv6 default routes too */
 } NmfMetricMove;
 
 /* The default route that wins for @family in the main table, or NULL. */

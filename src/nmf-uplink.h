@@ -93,25 +93,23 @@ typedef struct {
     char       *hw_address;  /* may be NULL */
     char       *device_type; /* NetworkManager's type description, e.g. "ethernet"; may be NULL */
     NmfLinkKind kind;
-    GArray     *addresses4;    /* of NmfIp4Address */
-    guint32     gateway4;      /* host byte order; 0 when the device has no IPv4 default gateway */
-    GArray     *addresses6;    /* of NmfIp6Address: global ones only */
-    char       *gateway6;      /* IPv6 default gateway as text, or NULL */
-    int         ifindex;       /* of the IP interface; 0 when unknown */
-    char       *dhcp4_server;  /* the DHCPv4 server identifier of the lease, or NULL */
-    gboolean    has_ipv6;      /* the profile has an ipv6 setting whose metric we keep in step */
-    gboolean    ipv6_autoconf; /* its ipv6.method is auto: NetworkManager takes router
-                                * advertisements whenever they come */
-    gint64   profile_metric4;
-    gint64   profile_metric6;
-    gint64   applied_metric4;
-    gint64   applied_metric6;
-    gboolean applied_known;   /* FALSE when the applied connection could not be read */
-    gboolean skip_requested;  /* user data nm-metric-fix.skip=yes */
-    gboolean has_record;      /* we changed this profile before and kept its originals */
-    gint64   recorded_metric; /* the metric we wrote last time (valid with has_record) */
-    char    *profile_policy;  /* signature of our policy routes/rules in the profile */
-    char    *applied_policy;  /* ... and in the applied connection ("" when none) */
+    GArray     *addresses4;   /* of NmfIp4Address */
+    guint32     gateway4;     /* host byte order; 0 when the device has no IPv4 default gateway */
+    GArray     *addresses6;   /* of NmfIp6Address: global ones only */
+    char       *gateway6;     /* IPv6 default gateway as text, or NULL */
+    int         ifindex;      /* of the IP interface; 0 when unknown */
+    char       *dhcp4_server; /* the DHCPv4 server identifier of the lease, or NULL */
+    gboolean    has_ipv6;     /* the profile has an ipv6 setting whose metric we keep in step */
+    gint64      profile_metric4;
+    gint64      profile_metric6;
+    gint64      applied_metric4;
+    gint64      applied_metric6;
+    gboolean    applied_known;   /* FALSE when the applied connection could not be read */
+    gboolean    skip_requested;  /* user data nm-metric-fix.skip=yes */
+    gboolean    has_record;      /* we changed this profile before and kept its originals */
+    gint64      recorded_metric; /* the metric we wrote last time (valid with has_record) */
+    char       *profile_policy;  /* signature of our policy routes/rules in the profile */
+    char       *applied_policy;  /* ... and in the applied connection ("" when none) */
 
     /* Filled by the snapshot from the kernel's routes (NMF_METRIC_AUTO: no default route
      * of that family in the main table on this link), where the plan needs them. */

@@ -511,11 +511,6 @@ test_routes_dhcp_router_advertisements(void)
     nat->kernel_ra6 = FALSE;
     ipv4_only       = nmf_plan_new(config, uplinks, managed, NMF_LIVE_ROUTES_DHCP);
     g_assert_true(nmf_plan_moves_routes(ipv4_only, nat));
-    /* ipv6.method auto before the link's first advertisement (it may come seconds after
-     * the link is up): NetworkManager will take it, so the link is reapplied all the same. */
-    nat->ipv6_autoconf = TRUE;
-    g_assert_false(nmf_plan_link_takes_moves(NMF_LIVE_ROUTES_DHCP, nat));
-    nat->ipv6_autoconf = FALSE;
     /* Nor does a profile that leaves IPv6 to the kernel (ipv6.method ignore). */
     nat->kernel_ra6     = TRUE;
     nat->has_ipv6       = FALSE;
