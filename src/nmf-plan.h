@@ -37,9 +37,10 @@ typedef enum {
  * win: it has a DHCP lease (a static link is reapplied; no DHCP to restart), and it is not
  * a link whose metric goes up while it takes router advertisements - each advertisement
  * commits the link (from 1.48 in the lab every one did), and its old, lower metric would
- * come back beside the better link's moved route.  Such a link is reapplied; with IPv6
- * on, its DHCP client kept renewing after a Reapply on every release measured
- * (nmf_plan_link_takes_moves()).  mode=policy (routing rules) needs a Reapply everywhere.
+ * come back beside the better link's moved route.  Such a link is reapplied; with router
+ * advertisements on the link its DHCP client kept renewing after a Reapply in every lab
+ * run (nmf_plan_link_takes_moves(), nmf_plan_move_comes_back()).  mode=policy (routing rules) needs
+ * a Reapply everywhere.
  * @nm_version is NetworkManager's version text ("1.40.16"), NULL when unknown. */
 NmfLiveMethod nmf_plan_live_method(const char *nm_version, NmfMode mode);
 

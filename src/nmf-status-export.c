@@ -362,16 +362,13 @@ nmf_prometheus_warnings(GString *out, GPtrArray *warnings)
 char *
 nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, GPtrArray *replies)
 {
-    static const NmfVerdict verdicts[] = {
-        NMF_VERDICT_OK,         NMF_VERDICT_LEFT_ALONE,  NMF_VERDICT_WRONG_OWNER,
-        NMF_VERDICT_WRONG_LINK, NMF_VERDICT_ALTERNATING,
-    };
-    GString    *out       = g_string_new(NULL);
-    const char *intended  = NULL;
-    const char *owner4    = _owner_iface(routes, AF_INET);
-    const char *owner6    = _owner_iface(routes, AF_INET6);
-    NmfVerdict  verdict   = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
-    const char *intended6 = nmf_report_intended(uplinks, managed, AF_INET6);
+    GString    *out      = g_string_new(NULL);
+    const char *intended = NULL;
+    const char *owner4   = _owner_iface(routes, AF_INET);
+    const char *owner6   = _owner_iface(routes, AF_INET6);
+    NmfVerdict  verdict  = nmf_report_verdict(uplinks, managed, routes, replies, NULL, &intended);
+    NmfVerdict  v;
+    const char *intended6    = nmf_report_intended(uplinks, managed, AF_INET6);
     g_autofree char *version = nmf_prometheus_escape_label(PACKAGE_VERSION);
     guint            i;
 
@@ -384,11 +381,11 @@ nmf_status_prometheus(GPtrArray *uplinks, gboolean managed, GPtrArray *routes, G
     g_string_append_printf(out, "nm_metric_fix_managed %d\n", managed ? 1 : 0);
 
     _header(out, "nm_metric_fix_verdict", "The status verdict: 1 for the current one.");
-    for (i = 0; i < G_N_ELEMENTS(verdicts); i++)
+    for (v = 0; v < NMF_VERDICT_MAX; v++)
         g_string_append_printf(out,
                                "nm_metric_fix_verdict{verdict=\"%s\"} %d\n",
-                               _verdict_to_string(verdicts[i]),
-                               verdicts[i] == verdict ? 1 : 0);
+                               _verdict_to_string(v),
+                               v == verdict ? 1 : 0);
 
     _header(out,
             "nm_metric_fix_default_route_intended",

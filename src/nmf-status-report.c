@@ -178,20 +178,6 @@ _append_alternating(GString *out, GPtrArray *routes, gboolean managed, GPtrArray
     }
 }
 
-static const NmfUplink *
-_uplink_named(GPtrArray *uplinks, const char *iface)
-{
-    guint i;
-
-    for (i = 0; uplinks && i < uplinks->len; i++) {
-        const NmfUplink *u = uplinks->pdata[i];
-
-        if (g_strcmp0(u->iface, iface) == 0)
-            return u;
-    }
-    return NULL;
-}
-
 void
 nmf_report_scope_replies(GPtrArray *uplinks, gboolean managed, NmfMode mode, GPtrArray *replies)
 {
@@ -201,7 +187,7 @@ nmf_report_scope_replies(GPtrArray *uplinks, gboolean managed, NmfMode mode, GPt
         return;
     for (i = 0; replies && i < replies->len; i++) {
         NmfCheckRow     *row = replies->pdata[i];
-        const NmfUplink *u   = _uplink_named(uplinks, row->iface);
+        const NmfUplink *u   = uplinks ? nmf_uplinks_find(uplinks, row->iface) : NULL;
 
         if (!row->counted || row->verdict == NMF_CHECK_SYMMETRIC || !u || u->rank == 1
             || (u->rule_name && u->rule_action == NMF_RULE_PREFER))
@@ -378,6 +364,13 @@ nmf_report_status(GString       *out,
         break;
     }
     return verdict;
+}
+
+gboolean
+nmf_report_verdict_fails(NmfVerdict verdict)
+{
+    return verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
+           || verdict == NMF_VERDICT_ALTERNATING;
 }
 
 const char *

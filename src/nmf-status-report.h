@@ -29,6 +29,9 @@ typedef enum {
 #define NMF_STATUS_PROBE_IPV4 "198.51.100.1"
 #define NMF_STATUS_PROBE_IPV6 "2001:db8::1"
 
+/* Whether @verdict is a failure (exit 3): something --fix or the admin can change. */
+gboolean nmf_report_verdict_fails(NmfVerdict verdict);
+
 /* The best-ranked uplink with a default gateway of @family: the one that should own
  * that family's default route (NULL when metrics are left alone). */
 const char *nmf_report_intended(GPtrArray *uplinks, gboolean managed, int family);

@@ -21,11 +21,9 @@
 static void
 _print_with_verdict_colour(GString *out, NmfVerdict verdict)
 {
-    const char *colour = verdict == NMF_VERDICT_OK ? "\033[32m"
-                         : verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
-                             || verdict == NMF_VERDICT_ALTERNATING
-                           ? "\033[1;31m"
-                           : NULL;
+    const char *colour = verdict == NMF_VERDICT_OK           ? "\033[32m"
+                         : nmf_report_verdict_fails(verdict) ? "\033[1;31m"
+                                                             : NULL;
     const char *last;
 
     if (!colour || !isatty(STDOUT_FILENO) || (g_getenv("NO_COLOR") && *g_getenv("NO_COLOR"))) {
@@ -146,9 +144,6 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
         _print_with_verdict_colour(out, verdict);
     }
     nmf_log_debug("status: %s", _verdict_name(verdict));
-    *out_status = verdict == NMF_VERDICT_WRONG_OWNER || verdict == NMF_VERDICT_WRONG_LINK
-                      || verdict == NMF_VERDICT_ALTERNATING
-                    ? NMF_EXIT_WRONG_OWNER
-                    : NMF_EXIT_OK;
+    *out_status = nmf_report_verdict_fails(verdict) ? NMF_EXIT_WRONG_OWNER : NMF_EXIT_OK;
     return TRUE;
 }
