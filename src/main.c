@@ -23,41 +23,19 @@ typedef struct {
 } Command;
 
 /* nm-metric-fix itself loads neither libpcap nor json-glib: --observe and the JSON and
- * Prometheus output run in programs of their own, built from this file (nmf-exec.h). */
+ * Prometheus output run in programs of their own, built from this file (nmf-exec.h);
+ * nmf_status_run() and nmf_check_run() hand their JSON on themselves. */
 #ifdef NMF_WITHOUT_OBSERVE
 #define OBSERVE_RUN nmf_exec_observe_run
 #else
 #define OBSERVE_RUN nmf_observe_run
 #endif
 
-#ifdef NMF_WITHOUT_EXPORT
-static gboolean
-_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
-{
-    if (options->json || options->prometheus)
-        return nmf_exec_export_run(options, out_status, error);
-    return nmf_status_run(options, out_status, error);
-}
-#define STATUS_RUN _status_run
-
-static gboolean
-_check_run(const NmfOptions *options, NmfExit *out_status, GError **error)
-{
-    if (options->json)
-        return nmf_exec_export_run(options, out_status, error);
-    return nmf_check_run(options, out_status, error);
-}
-#define CHECK_RUN _check_run
-#else
-#define STATUS_RUN nmf_status_run
-#define CHECK_RUN  nmf_check_run
-#endif
-
 /* In the order main() tests the options. */
 static const Command commands[] = {
     { "fix", nmf_fix_run, TRUE },      { "revert", nmf_revert_run, TRUE },
-    { "skip", nmf_skip_run, TRUE },    { "check", CHECK_RUN, FALSE },
-    { "observe", OBSERVE_RUN, FALSE }, { "status", STATUS_RUN, FALSE },
+    { "skip", nmf_skip_run, TRUE },    { "check", nmf_check_run, FALSE },
+    { "observe", OBSERVE_RUN, FALSE }, { "status", nmf_status_run, FALSE },
 };
 
 static void

@@ -11,7 +11,9 @@
 
 #include "nmf-check-cause.h"
 #include "nmf-check-verdict.h"
-#ifndef NMF_WITHOUT_EXPORT
+#ifdef NMF_WITHOUT_EXPORT
+#include "nmf-exec.h"
+#else
 #include "nmf-diagnose-export.h"
 #endif
 #include "nmf-netlink.h"
@@ -94,6 +96,11 @@ nmf_check_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autoptr(GString) out         = g_string_new(NULL);
     gboolean all_ok                = FALSE;
 
+#ifdef NMF_WITHOUT_EXPORT
+    /* This program loads no json-glib: nm-metric-fix-export prints the JSON. */
+    if (options->json)
+        return nmf_exec_export_run(options, out_status, error);
+#endif
     if (!nmf_netlink_refuse_local_target(options->check, error))
         return FALSE;
     nat = _nat_ifaces(options, &cause, error);

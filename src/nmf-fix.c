@@ -6,8 +6,8 @@
 
 #include "nmf-netlink.h"
 #include "nmf-policy-routing.h"
-#include "nmf-revert.h"
 #include "nmf-snapshot.h"
+#include "nmf-statedir.h"
 #include "nmf-verified.h"
 
 static void
@@ -20,34 +20,16 @@ _log_lines(GPtrArray *lines)
     g_ptr_array_set_size(lines, 0);
 }
 
-void
-nmf_fix_log_retry(const char *iface, guint64 version_id, guint attempt, gpointer user_data)
+/* Whether --revert paused the dispatcher hook (nmf-statedir.h). */
+static gboolean
+_paused(void)
 {
-    nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
-                 "), retrying reapply (attempt %u)",
-                 iface,
-                 version_id,
-                 attempt);
-}
+    char     why[512];
+    gboolean paused = nmf_pause_is_set(NMF_RUNDIR, 0, why, sizeof(why));
 
-/* NetworkManager leaves routes it no longer wants in tables other than main; after
- * a rank change (or leaving policy mode) ours would keep a second default route. */
-gboolean
-nmf_fix_prune_policy_tables(GArray *keep, GError **error)
-{
-    g_autoptr(GArray) none       = g_array_new(FALSE, TRUE, sizeof(NmfRouteKey));
-    g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
-    guint i;
-
-    if (!nmf_netlink_prune_tables(NMF_POLICY_TABLE_BASE,
-                                  NMF_POLICY_TABLE_BASE + NMF_POLICY_RANGE - 1,
-                                  keep ? keep : none,
-                                  removed,
-                                  error))
-        return FALSE;
-    for (i = 0; i < removed->len; i++)
-        nmf_log_info("removed stale policy route: %s", (const char *) removed->pdata[i]);
-    return TRUE;
+    if (why[0])
+        nmf_log_debug("pause file not read: %s", why);
+    return paused;
 }
 
 static void
@@ -157,7 +139,7 @@ _apply(NmfNm *nm, NmfPlan *plan, GError **error)
     nmf_plan_describe_reapply(plan, FALSE, lines);
     _log_lines(lines);
 
-    if (!nmf_fix_prune_policy_tables(plan->keep_routes, &local))
+    if (!nmf_netlink_prune_policy_tables(plan->keep_routes, &local))
         nmf_error_keep(&first_error, g_steal_pointer(&local), NULL);
 
     nmf_plan_describe_updates(plan, FALSE, lines);
@@ -236,7 +218,7 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     if (!config)
         return FALSE;
 
-    if (options->event && nmf_revert_is_paused()) {
+    if (options->event && _paused()) {
         nmf_log_info("event %s ignored: paused by --revert until the next boot or a manual "
                      "'nm-metric-fix --fix'",
                      options->event);
@@ -245,15 +227,18 @@ nmf_fix_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     }
     if (options->event)
         nmf_log_info("run for dispatcher event %s", options->event);
-    else if (!options->dry_run && nmf_revert_is_paused()) {
-        if (!nmf_revert_resume(error))
+    else if (!options->dry_run && _paused()) {
+        char why[512];
+
+        if (nmf_pause_end(NMF_RUNDIR, 0, why, sizeof(why)) != 0) {
+            g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
             return FALSE;
+        }
         nmf_log_info("resuming after --revert: the dispatcher hook acts on events again");
     }
     nm = nmf_nm_new(NMF_NM_TIMEOUT_MS, error);
     if (!nm)
         return FALSE;
-    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
     nmf_log_debug("NetworkManager %s", nmf_nm_get_daemon_version(nm));
     if (config->mode == NMF_MODE_POLICY && !nmf_nm_check_policy_mode(nm, error))
         return FALSE;

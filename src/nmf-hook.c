@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "nmf-digest.h"
+#include "nmf-statedir.h"
 #include "nmf-journal.h"
 
 /*

@@ -11,6 +11,7 @@
 
 #include "nmf-common.h"
 #include "nmf-netlink-private.h"
+#include "nmf-policy-routing.h"
 
 typedef struct {
     guint32    first;
@@ -100,17 +101,13 @@ _prune_one(struct nl_object *obj, void *user_data)
     }
 }
 
-gboolean
-nmf_netlink_prune_tables(guint32    first,
-                         guint32    last,
-                         GArray    *keep,
-                         GPtrArray *removed,
-                         GError   **error)
+static gboolean
+_prune_tables(guint32 first, guint32 last, GArray *keep, GPtrArray *removed, GError **error)
 {
-    g_autoptr(NlSock) sk      = NULL;
-    g_autoptr(NlCache) links  = NULL;
+    g_autoptr(NlSock) sk        = NULL;
+    g_autoptr(NlCache) links    = NULL;
     g_autoptr(GPtrArray) routes = NULL;
-    PruneData data            = { .first = first, .last = last, .keep = keep };
+    PruneData data              = { .first = first, .last = last, .keep = keep };
     guint     i;
     int       err;
 
@@ -149,6 +146,24 @@ nmf_netlink_prune_tables(guint32    first,
             g_ptr_array_add(removed, g_steal_pointer(&buf));
     }
     g_ptr_array_unref(data.doomed);
+    return TRUE;
+}
+
+gboolean
+nmf_netlink_prune_policy_tables(GArray *keep, GError **error)
+{
+    g_autoptr(GArray) none       = g_array_new(FALSE, TRUE, sizeof(NmfRouteKey));
+    g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    if (!_prune_tables(NMF_POLICY_TABLE_BASE,
+                       NMF_POLICY_TABLE_BASE + NMF_POLICY_RANGE - 1,
+                       keep ? keep : none,
+                       removed,
+                       error))
+        return FALSE;
+    for (i = 0; i < removed->len; i++)
+        nmf_log_info("removed stale policy route: %s", (const char *) removed->pdata[i]);
     return TRUE;
 }
 
@@ -265,10 +280,10 @@ nmf_netlink_move_default_routes(const NmfMetricMove *moves,
                                 GPtrArray           *moved,
                                 GError             **error)
 {
-    g_autoptr(NlSock) sk      = NULL;
+    g_autoptr(NlSock) sk        = NULL;
     g_autoptr(GPtrArray) routes = NULL;
-    g_autoptr(GPtrArray) old  = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
-    g_autoptr(GArray) wanted  = g_array_new(FALSE, FALSE, sizeof(guint32));
+    g_autoptr(GPtrArray) old    = g_ptr_array_new_with_free_func((GDestroyNotify) rtnl_route_put);
+    g_autoptr(GArray) wanted    = g_array_new(FALSE, FALSE, sizeof(guint32));
     MoveData data = { .moves = moves, .n_moves = n_moves, .old = old, .wanted = wanted };
     guint    i;
     int      err;

@@ -13,15 +13,11 @@ G_BEGIN_DECLS
 /* Every default route (IPv4 and IPv6, every table), sorted by family, table, metric. */
 GPtrArray *nmf_netlink_default_routes(GError **error);
 
-/* Delete the routes (IPv4 and IPv6) in tables @first..@last that are not in @keep (NmfRouteKey;
- * metric ignored). NetworkManager never removes routes it stopped wanting from tables
- * other than main, so a rank change would leave a second default route behind. Adds a
- * description of each deleted route to @removed. */
-gboolean nmf_netlink_prune_tables(guint32    first,
-                                  guint32    last,
-                                  GArray    *keep,
-                                  GPtrArray *removed,
-                                  GError   **error);
+/* Delete the routes (IPv4 and IPv6) in our policy-routing tables that are not in @keep
+ * (NmfRouteKey, metric ignored; NULL: keep none, as after --revert), and log each one
+ * removed. NetworkManager never removes routes it stopped wanting from tables other than
+ * main, so a rank change (or leaving mode=policy) would leave a second default route. */
+gboolean nmf_netlink_prune_policy_tables(GArray *keep, GError **error);
 
 /* Give the default routes NetworkManager put in the main table (protocol dhcp, ra or
  * static) on each link of @moves the link's metric, in place of NetworkManager's Reapply

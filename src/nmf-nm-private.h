@@ -17,10 +17,8 @@ G_BEGIN_DECLS
 #define REAPPLY_MAX_ATTEMPTS 5
 
 struct _NmfNm {
-    NMClient           *client;
-    guint               timeout_ms;
-    NmfReapplyRetryFunc retry_func;
-    gpointer            retry_data;
+    NMClient *client;
+    guint     timeout_ms;
 };
 
 typedef struct {

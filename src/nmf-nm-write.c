@@ -383,13 +383,11 @@ _reapply_collect(NmfNm *self, ReapplyJob *jobs, guint n_jobs, Wait *wait)
             job->done      = TRUE;
         } else if (g_error_matches(local, NM_DEVICE_ERROR, NM_DEVICE_ERROR_VERSION_ID_MISMATCH)
                    && ++job->attempt < REAPPLY_MAX_ATTEMPTS) {
-            nmf_log_debug("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
-                          "), retrying reapply (attempt %u)",
-                          iface,
-                          job->version_id,
-                          job->attempt + 1);
-            if (self->retry_func)
-                self->retry_func(iface, job->version_id, job->attempt + 1, self->retry_data);
+            nmf_log_info("%s: applied connection changed under us (version %" G_GUINT64_FORMAT
+                         "), retrying reapply (attempt %u)",
+                         iface,
+                         job->version_id,
+                         job->attempt + 1);
             g_clear_error(&local);
         } else {
             g_autofree char *what = g_strdup_printf("reapplying %s", iface);

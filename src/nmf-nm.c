@@ -240,13 +240,6 @@ nmf_nm_free(NmfNm *self)
     g_free(self);
 }
 
-void
-nmf_nm_set_retry_func(NmfNm *self, NmfReapplyRetryFunc func, gpointer user_data)
-{
-    self->retry_func = func;
-    self->retry_data = user_data;
-}
-
 const char *
 nmf_nm_get_daemon_version(NmfNm *self)
 {

@@ -23,14 +23,6 @@ void        nmf_nm_free(NmfNm *self);
 const char *nmf_nm_get_daemon_version(NmfNm *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NmfNm, nmf_nm_free)
 
-/* Told when a Reapply is retried because another client reapplied the device in
- * between (its version id moved); @attempt counts from 2. */
-typedef void (*NmfReapplyRetryFunc)(const char *iface,
-                                    guint64     version_id,
-                                    guint       attempt,
-                                    gpointer    user_data);
-void nmf_nm_set_retry_func(NmfNm *self, NmfReapplyRetryFunc func, gpointer user_data);
-
 /* Reading (nmf-nm.c). */
 
 /* One NmfUplink per activated device (uplink or not), in no particular order, with each

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Command --revert (and its pause file), --skip and --unskip; nmf-nm-write.c does the writing. */
+/* Command --revert (which pauses the hook), --skip and --unskip; nmf-nm-write.c does the writing.
+ */
 #include "config.h"
 
 #include "nmf-revert.h"
@@ -11,113 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "nmf-digest.h"
-#include "nmf-fix.h"
+#include "nmf-statedir.h"
 #include "nmf-netlink.h"
 #include "nmf-nm.h"
-
-/* --revert pauses the dispatcher hook: its own Reapply makes NetworkManager emit
- * dhcp4-change, and a hook run would redo at once what --revert undid. The pause
- * lives in NMF_RUNDIR, so it ends at the next boot or with a manual --fix. The
- * directory and the file get the hook's own checks (nmf-statedir.c): root writes
- * nothing through a directory or a link another user could have planted. */
-#define PAUSE_TEXT \
-    "nm-metric-fix --revert paused the dispatcher hook; 'nm-metric-fix --fix' resumes it\n"
-
-/* The checked state directory, or -1 and @error naming it (errno ENOENT when absent
- * and not @create). */
-static int
-_open_statedir(gboolean create, GError **error)
-{
-    char why[512];
-    int  dirfd = nmf_statedir_open(NMF_RUNDIR, 0, create, why, sizeof(why));
-
-    if (dirfd < 0) {
-        int saved = errno;
-
-        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
-        errno = saved;
-    }
-    return dirfd;
-}
-
-gboolean
-nmf_revert_is_paused(void)
-{
-    g_autoptr(GError) error = NULL;
-    gboolean paused;
-    int      dirfd = _open_statedir(FALSE, &error);
-
-    /* An unsafe directory is refused by the hook anyway: it pauses nothing. */
-    if (dirfd < 0) {
-        if (errno != ENOENT)
-            nmf_log_debug("pause file not read: %s", error->message);
-        return FALSE;
-    }
-    paused = nmf_statedir_has_file(dirfd, NMF_STATE_PAUSED);
-    close(dirfd);
-    return paused;
-}
-
-gboolean
-nmf_revert_resume(GError **error)
-{
-    int dirfd = _open_statedir(FALSE, error);
-
-    if (dirfd < 0) {
-        if (errno != ENOENT)
-            return FALSE;
-        g_clear_error(error);
-        return TRUE;
-    }
-    /* unlinkat() removes a planted link itself, never its target. */
-    if (unlinkat(dirfd, NMF_STATE_PAUSED, 0) != 0 && errno != ENOENT) {
-        int saved = errno;
-
-        close(dirfd);
-        g_set_error(error,
-                    NMF_ERROR,
-                    NMF_ERROR_FAILED,
-                    "cannot remove %s/%s: %s",
-                    NMF_RUNDIR,
-                    NMF_STATE_PAUSED,
-                    g_strerror(saved));
-        return FALSE;
-    }
-    close(dirfd);
-    return TRUE;
-}
-
-/* Before --revert changes anything: the state directory (created when absent) and the
- * pause file in it must be safe to write. Returns the directory's descriptor, or -1. */
-static int
-_pause_prepare(GError **error)
-{
-    char why[512];
-    int  dirfd = _open_statedir(TRUE, error);
-
-    if (dirfd < 0)
-        return -1;
-    if (nmf_statedir_check_file(dirfd, NMF_RUNDIR, NMF_STATE_PAUSED, why, sizeof(why)) != 0) {
-        close(dirfd);
-        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
-        return -1;
-    }
-    return dirfd;
-}
-
-static gboolean
-_pause_write(int dirfd, GError **error)
-{
-    char why[512];
-
-    if (nmf_statedir_write_file(dirfd, NMF_RUNDIR, NMF_STATE_PAUSED, PAUSE_TEXT, why, sizeof(why))
-        != 0) {
-        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* What --revert needs to know to put metrics back live. */
 typedef struct {
@@ -305,7 +202,6 @@ _revert_through_nm(const NmfOptions *options, guint *out_n, GError **error)
 
     if (!nm)
         return FALSE;
-    nmf_nm_set_retry_func(nm, nmf_fix_log_retry, NULL);
     /* First the connection defaults --fix may have left (NetworkManager 1.36 and later):
      * the Reapply below must bring back NetworkManager's own metrics. */
     if (!options->dry_run) {
@@ -323,7 +219,8 @@ _revert_through_nm(const NmfOptions *options, guint *out_n, GError **error)
 gboolean
 nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError **error)
 {
-    guint    n     = 0;
+    guint    n = 0;
+    char     why[512];
     int      dirfd = -1;
     gboolean ok;
 
@@ -335,11 +232,16 @@ nmf_revert_run(const NmfOptions *options, NmfExit *out_status, GError **error)
         return TRUE;
     }
     /* The pause is checked first: a refusal leaves every profile as it was. */
-    dirfd = _pause_prepare(error);
-    if (dirfd < 0)
+    dirfd = nmf_pause_prepare(NMF_RUNDIR, 0, why, sizeof(why));
+    if (dirfd < 0) {
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
         return FALSE;
-    ok = _revert_through_nm(options, &n, error) && nmf_fix_prune_policy_tables(NULL, error)
-         && _pause_write(dirfd, error);
+    }
+    ok = _revert_through_nm(options, &n, error) && nmf_netlink_prune_policy_tables(NULL, error);
+    if (ok && nmf_pause_write(dirfd, NMF_RUNDIR, why, sizeof(why)) != 0) {
+        g_set_error(error, NMF_ERROR, NMF_ERROR_FAILED, "%s", why);
+        ok = FALSE;
+    }
     close(dirfd);
     if (!ok)
         return FALSE;

@@ -81,7 +81,7 @@ nmf_sha256_update(NmfSha256 *s, const void *data, size_t len)
 }
 
 void
-nmf_sha256_final_hex(NmfSha256 *s, char out_hex[NMF_DIGEST_HEX_LEN + 1])
+nmf_sha256_final_hex(NmfSha256 *s, char out_hex[NMF_SHA256_HEX_LEN + 1])
 {
     static const uint8_t pad[64] = { 0x80 };
     uint64_t             bits    = s->length * 8;
@@ -97,7 +97,7 @@ nmf_sha256_final_hex(NmfSha256 *s, char out_hex[NMF_DIGEST_HEX_LEN + 1])
 }
 
 void
-nmf_sha256_hex(const void *data, size_t len, char out_hex[NMF_DIGEST_HEX_LEN + 1])
+nmf_sha256_hex(const void *data, size_t len, char out_hex[NMF_SHA256_HEX_LEN + 1])
 {
     NmfSha256 s;
 

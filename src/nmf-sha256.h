@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nmf-digest.h"
+#define NMF_SHA256_HEX_LEN 64
 
 typedef struct {
     uint32_t h[8];
@@ -17,6 +17,9 @@ typedef struct {
 
 void nmf_sha256_init(NmfSha256 *s);
 void nmf_sha256_update(NmfSha256 *s, const void *data, size_t len);
-void nmf_sha256_final_hex(NmfSha256 *s, char out_hex[NMF_DIGEST_HEX_LEN + 1]);
+void nmf_sha256_final_hex(NmfSha256 *s, char out_hex[NMF_SHA256_HEX_LEN + 1]);
+
+/* SHA-256 of @len bytes at @data as lower-case hex. */
+void nmf_sha256_hex(const void *data, size_t len, char out_hex[NMF_SHA256_HEX_LEN + 1]);
 
 #endif /* NMF_SHA256_H */

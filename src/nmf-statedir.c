@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Fast path: the state directory checks, the stored digest and the retry schedule (libc). */
+/* Fast path: the state directory checks, the pause file, the stored digest, the retry schedule
+ * (libc). */
+#include "nmf-statedir.h"
+
 #include "nmf-digest.h"
 
 #include <errno.h>
@@ -182,6 +185,72 @@ nmf_statedir_write_file(int         dirfd,
     snprintf(why, why_size, "cannot write %s/%s: %s", dir, name, strerror(saved));
     errno = saved;
     return -1;
+}
+
+/*****************************************************************************/
+/* Pause file */
+
+#define PAUSE_TEXT \
+    "nm-metric-fix --revert paused the dispatcher hook; 'nm-metric-fix --fix' resumes it\n"
+
+int
+nmf_pause_is_set(const char *dir, uid_t owner, char *why, size_t why_size)
+{
+    int paused;
+    int dirfd = nmf_statedir_open(dir, owner, 0, why, why_size);
+
+    if (dirfd < 0) {
+        if (errno == ENOENT && why_size)
+            why[0] = '\0';
+        return 0;
+    }
+    if (why_size)
+        why[0] = '\0';
+    paused = nmf_statedir_has_file(dirfd, NMF_STATE_PAUSED);
+    close(dirfd);
+    return paused;
+}
+
+int
+nmf_pause_prepare(const char *dir, uid_t owner, char *why, size_t why_size)
+{
+    int dirfd = nmf_statedir_open(dir, owner, 1, why, why_size);
+
+    if (dirfd < 0)
+        return -1;
+    if (nmf_statedir_check_file(dirfd, dir, NMF_STATE_PAUSED, why, why_size) != 0) {
+        int saved = errno;
+
+        close(dirfd);
+        errno = saved;
+        return -1;
+    }
+    return dirfd;
+}
+
+int
+nmf_pause_write(int dirfd, const char *dir, char *why, size_t why_size)
+{
+    return nmf_statedir_write_file(dirfd, dir, NMF_STATE_PAUSED, PAUSE_TEXT, why, why_size);
+}
+
+int
+nmf_pause_end(const char *dir, uid_t owner, char *why, size_t why_size)
+{
+    int dirfd = nmf_statedir_open(dir, owner, 0, why, why_size);
+
+    if (dirfd < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (unlinkat(dirfd, NMF_STATE_PAUSED, 0) != 0 && errno != ENOENT) {
+        int saved = errno;
+
+        snprintf(why, why_size, "cannot remove %s/%s: %s", dir, NMF_STATE_PAUSED, strerror(saved));
+        close(dirfd);
+        errno = saved;
+        return -1;
+    }
+    close(dirfd);
+    return 0;
 }
 
 /*****************************************************************************/

@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "nmf-revert.h"
 #include "nmf-snapshot.h"
-#ifndef NMF_WITHOUT_EXPORT
+#include "nmf-statedir.h"
+#ifdef NMF_WITHOUT_EXPORT
+#include "nmf-exec.h"
+#else
 #include "nmf-status-export.h"
 #endif
 #include "nmf-status-report.h"
@@ -105,8 +107,14 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     g_autoptr(NmfSnapshot) snapshot = NULL;
     g_autoptr(GString) out          = g_string_new(NULL);
     g_autoptr(GPtrArray) replies    = NULL;
+    char       why[512];
     NmfVerdict verdict;
 
+#ifdef NMF_WITHOUT_EXPORT
+    /* This program loads no json-glib: nm-metric-fix-export prints these. */
+    if (options->json || options->prometheus)
+        return nmf_exec_export_run(options, out_status, error);
+#endif
     config = nmf_snapshot_load_config(options->config, TRUE, error);
     if (!config)
         return FALSE;
@@ -137,7 +145,7 @@ nmf_status_run(const NmfOptions *options, NmfExit *out_status, GError **error)
     {
         verdict =
           nmf_report_status(out, snapshot->uplinks, snapshot->plan, snapshot->routes, replies);
-        if (nmf_revert_is_paused())
+        if (nmf_pause_is_set(NMF_RUNDIR, 0, why, sizeof(why)))
             g_string_prepend(out,
                              _("Automatic fixing is paused (nm-metric-fix --revert); "
                                "'nm-metric-fix --fix' resumes it.\n\n"));

@@ -12,6 +12,7 @@
 
 #include "nmf-common.h"
 #include "nmf-digest.h"
+#include "nmf-statedir.h"
 #include "nmf-netlink.h"
 #include "nmf-policy-routing.h"
 #include "nmf-rank.h"

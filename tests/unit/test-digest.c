@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "nmf-digest.h"
+#include "nmf-statedir.h"
 
 /*****************************************************************************/
 /* SHA-256: the FIPS 180-4 examples */
@@ -222,6 +223,47 @@ test_statedir_file(Dirs *d, gconstpointer data)
       nmf_statedir_write_file(fd, state, NMF_STATE_PAUSED, "x\n", why, sizeof(why)), ==, -1);
     g_assert_nonnull(strstr(why, "not a regular file"));
     close(fd);
+}
+
+/* The pause file of --revert: set, seen, ended; an absent directory pauses nothing,
+ * an unsafe one neither (and says why); a planted link is never written through. */
+static void
+test_pause_file(Dirs *d, gconstpointer data)
+{
+    g_autofree char *state    = g_build_filename(d->tmp, "state", NULL);
+    g_autofree char *paused   = g_build_filename(state, NMF_STATE_PAUSED, NULL);
+    g_autofree char *contents = NULL;
+    char             why[512] = "x";
+    int              fd;
+
+    g_assert_false(nmf_pause_is_set(state, getuid(), why, sizeof(why)));
+    g_assert_cmpstr(why, ==, "");
+    g_assert_cmpint(nmf_pause_end(state, getuid(), why, sizeof(why)), ==, 0);
+
+    fd = nmf_pause_prepare(state, getuid(), why, sizeof(why));
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_false(nmf_pause_is_set(state, getuid(), why, sizeof(why)));
+    g_assert_cmpint(nmf_pause_write(fd, state, why, sizeof(why)), ==, 0);
+    close(fd);
+    g_assert_true(nmf_pause_is_set(state, getuid(), why, sizeof(why)));
+    g_assert_true(g_file_get_contents(paused, &contents, NULL, NULL));
+    g_assert_nonnull(strstr(contents, "'nm-metric-fix --fix' resumes it"));
+    /* Another owner's directory pauses nothing and says why. */
+    g_assert_false(nmf_pause_is_set(state, getuid() + 1, why, sizeof(why)));
+    g_assert_nonnull(strstr(why, "refusing state directory"));
+
+    g_assert_cmpint(nmf_pause_end(state, getuid(), why, sizeof(why)), ==, 0);
+    g_assert_false(nmf_pause_is_set(state, getuid(), why, sizeof(why)));
+    g_assert_true(g_file_test(state, G_FILE_TEST_IS_DIR));
+
+    /* A link planted as the pause file: prepare refuses, the victim is untouched. */
+    g_assert_cmpint(symlink(d->victim, paused), ==, 0);
+    g_assert_cmpint(nmf_pause_prepare(state, getuid(), why, sizeof(why)), ==, -1);
+    g_assert_nonnull(strstr(why, paused));
+    /* Ending the pause removes the link itself, not its target. */
+    g_assert_cmpint(nmf_pause_end(state, getuid(), why, sizeof(why)), ==, 0);
+    g_assert_false(g_file_test(paused, G_FILE_TEST_IS_SYMLINK));
+    g_assert_true(g_file_test(d->victim, G_FILE_TEST_EXISTS));
 }
 
 /*****************************************************************************/
@@ -615,6 +657,7 @@ main(int argc, char **argv)
       "/statedir/writable", Dirs, NULL, _dirs_setup, test_statedir_writable, _dirs_teardown);
     g_test_add("/statedir/owner", Dirs, NULL, _dirs_setup, test_statedir_owner, _dirs_teardown);
     g_test_add("/statedir/file", Dirs, NULL, _dirs_setup, test_statedir_file, _dirs_teardown);
+    g_test_add("/statedir/pause", Dirs, NULL, _dirs_setup, test_pause_file, _dirs_teardown);
     g_test_add("/digest/store", Dirs, NULL, _dirs_setup, test_digest_store, _dirs_teardown);
     g_test_add_func("/state/routes", test_state_routes);
     g_test_add_func("/state/route-expiry", test_state_route_expiry);
