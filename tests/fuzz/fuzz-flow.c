@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nmf-check-verdict.h"
-#include "nmf-observe-flow.h"
+#include "decide/nmf-check-verdict.h"
+#include "decide/nmf-observe-flow.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 

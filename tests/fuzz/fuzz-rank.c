@@ -7,10 +7,10 @@
  */
 #include <string.h>
 
-#include "nmf-common.h"
-#include "nmf-config.h"
-#include "nmf-plan.h"
-#include "nmf-rank.h"
+#include "model/nmf-common.h"
+#include "decide/nmf-config.h"
+#include "decide/nmf-plan.h"
+#include "decide/nmf-rank.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 

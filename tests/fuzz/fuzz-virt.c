@@ -7,9 +7,9 @@
  */
 #include <string.h>
 
-#include "nmf-common.h"
-#include "nmf-trace.h"
-#include "nmf-virt-xml.h"
+#include "model/nmf-common.h"
+#include "decide/nmf-trace.h"
+#include "decide/nmf-virt-xml.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 

@@ -27,11 +27,11 @@ for h in "${harnesses[@]}"; do
     # shellcheck disable=SC2046
     if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$srcdir/src" -I"$builddir" \
-        "$srcdir/tests/fuzz/fuzz-$h.c" "$srcdir/src/nmf-config.c" "$srcdir/src/nmf-rank.c" "$srcdir/src/nmf-plan.c" \
-        "$srcdir/src/nmf-policy-routing.c" "$srcdir/src/nmf-uplink.c" \
-        "$srcdir/src/nmf-route.c" "$srcdir/src/nmf-common.c" "$srcdir/src/nmf-journal.c" "$srcdir/src/nmf-classify.c" \
-        "$srcdir/src/nmf-observe-flow.c" "$srcdir/src/nmf-icmp-error.c" "$srcdir/src/nmf-check-verdict.c" "$srcdir/src/nmf-text-table.c" \
-        "$srcdir/src/nmf-virt-xml.c" "$srcdir/src/nmf-trace.c" "$srcdir/src/nmf-counters.c" $(pkg-config --cflags --libs glib-2.0) \
+        "$srcdir/tests/fuzz/fuzz-$h.c" "$srcdir/src/decide/nmf-config.c" "$srcdir/src/decide/nmf-rank.c" "$srcdir/src/decide/nmf-plan.c" \
+        "$srcdir/src/decide/nmf-policy-routing.c" "$srcdir/src/model/nmf-uplink.c" \
+        "$srcdir/src/model/nmf-route.c" "$srcdir/src/model/nmf-common.c" "$srcdir/src/hook/nmf-journal.c" "$srcdir/src/decide/nmf-classify.c" \
+        "$srcdir/src/decide/nmf-observe-flow.c" "$srcdir/src/decide/nmf-icmp-error.c" "$srcdir/src/decide/nmf-check-verdict.c" "$srcdir/src/decide/nmf-text-table.c" \
+        "$srcdir/src/decide/nmf-virt-xml.c" "$srcdir/src/decide/nmf-trace.c" "$srcdir/src/decide/nmf-counters.c" $(pkg-config --cflags --libs glib-2.0) \
         -o "$out/fuzz-$h" 2>"$out/build-$h.log"; then
         echo "ok $n - fuzz-$h builds with libFuzzer, ASan and UBSan"
     else

@@ -12,7 +12,7 @@
 # least) and no IPv4 address may be deleted.  NetworkManager may take back what
 # the fix changed at any commit of a link (1.42 and later put the lease's old
 # metric back; a router advertisement commits): this is the test of the live
-# method per release (src/nmf-plan.h).  Then --status in the state the
+# method per release (src/decide/nmf-plan.h).  Then --status in the state the
 # NetworkManager of RHEL 9.5+ left behind an older fix (four IPv4 default
 # routes, two links at metric 100) exits 3 on every call and lists all four.
 #

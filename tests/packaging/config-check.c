@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "nmf-config.h"
+#include "decide/nmf-config.h"
 
 int
 main(int argc, char **argv)

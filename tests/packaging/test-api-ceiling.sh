@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The libnm API ceiling: src/nmf-nm.c and src/nmf-nm-write.c, the libnm adapter
+# The libnm API ceiling: src/adapters/nmf-nm.c and src/adapters/nmf-nm-write.c, the libnm adapter
 # (the only files that talk to libnm), must be compiled against the
 # NetworkManager 1.14 API (RHEL 8.0) with newer symbols turned into errors.
 # TAP output.
 #
 # usage: test-api-ceiling.sh BUILD_DIR
 #
-#  1-3  every compile command of src/nmf-nm.c and src/nmf-nm-write.c in
+#  1-3  every compile command of src/adapters/nmf-nm.c and src/adapters/nmf-nm-write.c in
 #       BUILD_DIR/compile_commands.json
 #       carries -DNM_VERSION_MIN_REQUIRED=NM_VERSION_1_14,
 #       -DNM_VERSION_MAX_ALLOWED=NM_VERSION_1_14 and -Werror=deprecated-declarations;
@@ -35,7 +35,7 @@ cat >"$TMP/extract.py" <<'PY'
 import json, shlex, sys
 
 entries = [e for e in json.load(open(sys.argv[1]))
-           if e["file"].replace("\\", "/").endswith(("src/nmf-nm.c", "src/nmf-nm-write.c"))]
+           if e["file"].replace("\\", "/").endswith(("src/adapters/nmf-nm.c", "src/adapters/nmf-nm-write.c"))]
 if len({e["file"] for e in entries}) < 2:
     sys.exit(1)
 for n, e in enumerate(entries):
@@ -43,7 +43,7 @@ for n, e in enumerate(entries):
     with open("%s/args%d" % (sys.argv[2], n), "w") as f:
         f.write("\n".join([e["directory"]] + args) + "\n")
 PY
-python3 "$TMP/extract.py" "$DB" "$TMP" || tap_bail "src/nmf-nm.c or src/nmf-nm-write.c is not in $DB"
+python3 "$TMP/extract.py" "$DB" "$TMP" || tap_bail "src/adapters/nmf-nm.c or src/adapters/nmf-nm-write.c is not in $DB"
 
 for flag in $FLAGS; do
     missing=0

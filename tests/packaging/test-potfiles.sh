@@ -6,7 +6,7 @@
 #
 # usage: test-potfiles.sh SOURCE_DIR
 #
-#  - every src/*.c or src/*.h file that uses _(), N_(), C_(), NC_() or Q_() is
+#  - every src/*/*.c or src/*/*.h file that uses _(), N_(), C_(), NC_() or Q_() is
 #    listed in po/POTFILES.in (otherwise its strings never reach translators);
 #  - every file listed exists and marks at least one string (otherwise the list
 #    is stale);
@@ -29,7 +29,7 @@ uses_gettext() {
 }
 
 listed=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$POTFILES" | sort -u)
-used=$(cd "$SRC" && for f in src/*.c src/*.h; do
+used=$(cd "$SRC" && for f in src/*/*.c src/*/*.h; do
     [ -f "$f" ] && grep -Eq "$MARKER" "$f" && echo "$f"
 done | sort -u)
 

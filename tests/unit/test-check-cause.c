@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nmf-check-cause.h"
-#include "nmf-route.h"
-#include "nmf-uplink.h"
+#include "decide/nmf-check-cause.h"
+#include "model/nmf-route.h"
+#include "model/nmf-uplink.h"
 
 static NmfRoute *
 _route(int family, const char *iface, guint32 metric)

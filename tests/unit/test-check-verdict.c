@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nmf-check-verdict.h"
-#include "nmf-uplink.h"
+#include "decide/nmf-check-verdict.h"
+#include "model/nmf-uplink.h"
 
 #define TARGET "10.72.112.29"
 

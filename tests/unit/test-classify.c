@@ -2,7 +2,7 @@
 /* Unit tests of the evidence classifier (nmf-classify.c). */
 #include <string.h>
 
-#include "nmf-classify.h"
+#include "decide/nmf-classify.h"
 
 static const guint8 libvirt_mac[6] = { 0x52, 0x54, 0x00, 0x3a, 0x7c, 0x01 };
 static const guint8 slirp_mac[6]   = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };

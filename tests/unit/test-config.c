@@ -2,9 +2,9 @@
 /* Unit tests of the configuration parser (nmf-config.c). */
 #include <string.h>
 
-#include "nmf-common.h"
-#include "nmf-config.h"
-#include "nmf-rank.h"
+#include "model/nmf-common.h"
+#include "decide/nmf-config.h"
+#include "decide/nmf-rank.h"
 
 static NmfConfig *
 _parse(const char *text, GError **error)

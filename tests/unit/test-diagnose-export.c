@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
-#include "nmf-counters.h"
-#include "nmf-diagnose-export.h"
+#include "decide/nmf-counters.h"
+#include "decide/nmf-diagnose-export.h"
 
 #define PEER  "10.72.112.29"
 #define GUEST "10.66.60.236"

@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "nmf-digest.h"
-#include "nmf-statedir.h"
+#include "hook/nmf-digest.h"
+#include "hook/nmf-statedir.h"
 
 /*****************************************************************************/
 /* SHA-256: the FIPS 180-4 examples */

@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "nmf-observe-flow.h"
+#include "decide/nmf-observe-flow.h"
 
 #define REMOTE   "10.72.112.29"
 #define LAN_ADDR "10.66.60.236"

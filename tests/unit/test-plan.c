@@ -2,8 +2,8 @@
 /* Unit tests of the plan step (nmf-plan.c), which --fix, --dry-run and --status read. */
 #include <string.h>
 
-#include "nmf-plan.h"
-#include "nmf-rank.h"
+#include "decide/nmf-plan.h"
+#include "decide/nmf-rank.h"
 
 static NmfUplink *
 _uplink(const char *iface, const char *address, guint8 prefix, const char *gateway)

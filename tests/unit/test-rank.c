@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nmf-plan.h"
-#include "nmf-policy-routing.h"
-#include "nmf-rank.h"
+#include "decide/nmf-plan.h"
+#include "decide/nmf-policy-routing.h"
+#include "decide/nmf-rank.h"
 
 static NmfUplink *
 _uplink(const char *iface, const char *address, guint8 prefix, const char *gateway)

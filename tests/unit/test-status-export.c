@@ -11,10 +11,10 @@
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
-#include "nmf-rank.h"
-#include "nmf-status-export.h"
-#include "nmf-uplink.h"
-#include "nmf-route.h"
+#include "decide/nmf-rank.h"
+#include "decide/nmf-status-export.h"
+#include "model/nmf-uplink.h"
+#include "model/nmf-route.h"
 
 typedef struct {
     const char *name;

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nmf-plan.h"
-#include "nmf-rank.h"
-#include "nmf-status-report.h"
-#include "nmf-text-table.h"
+#include "decide/nmf-plan.h"
+#include "decide/nmf-rank.h"
+#include "decide/nmf-status-report.h"
+#include "decide/nmf-text-table.h"
 
 static NmfRoute *
 _route(int family, const char *iface, guint32 metric, guint32 table)

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
-#include "nmf-trace-export.h"
+#include "decide/nmf-trace-export.h"
 
 #define PEER  "10.72.112.29"
 #define GUEST "10.66.60.236"

@@ -4,9 +4,9 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "nmf-frame.h"
-#include "nmf-counters.h"
-#include "nmf-trace.h"
+#include "decide/nmf-frame.h"
+#include "decide/nmf-counters.h"
+#include "decide/nmf-trace.h"
 
 #define PEER  "10.72.112.29"
 #define GUEST "10.66.60.236"

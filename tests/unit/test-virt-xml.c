@@ -2,8 +2,8 @@
 /* Unit tests of nmf-virt-xml.c: libvirt domain and network descriptions. */
 #include <string.h>
 
-#include "nmf-common.h"
-#include "nmf-virt-xml.h"
+#include "model/nmf-common.h"
+#include "decide/nmf-virt-xml.h"
 
 /* What `virsh dumpxml` prints for a running QEMU domain (trimmed): the live description
  * names the network's bridge and the backend devices. */
