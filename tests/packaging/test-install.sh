@@ -60,6 +60,10 @@ $LOCALEDIR/zh_CN/LC_MESSAGES/nm-metric-fix.mo
 $COMPLETIONSDIR/nm-metric-fix
 $DATADIR/doc/nm-metric-fix/nm-metric-fix.conf.example
 $DATADIR/doc/nm-metric-fix/README.md
+$DATADIR/doc/nm-metric-fix/doc/how-it-decides.md
+$DATADIR/doc/nm-metric-fix/doc/layout.md
+$DATADIR/doc/nm-metric-fix/doc/performance.md
+$DATADIR/doc/nm-metric-fix/doc/releases.md
 $DATADIR/doc/nm-metric-fix/status-schema.json
 $DATADIR/doc/nm-metric-fix/check-schema.json
 $DATADIR/doc/nm-metric-fix/observe-schema.json"
