@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Hand --observe and --status --json/--prometheus to the programs that load libpcap/json-glib. */
+/* Commands in programs of their own: hand --observe and the JSON/Prometheus output on (execv). */
 #include "config.h"
 
 #include "commands/nmf-exec.h"

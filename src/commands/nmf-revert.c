@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Command --revert (which pauses the hook), --skip and --unskip; nmf-nm-write.c does the writing.
- */
+/* Command --revert (which pauses the hook), --skip and --unskip. */
 #include "config.h"
 
 #include "commands/nmf-revert.h"

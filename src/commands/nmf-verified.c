@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* After a successful --fix: verify the result in the kernel, store the digest for the fast path. */
+/* Command --fix, after success: verify the result in the kernel, store the fast path's digest. */
 #include "config.h"
 
 #include "commands/nmf-verified.h"

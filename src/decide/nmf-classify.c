@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Link classification from gateway MAC, device kind, DHCP and subnet facts (pure step). */
+/* Pure step: classify a link from its gateway MAC, device kind, DHCP and subnet facts. */
 #include "decide/nmf-classify.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nm-metric-fix-hook: the dispatcher fast path, full helper only when the state changed. */
+/* Fast path: nm-metric-fix-hook, run per dispatcher event; the full helper only on a change. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Log lines to journald's native socket with the product's identifier (C library only). */
+/* Fast path, shared by every program: log lines to journald's native socket (libc only). */
 #include "hook/nmf-journal.h"
 
 #include <errno.h>

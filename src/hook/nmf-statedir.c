@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Fast path: the state directory checks, the pause file, the stored digest, the retry schedule
- * (libc). */
+/* Fast path: the state directory, the pause file, the stored digest, the retry schedule (libc). */
 #include "hook/nmf-statedir.h"
 
 #include "hook/nmf-digest.h"
