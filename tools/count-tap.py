@@ -8,7 +8,10 @@
 A test that failed without any 'not ok' line (a crash, a timeout, a setup
 error) counts as one failure, and so does a log file that is missing or
 unreadable (its build or test run never happened), so nothing can fail
-silently. With several files a per-file line goes to stderr first.
+silently. With several files a per-file line goes to stderr first. Every
+failing subtest is repeated on stderr with the diagnostics that follow it
+(at most MAX_DIAG lines), so a CI log that keeps only this output still says
+why.
 Exit status 1 when anything failed."""
 import json
 import re
@@ -20,6 +23,26 @@ SKIP = re.compile(r"#\s*skip", re.IGNORECASE)
 TODO = re.compile(r"#\s*todo", re.IGNORECASE)
 PLAN_SKIP = re.compile(r"^1\.\.0\b.*#\s*skip", re.IGNORECASE)
 GOOD_RESULTS = ("OK", "SKIP", "EXPECTEDFAIL")
+MAX_DIAG = 40
+
+
+def failure_report(name, lines):
+    """The failing subtests of one test's TAP output with their '#' lines."""
+    report, diag, in_failure = [], 0, False
+    for tap in lines:
+        stripped = tap.strip()
+        if NOT_OK.match(stripped) and not TODO.search(stripped):
+            report.append(f"count-tap: {name}: {stripped}")
+            in_failure, diag = True, 0
+        elif OK.match(stripped) or NOT_OK.match(stripped):
+            in_failure = False
+        elif in_failure and stripped.startswith("#"):
+            diag += 1
+            if diag <= MAX_DIAG:
+                report.append(f"count-tap:   {stripped}")
+            elif diag == MAX_DIAG + 1:
+                report.append("count-tap:   # ... (more in the test log)")
+    return report
 
 
 def count_test(test):
@@ -39,6 +62,8 @@ def count_test(test):
                 t_pass += 1
         elif PLAN_SKIP.match(tap):
             t_skip += 1
+    for line in failure_report(test.get("name"), out.splitlines()):
+        print(line, file=sys.stderr)
     result = test.get("result", "")
     if result not in GOOD_RESULTS and t_fail == 0:
         t_fail = 1
