@@ -25,24 +25,18 @@ typedef struct {
 static gboolean
 _move_back_holds(const NmfMetricMove *move, gpointer user_data)
 {
-    const RevertLive *ctx      = user_data;
-    gint64            lowest   = NMF_METRIC_AUTO;
-    gboolean          takes_ra = FALSE;
-    guint             i;
+    const RevertLive *ctx = user_data;
+    NmfLinkDefaults   defaults;
+    gint64            lowest;
 
-    for (i = 0; ctx->routes && i < ctx->routes->len; i++) {
-        const NmfRoute *r = ctx->routes->pdata[i];
-
-        if (r->ifindex != move->ifindex || r->table != NMF_TABLE_MAIN
-            || (r->family == AF_INET6 && !move->with_ipv6))
-            continue;
-        if (lowest == NMF_METRIC_AUTO || r->metric < lowest)
-            lowest = r->metric;
-        takes_ra =
-          takes_ra
-          || (move->with_ipv6 && r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA);
-    }
-    return !nmf_plan_move_comes_back(ctx->live, takes_ra, lowest, move->metric);
+    nmf_routes_link_defaults(ctx->routes, move->ifindex, &defaults);
+    lowest = defaults.metric4;
+    if (move->with_ipv6 && defaults.metric6 >= 0 && (lowest < 0 || defaults.metric6 < lowest))
+        lowest = defaults.metric6;
+    return !nmf_plan_move_comes_back(ctx->live,
+                                     move->with_ipv6 && defaults.ra6,
+                                     lowest < 0 ? NMF_METRIC_AUTO : lowest,
+                                     move->metric);
 }
 
 /* Restores @profile and reapplies its devices where that is the way; the devices whose

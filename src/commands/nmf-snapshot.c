@@ -175,21 +175,12 @@ _read_gateway_macs(GPtrArray *uplinks, gboolean resolve)
 static void
 _read_kernel_metrics(NmfUplink *uplink, GPtrArray *routes)
 {
-    guint i;
+    NmfLinkDefaults defaults;
 
-    /* Sorted by family, table (main first) and metric: the first one counts. */
-    for (i = routes->len; i > 0; i--) {
-        const NmfRoute *r = routes->pdata[i - 1];
-
-        if (r->table != RT_TABLE_MAIN || g_strcmp0(r->iface, uplink->iface) != 0)
-            continue;
-        if (r->family == AF_INET)
-            uplink->kernel_metric4 = r->metric;
-        else
-            uplink->kernel_metric6 = r->metric;
-        if (r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA)
-            uplink->kernel_ra6 = TRUE;
-    }
+    nmf_routes_link_defaults(routes, uplink->ifindex, &defaults);
+    uplink->kernel_metric4 = defaults.metric4 < 0 ? NMF_METRIC_AUTO : defaults.metric4;
+    uplink->kernel_metric6 = defaults.metric6 < 0 ? NMF_METRIC_AUTO : defaults.metric6;
+    uplink->kernel_ra6     = defaults.ra6;
 }
 
 NmfSnapshot *

@@ -103,3 +103,25 @@ nmf_routes_lowest_shared(GPtrArray       *routes,
         *out_second = other;
     return TRUE;
 }
+
+void
+nmf_routes_link_defaults(GPtrArray *routes, int ifindex, NmfLinkDefaults *out)
+{
+    NmfLinkDefaults found = { .metric4 = -1, .metric6 = -1, .ra6 = FALSE };
+    guint           i;
+
+    for (i = 0; routes && i < routes->len; i++) {
+        const NmfRoute *r = routes->pdata[i];
+        gint64         *lowest;
+
+        if (r->table != NMF_TABLE_MAIN || r->ifindex != ifindex
+            || (r->family != AF_INET && r->family != AF_INET6))
+            continue;
+        lowest = r->family == AF_INET ? &found.metric4 : &found.metric6;
+        if (*lowest < 0 || r->metric < *lowest)
+            *lowest = r->metric;
+        if (r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA)
+            found.ra6 = TRUE;
+    }
+    *out = found;
+}

@@ -95,6 +95,17 @@ gboolean nmf_routes_lowest_shared(GPtrArray       *routes,
                                   const NmfRoute **out_first,
                                   const NmfRoute **out_second);
 
+/* What the main table says about one link's default routes. */
+typedef struct {
+    gint64   metric4; /* the lowest IPv4 default route's metric, or -1 when there is none */
+    gint64   metric6; /* the same for IPv6 */
+    gboolean ra6;     /* an IPv6 default route learned from a router advertisement */
+} NmfLinkDefaults;
+
+/* Reads @routes (NULL: no routes) for the link with @ifindex into @out. The snapshot
+ * fills each uplink from it; --revert judges whether a move back would hold. */
+void nmf_routes_link_defaults(GPtrArray *routes, int ifindex, NmfLinkDefaults *out);
+
 G_END_DECLS
 
 #endif /* NMF_ROUTE_H */

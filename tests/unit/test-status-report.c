@@ -315,6 +315,45 @@ test_status_alternating(void)
                     NMF_VERDICT_ALTERNATING);
 }
 
+/* One link's default routes in the main table: the lowest metric per family, whether
+ * an IPv6 one came from a router advertisement; other links, other tables and an absent
+ * route list count for nothing. */
+static void
+test_routes_link_defaults(void)
+{
+    g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func((GDestroyNotify) nmf_route_free);
+    NmfLinkDefaults d;
+    NmfRoute       *ra;
+
+    nmf_routes_link_defaults(NULL, 2, &d);
+    g_assert_cmpint(d.metric4, ==, -1);
+    g_assert_cmpint(d.metric6, ==, -1);
+    g_assert_false(d.ra6);
+
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 101, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 20100, 254));
+    g_ptr_array_add(routes, _route(AF_INET, "eth0", 5, 30501));
+    g_ptr_array_add(routes, _route(AF_INET, "eth1", 100, 254));
+    g_ptr_array_add(routes, _route(AF_INET6, "eth1", 1024, 254));
+    nmf_routes_link_defaults(routes, 2, &d);
+    g_assert_cmpint(d.metric4, ==, 101);
+    g_assert_cmpint(d.metric6, ==, -1);
+    g_assert_false(d.ra6);
+
+    ra           = _route(AF_INET6, "eth0", 100, 254);
+    ra->protocol = NMF_ROUTE_PROTOCOL_RA;
+    g_ptr_array_add(routes, ra);
+    g_ptr_array_add(routes, _route(AF_INET6, "eth0", 99, 254));
+    nmf_routes_link_defaults(routes, 2, &d);
+    g_assert_cmpint(d.metric4, ==, 101);
+    g_assert_cmpint(d.metric6, ==, 99);
+    g_assert_true(d.ra6);
+    nmf_routes_link_defaults(routes, 3, &d);
+    g_assert_cmpint(d.metric4, ==, 100);
+    g_assert_cmpint(d.metric6, ==, 1024);
+    g_assert_false(d.ra6);
+}
+
 /* A second LAN uplink (a storage network with a gateway): in mode=metric only one link
  * owns the default route, so its replies leaving by the first LAN link are a warning that
  * names it and the remedy, not a failure; in mode=policy they fail. */
@@ -409,5 +448,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/status/escapes-names", test_status_escapes_names);
     g_test_add_func("/report/status/alternating", test_status_alternating);
     g_test_add_func("/report/status/second-lan-uplink", test_status_second_lan_uplink);
+    g_test_add_func("/model/routes/link-defaults", test_routes_link_defaults);
     return g_test_run();
 }
