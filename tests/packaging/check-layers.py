@@ -6,7 +6,9 @@ usage: check-layers.py SRC_DIR
 
 A folder may include headers from its own folder and from folders of a lower
 layer, never from a higher one nor from a sibling of the same layer (the
-programs: commands/ and trace/). hook/ is the C library only. No two modules
+programs: commands/ and trace/). Inside commands/ the snapshot sits below what the
+commands share, that below the commands, which never include one another, and
+those below main.c. hook/ is the C library only. No two modules
 (a .c file, its .h and its -private.h) may include each other, directly or
 around a circle. Prints one line per violation and exits 1, else exits 0.
 """
@@ -22,6 +24,12 @@ LAYERS = {
     "adapters": 3,  # one file per outside library or kernel interface
     "commands": 4,  # the snapshot, one file per command, main.c
     "trace": 4,     # nm-metric-fix-trace, the host-side program
+}
+# Inside commands/: the snapshot, under what several commands share, under the
+# commands (which never include one another), under main.c. Any other module there
+# is a command.
+WITHIN = {
+    "commands": ({"nmf-snapshot": 0, "nmf-verified": 1, "nmf-exec": 1, "main": 3}, 2),
 }
 LIBC_ONLY = {"hook"}
 NOT_LIBC = re.compile(r"^(glib|gio/|NetworkManager|nm-|netlink/|pcap|libvirt|json-glib)")
@@ -71,11 +79,25 @@ def check(src):
                 problems.append('%s: includes "%s" from a layer above %s/' % (where, name, folder))
             elif LAYERS[to] == LAYERS[folder] and to != folder:
                 problems.append('%s: includes "%s" from %s/, a sibling of %s/' % (where, name, to, folder))
+            elif to == folder and folder in WITHIN:
+                problems += within(folder, rel, name, where)
             a, b = module_of(rel), module_of(name)
             if a != b:
                 edges.setdefault(a, set()).add(b)
     problems += ["include circle among " + ", ".join(c) for c in circles(edges)]
     return problems
+
+
+def within(folder, rel, name, where):
+    levels, other = WITHIN[folder]
+    a, b = module_of(rel), module_of(name)
+    la = levels.get(a.split("/")[1], other)
+    lb = levels.get(b.split("/")[1], other)
+    if lb > la:
+        return ['%s: includes "%s" from a level above %s within %s/' % (where, name, a, folder)]
+    if lb == la and a != b and la == other:
+        return ['%s: includes "%s": one command includes another' % (where, name)]
+    return []
 
 
 def circles(edges):

@@ -12,7 +12,9 @@
 #  4  it reports a circle planted between two modules of one folder
 #  5  it reports a GLib include planted in hook/ (C library only)
 #  6  it reports a source file outside the layer folders
-#  7  commands/main.c is at most 250 lines
+#  7  it reports the snapshot including a command (inside commands/)
+#  8  it reports one command including another
+#  9  commands/main.c is at most 250 lines
 
 set -u
 # shellcheck source=../tap.sh
@@ -23,7 +25,7 @@ SRC=${1:-}
 CHECK=$(dirname "$0")/check-layers.py
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-tap_plan 7
+tap_plan 9
 
 out=$(python3 "$CHECK" "$SRC/src" 2>&1)
 rc=$?
@@ -69,6 +71,12 @@ rc=$?
 result "a source file outside the layer folders is reported" \
     "$([ "$rc" = 1 ] && grep -q '^nmf-stray\.c: not in a layer folder' <<<"$out" || printf 'exit %s:\n%s' "$rc" "$out")"
 
+planted commands/nmf-snapshot.c '#include "commands/nmf-fix.h"' \
+    '^commands/nmf-snapshot\.c:[0-9]+: includes "commands/nmf-fix\.h" from a level above commands/nmf-snapshot within commands/' \
+    "inside commands/, the snapshot including a command is reported"
+planted commands/nmf-fix.c '#include "commands/nmf-revert.h"' \
+    '^commands/nmf-fix\.c:[0-9]+: includes "commands/nmf-revert\.h": one command includes another' \
+    "inside commands/, one command including another (fix -> revert) is reported"
 lines=$(wc -l <"$SRC/src/commands/main.c")
 result "commands/main.c is at most 250 lines ($lines)" \
     "$([ "$lines" -le 250 ] || echo "$lines lines")"
