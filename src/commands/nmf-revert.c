@@ -31,12 +31,11 @@ _move_back_holds(const NmfMetricMove *move, gpointer user_data)
 
     nmf_routes_link_defaults(ctx->routes, move->ifindex, &defaults);
     lowest = defaults.metric4;
-    if (move->with_ipv6 && defaults.metric6 >= 0 && (lowest < 0 || defaults.metric6 < lowest))
+    if (move->with_ipv6 && defaults.metric6 != NMF_METRIC_AUTO
+        && (lowest == NMF_METRIC_AUTO || defaults.metric6 < lowest))
         lowest = defaults.metric6;
-    return !nmf_plan_move_comes_back(ctx->live,
-                                     move->with_ipv6 && defaults.ra6,
-                                     lowest < 0 ? NMF_METRIC_AUTO : lowest,
-                                     move->metric);
+    return !nmf_plan_move_comes_back(
+      ctx->live, move->with_ipv6 && defaults.ra6, lowest, move->metric);
 }
 
 /* Restores @profile and reapplies its devices where that is the way; the devices whose

@@ -178,8 +178,8 @@ _read_kernel_metrics(NmfUplink *uplink, GPtrArray *routes)
     NmfLinkDefaults defaults;
 
     nmf_routes_link_defaults(routes, uplink->ifindex, &defaults);
-    uplink->kernel_metric4 = defaults.metric4 < 0 ? NMF_METRIC_AUTO : defaults.metric4;
-    uplink->kernel_metric6 = defaults.metric6 < 0 ? NMF_METRIC_AUTO : defaults.metric6;
+    uplink->kernel_metric4 = defaults.metric4;
+    uplink->kernel_metric6 = defaults.metric6;
     uplink->kernel_ra6     = defaults.ra6;
 }
 

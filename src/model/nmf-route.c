@@ -107,7 +107,7 @@ nmf_routes_lowest_shared(GPtrArray       *routes,
 void
 nmf_routes_link_defaults(GPtrArray *routes, int ifindex, NmfLinkDefaults *out)
 {
-    NmfLinkDefaults found = { .metric4 = -1, .metric6 = -1, .ra6 = FALSE };
+    NmfLinkDefaults found = { .metric4 = NMF_METRIC_AUTO, .metric6 = NMF_METRIC_AUTO };
     guint           i;
 
     for (i = 0; routes && i < routes->len; i++) {
@@ -118,7 +118,7 @@ nmf_routes_link_defaults(GPtrArray *routes, int ifindex, NmfLinkDefaults *out)
             || (r->family != AF_INET && r->family != AF_INET6))
             continue;
         lowest = r->family == AF_INET ? &found.metric4 : &found.metric6;
-        if (*lowest < 0 || r->metric < *lowest)
+        if (*lowest == NMF_METRIC_AUTO || r->metric < *lowest)
             *lowest = r->metric;
         if (r->family == AF_INET6 && r->protocol == NMF_ROUTE_PROTOCOL_RA)
             found.ra6 = TRUE;

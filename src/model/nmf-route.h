@@ -10,6 +10,10 @@ G_BEGIN_DECLS
 
 #define NMF_TABLE_MAIN 254
 
+/* No metric: a profile's route-metric left to NetworkManager, or a link without a default
+ * route of that family in the kernel. */
+#define NMF_METRIC_AUTO (-1)
+
 typedef struct {
     int     family; /* AF_INET or AF_INET6 */
     int     ifindex;
@@ -97,7 +101,7 @@ gboolean nmf_routes_lowest_shared(GPtrArray       *routes,
 
 /* What the main table says about one link's default routes. */
 typedef struct {
-    gint64   metric4; /* the lowest IPv4 default route's metric, or -1 when there is none */
+    gint64   metric4; /* the lowest IPv4 default route's metric, or NMF_METRIC_AUTO */
     gint64   metric6; /* the same for IPv6 */
     gboolean ra6;     /* an IPv6 default route learned from a router advertisement */
 } NmfLinkDefaults;

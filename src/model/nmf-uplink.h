@@ -29,8 +29,6 @@ typedef enum {
     NMF_CLASS_NAT,         /* libvirt/QEMU/vagrant NAT or management network */
 } NmfUplinkClass;
 
-#define NMF_METRIC_AUTO (-1)
-
 /* NetworkManager user data we read and write on profiles (NMSettingUser, NM >= 1.8). */
 #define NMF_USER_SKIP      "nm-metric-fix.skip"
 #define NMF_USER_ORIG_IPV4 "nm-metric-fix.orig-ipv4-route-metric"

@@ -326,8 +326,8 @@ test_routes_link_defaults(void)
     NmfRoute       *ra;
 
     nmf_routes_link_defaults(NULL, 2, &d);
-    g_assert_cmpint(d.metric4, ==, -1);
-    g_assert_cmpint(d.metric6, ==, -1);
+    g_assert_cmpint(d.metric4, ==, NMF_METRIC_AUTO);
+    g_assert_cmpint(d.metric6, ==, NMF_METRIC_AUTO);
     g_assert_false(d.ra6);
 
     g_ptr_array_add(routes, _route(AF_INET, "eth0", 101, 254));
@@ -337,7 +337,7 @@ test_routes_link_defaults(void)
     g_ptr_array_add(routes, _route(AF_INET6, "eth1", 1024, 254));
     nmf_routes_link_defaults(routes, 2, &d);
     g_assert_cmpint(d.metric4, ==, 101);
-    g_assert_cmpint(d.metric6, ==, -1);
+    g_assert_cmpint(d.metric6, ==, NMF_METRIC_AUTO);
     g_assert_false(d.ra6);
 
     ra           = _route(AF_INET6, "eth0", 100, 254);
